@@ -1,0 +1,210 @@
+"""Character spans of a document and how edits move them.
+
+The document is a sequence of *runs*: maximal stretches of characters with one origin.
+Runs live in an implicit treap (a randomised balanced binary tree ordered by position,
+where each node knows the total length of its subtree). Finding an offset, splitting a run
+and joining trees each cost O(log runs), so applying an edit costs O(log runs + runs it
+removes) whatever the document's length, and spans after the edit shift for free because
+positions are never stored, only lengths.
+
+Offsets are Python string indices (code points); the language server converts editor
+positions before calling in.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from countersign.core.origin import HUMAN, Origin
+
+
+@dataclass(frozen=True)
+class Span:
+    """``[start, end)`` of a document written by ``origin``."""
+
+    start: int
+    end: int
+    origin: Origin
+
+
+class _Run:
+    __slots__ = ("left", "length", "origin", "priority", "right", "total")
+
+    def __init__(self, length: int, origin: Origin, priority: float) -> None:
+        self.length = length
+        self.origin = origin
+        self.priority = priority
+        self.left: _Run | None = None
+        self.right: _Run | None = None
+        self.total = length
+
+
+def _total(node: _Run | None) -> int:
+    return node.total if node is not None else 0
+
+
+def _update(node: _Run) -> _Run:
+    node.total = node.length + _total(node.left) + _total(node.right)
+    return node
+
+
+def _merge(a: _Run | None, b: _Run | None) -> _Run | None:
+    """Join two trees, every position of ``a`` before every position of ``b``."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if a.priority > b.priority:
+        a.right = _merge(a.right, b)
+        return _update(a)
+    b.left = _merge(a, b.left)
+    return _update(b)
+
+
+def _first(node: _Run | None) -> _Run | None:
+    while node is not None and node.left is not None:
+        node = node.left
+    return node
+
+
+def _last(node: _Run | None) -> _Run | None:
+    while node is not None and node.right is not None:
+        node = node.right
+    return node
+
+
+def _walk(node: _Run | None) -> Iterator[_Run]:
+    stack: list[_Run] = []
+    while stack or node is not None:
+        while node is not None:
+            stack.append(node)
+            node = node.left
+        node = stack.pop()
+        yield node
+        node = node.right
+
+
+class SpanTracker:
+    """The origins of every character of one document, kept right through edits."""
+
+    def __init__(self, length: int = 0, origin: Origin = HUMAN, seed: int = 0) -> None:
+        self._random = random.Random(seed)
+        self._root: _Run | None = self._run(length, origin) if length else None
+
+    def __len__(self) -> int:
+        return _total(self._root)
+
+    def _run(self, length: int, origin: Origin) -> _Run:
+        return _Run(length, origin, self._random.random())
+
+    def _split(self, node: _Run | None, pos: int) -> tuple[_Run | None, _Run | None]:
+        """Cut a tree into the first ``pos`` characters and the rest, splitting a run."""
+        if node is None:
+            return None, None
+        left_len = _total(node.left)
+        if pos <= left_len:
+            a, b = self._split(node.left, pos)
+            node.left = b
+            return a, _update(node)
+        if pos >= left_len + node.length:
+            a, b = self._split(node.right, pos - left_len - node.length)
+            node.right = a
+            return _update(node), b
+        # pos falls inside this run: keep the head here, move the tail to a new run
+        cut = pos - left_len
+        tail = self._run(node.length - cut, node.origin)
+        tail.right = node.right
+        node.right = None
+        node.length = cut
+        return _update(node), _update(tail)
+
+    def _check_range(self, start: int, end: int) -> None:
+        if not 0 <= start <= end <= len(self):
+            raise ValueError(
+                f"edit range [{start}, {end}) is outside the document of length {len(self)}"
+            )
+
+    def apply_edit(self, start: int, end: int, inserted: int, origin: Origin = HUMAN) -> None:
+        """Replace characters ``[start, end)`` with ``inserted`` characters from ``origin``."""
+        self._check_range(start, end)
+        if inserted < 0:
+            raise ValueError(f"inserted length must not be negative, got {inserted}")
+        head, rest = self._split(self._root, start)
+        _, tail = self._split(rest, end - start)
+        middle = self._run(inserted, origin) if inserted else None
+        self._root = self._join(self._join(head, middle), tail)
+
+    def _join(self, a: _Run | None, b: _Run | None) -> _Run | None:
+        """Merge two trees, coalescing the runs that meet if they share an origin."""
+        a_last, b_first = _last(a), _first(b)
+        if a_last is None or b_first is None or a_last.origin != b_first.origin:
+            return _merge(a, b)
+        extra = b_first.length
+        _, b = self._split(b, extra)
+        a = self._grow_last(a, extra)
+        return _merge(a, b)
+
+    def _grow_last(self, node: _Run | None, extra: int) -> _Run | None:
+        if node is None:
+            return None
+        if node.right is None:
+            node.length += extra
+        else:
+            self._grow_last(node.right, extra)
+        return _update(node)
+
+    def set_origin(self, start: int, end: int, origin: Origin) -> None:
+        """Say that the existing characters ``[start, end)`` came from ``origin``."""
+        self.apply_edit(start, end, end - start, origin)
+
+    def map_origins(self, start: int, end: int, change: Callable[[Origin], Origin]) -> None:
+        """Replace each origin in ``[start, end)`` by ``change(origin)`` (e.g. acknowledge)."""
+        self._check_range(start, end)
+        for span in self.runs(start, end):
+            new = change(span.origin)
+            if new != span.origin:
+                self.set_origin(span.start, span.end, new)
+
+    def runs(self, start: int = 0, end: int | None = None) -> list[Span]:
+        """All runs (human ones included) clipped to ``[start, end)``, in order."""
+        stop = len(self) if end is None else end
+        out: list[Span] = []
+        pos = 0
+        for node in _walk(self._root):
+            run_end = pos + node.length
+            if run_end > start and pos < stop:
+                out.append(Span(max(pos, start), min(run_end, stop), node.origin))
+            if run_end >= stop:
+                break
+            pos = run_end
+        return out
+
+    def spans(self) -> list[Span]:
+        """The AI-written spans, sorted and non-overlapping."""
+        return [s for s in self.runs() if s.origin.is_ai]
+
+    def origin_at(self, offset: int) -> Origin:
+        """The origin of the character at ``offset``."""
+        if not 0 <= offset < len(self):
+            raise IndexError(f"offset {offset} outside document of length {len(self)}")
+        node, pos = self._root, offset
+        while node is not None:
+            left_len = _total(node.left)
+            if pos < left_len:
+                node = node.left
+            elif pos < left_len + node.length:
+                return node.origin
+            else:
+                pos -= left_len + node.length
+                node = node.right
+        raise AssertionError("unreachable: offset checked against the total length")
+
+    @classmethod
+    def from_spans(cls, length: int, spans: list[Span], seed: int = 0) -> SpanTracker:
+        """A tracker for a document of ``length`` characters with the given AI spans."""
+        tracker = cls(length, seed=seed)
+        for span in spans:
+            tracker.set_origin(span.start, span.end, span.origin)
+        return tracker

@@ -1,0 +1,34 @@
+"""Shared test setup: deterministic hypothesis, pinned git identities, isolated $HOME."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# Deterministic in CI and locally: the same examples every run, no example database.
+settings.register_profile(
+    "countersign", derandomize=True, database=None, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("countersign")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own $HOME and user data dir, and pinned git identities."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Ada Author")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "ada@example.com")
+        monkeypatch.setenv(f"GIT_{role}_DATE", "2026-11-23T12:00:00+00:00")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    os.environ.pop("COUNTERSIGN_LEDGER", None)
+    return home
