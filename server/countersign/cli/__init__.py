@@ -1,0 +1,1 @@
+"""The ``countersign`` command: one module per subcommand, each returning an exit code."""

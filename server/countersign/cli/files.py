@@ -1,0 +1,87 @@
+"""Choosing which files a scan reads, and reading them safely."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from countersign.store.git import Workspace, tracked_and_untracked
+
+MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+def expand(workspace: Workspace, paths: list[Path]) -> list[Path]:
+    """Files named directly, plus the files under each directory that git would track."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(_files_under(workspace, path))
+        else:
+            out.append(path)
+    return sorted(set(out))
+
+
+def _files_under(workspace: Workspace, directory: Path) -> list[Path]:
+    if workspace.is_git and directory.resolve().is_relative_to(workspace.root):
+        return tracked_and_untracked(workspace, directory)
+    ignore = _gitignore(directory)
+    found = []
+    for root, dirs, names in os.walk(directory):
+        rel_root = Path(root).relative_to(directory)
+        dirs[:] = [d for d in dirs if d != ".git"
+                   and not ignore.match_file((rel_root / d).as_posix() + "/")]
+        found += [Path(root) / n for n in names if not ignore.match_file((rel_root / n).as_posix())]
+    return found
+
+
+def _gitignore(directory: Path) -> pathspec.PathSpec:
+    file = directory / ".gitignore"
+    lines = file.read_text(encoding="utf-8", errors="replace").splitlines() if file.is_file() else []
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str | Skipped:
+    """The file's text, or why it was skipped (missing, huge, binary, not UTF-8)."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return Skipped(str(path), f"larger than {max_bytes // 1024} KiB ({size // 1024} KiB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        return Skipped(str(path), exc.strerror or str(exc))
+    if b"\0" in data[:8192]:
+        return Skipped(str(path), "binary")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Skipped(str(path), f"not UTF-8 (byte {exc.start})")
+
+
+class Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal and the job is long."""
+
+    def __init__(self, total: int, label: str, threshold: int = 200) -> None:
+        self.total, self.label = total, label
+        self.enabled = sys.stderr.isatty() and total >= threshold
+
+    def iterate(self, items: list[Path]) -> Iterator[Path]:
+        for done, item in enumerate(items, start=1):
+            if self.enabled and (done % 25 == 0 or done == self.total):
+                filled = 30 * done // self.total
+                sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] "
+                                 f"{done}/{self.total}")
+                sys.stderr.flush()
+            yield item
+        if self.enabled:
+            sys.stderr.write("\r" + " " * (self.total and 50 + len(self.label)) + "\r")

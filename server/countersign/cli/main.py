@@ -1,0 +1,71 @@
+"""Entry point: builds the parser and dispatches to one module per subcommand.
+
+Expected failures (``UserError``) print ``error:`` and a ``hint:`` and exit 1 (2 for
+usage); anything unexpected is logged with its traceback and exits 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import platformdirs
+
+from countersign import __version__
+from countersign.cli import rules_cmd, scan, status, version
+from countersign.cli.errors import UserError
+
+COMMANDS = (scan, status, rules_cmd, version)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="countersign",
+        description="Know which lines an AI wrote, where they are dangerous, and who must "
+                    "sign off.",
+    )
+    parser.add_argument("--version", action="version", version=f"countersign {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        log = _log_crash()
+        print(f"error: countersign {args.command} failed unexpectedly; details in {log}\n"
+              f"hint: please report it with that log", file=sys.stderr)
+        return 3
+    return code
+
+
+def _log_crash() -> Path:
+    log = Path(platformdirs.user_log_dir("countersign")) / "countersign.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log)
+    logger = logging.getLogger("countersign.crash")
+    logger.addHandler(handler)
+    logger.error("crash in %s\n%s", " ".join(sys.argv), traceback.format_exc())
+    handler.close()
+    return log
+
+
+def run() -> None:
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,220 @@
+"""Repository configuration and organisation policy, and how they combine.
+
+Both use one format, in ``.countersign.toml`` or ``[tool.countersign]`` of
+``pyproject.toml``::
+
+    [rules]
+    disable = ["CON002"]            # rule ids to turn off
+    packs = ["ci/extra-rules.toml"] # extra packs, relative to the config file
+    [rules.tier]
+    DAT002 = "critical"             # change a rule's tier
+    [review]                        # tier -> required review
+    medium = "peer"
+    [trailers]
+    assisted_by = true              # also stamp kernel-style Assisted-by: TOOL:MODEL
+    [reviewers]                     # review level -> approver emails (policy files)
+    senior = ["sam@example.com"]
+
+A policy given explicitly is authoritative: the repository may raise tiers, add packs and
+ask for stricter review, but never lower or disable what the policy sets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from countersign.core.rulepack import RuleError, load_builtin, load_packs, toml_error_line
+from countersign.core.rules import Rule, RuleSet
+from countersign.core.tiers import DEFAULT_REVIEW, Review, Tier
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_SECTIONS: dict[str, set[str]] = {
+    "rules": {"disable", "packs", "tier"},
+    "review": {"low", "medium", "high", "critical"},
+    "trailers": {"assisted_by"},
+    "reviewers": {"peer", "senior", "owner"},
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings from one configuration file, or the result of combining several."""
+
+    disabled: frozenset[str] = frozenset()
+    """Rule ids turned off."""
+    packs: tuple[Path, ...] = ()
+    """Extra rule packs, as absolute paths."""
+    tiers: Mapping[str, Tier] = field(default_factory=dict)
+    """Rule id -> tier that replaces the rule's own."""
+    review: Mapping[Tier, Review] = field(default_factory=lambda: dict(DEFAULT_REVIEW))
+    """Tier -> the review it requires."""
+    assisted_by: bool = False
+    """Also stamp the Linux-kernel style ``Assisted-by: TOOL:MODEL`` trailer."""
+    reviewers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Review level (``peer``, ``senior``, ``owner``) -> emails of people at that level."""
+    sources: tuple[str, ...] = ()
+    """Files this configuration was read from."""
+
+    def required_review(self, tier: Tier) -> Review:
+        return self.review.get(tier, DEFAULT_REVIEW[tier])
+
+
+def _key_line(text: str, key: str) -> int:
+    leaf = key.split(".")[-1]
+    pattern = re.compile(r"^\s*(\[+\s*)?[\w.\"-]*\b" + re.escape(leaf) + r"\b")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return 0
+
+
+def find_config(root: Path) -> Path | None:
+    """``.countersign.toml`` if present, else ``pyproject.toml`` with ``[tool.countersign]``."""
+    dedicated = root / ".countersign.toml"
+    if dedicated.is_file():
+        return dedicated
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file() and re.search(r"^\[tool\.countersign", pyproject.read_text(
+            encoding="utf-8", errors="replace"), re.MULTILINE):
+        return pyproject
+    return None
+
+
+def load_config(path: Path) -> tuple[Config, list[RuleError]]:
+    """Read one configuration file; on any error the defaults stand for what was wrong."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Config(sources=(name,)), [RuleError(name, 0, f"cannot read config: {exc}")]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = toml_error_line(exc, text)
+        return Config(sources=(name,)), [RuleError(name, line, f"invalid TOML: {exc}")]
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("countersign", {})
+    return _parse_config(data, path, text)
+
+
+def _parse_config(data: dict[str, Any], path: Path, text: str) -> tuple[Config, list[RuleError]]:
+    errors: list[RuleError] = []
+
+    def error(key: str, message: str) -> None:
+        errors.append(RuleError(str(path), _key_line(text, key), message, key=key))
+
+    for section, value in data.items():
+        if section not in _SECTIONS:
+            error(section, f"unknown section (allowed: {', '.join(_SECTIONS)})")
+        elif not isinstance(value, dict):
+            error(section, "expected a table")
+        else:
+            for key in sorted(set(value) - _SECTIONS[section]):
+                error(f"{section}.{key}", f"unknown key (allowed: "
+                                          f"{', '.join(sorted(_SECTIONS[section]))})")
+    section = {k: v if isinstance(v, dict) else {} for k, v in data.items()}
+    rules, review = section.get("rules", {}), section.get("review", {})
+    config = Config(
+        disabled=frozenset(_string_list(rules, "rules.disable", error)),
+        packs=tuple((path.parent / p).resolve() for p in _string_list(rules, "rules.packs", error)),
+        tiers=_levels(rules.get("tier", {}), "rules.tier", Tier.parse, error),
+        review={**DEFAULT_REVIEW, **_levels(
+            {Tier.parse(k): v for k, v in review.items() if k in _SECTIONS["review"]},
+            "review", Review.parse, error)},
+        assisted_by=_bool(section.get("trailers", {}), "trailers.assisted_by", error),
+        reviewers={level: tuple(_string_list(section.get("reviewers", {}), f"reviewers.{level}",
+                                             error)) for level in section.get("reviewers", {})
+                   if level in _SECTIONS["reviewers"]},
+        sources=(str(path),),
+    )
+    return config, errors
+
+
+def _string_list(table: dict[str, Any], key: str, error: Any) -> list[str]:
+    value = table.get(key.split(".")[-1], [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        error(key, f"expected a list of strings, got {value!r}")
+        return []
+    return value
+
+
+def _bool(table: dict[str, Any], key: str, error: Any) -> bool:
+    value = table.get(key.split(".")[-1], False)
+    if not isinstance(value, bool):
+        error(key, f"expected true or false, got {value!r}")
+        return False
+    return value
+
+
+def _levels(table: Any, key: str, parse: Any, error: Any) -> dict[Any, Any]:
+    if not isinstance(table, dict):
+        error(key, "expected a table")
+        return {}
+    out = {}
+    for name, value in table.items():
+        label = name.label if isinstance(name, Tier) else name
+        try:
+            out[name] = parse(value)
+        except (ValueError, AttributeError) as exc:
+            error(f"{key}.{label}", str(exc) if isinstance(value, str) else
+                  f"expected a string, got {value!r}")
+    return out
+
+
+def combine(repo: Config, policy: Config | None) -> tuple[Config, list[str]]:
+    """The configuration in force, and a warning for each repository setting the policy refused."""
+    if policy is None:
+        return repo, []
+    warnings = []
+    refused = sorted(repo.disabled - policy.disabled)
+    if refused:
+        warnings.append(f"policy {policy.sources[0]} keeps rules enabled that "
+                        f"{repo.sources[0] if repo.sources else 'the repository'} disables: "
+                        f"{', '.join(refused)}")
+    tiers = dict(policy.tiers)
+    for rule_id, tier in repo.tiers.items():
+        if rule_id in tiers and tier < tiers[rule_id]:
+            warnings.append(f"policy sets {rule_id} to {tiers[rule_id].label}; the repository "
+                            f"cannot lower it to {tier.label}")
+            continue
+        tiers[rule_id] = tier
+    review = {t: max(policy.required_review(t), repo.required_review(t)) for t in Tier}
+    return Config(
+        disabled=policy.disabled, packs=policy.packs + repo.packs, tiers=tiers, review=review,
+        assisted_by=policy.assisted_by or repo.assisted_by,
+        reviewers=dict(policy.reviewers), sources=policy.sources + repo.sources,
+    ), warnings
+
+
+def build_ruleset(config: Config, policy: Config | None = None) -> tuple[RuleSet, list[RuleError]]:
+    """The enabled rules with tier changes applied.
+
+    Under a policy a repository tier change may only raise a rule's tier above what the
+    policy (or the built-in pack) gives it.
+    """
+    builtin, errors = load_builtin()
+    extra, extra_errors = load_packs(config.packs)
+    known = {r.id for r in builtin}
+    rules = builtin + [r for r in extra if r.id not in known]
+    errors += extra_errors + [RuleError(r.source, r.line, "rule id already used by a built-in "
+                                        "rule", r.id, "id") for r in extra if r.id in known]
+    policy_tiers = policy.tiers if policy is not None else {}
+    enabled: list[Rule] = []
+    for rule in rules:
+        if rule.id in config.disabled:
+            continue
+        tier = config.tiers.get(rule.id, rule.tier)
+        if policy is not None and rule.id not in policy_tiers:
+            tier = max(tier, rule.tier)
+        enabled.append(dataclasses.replace(rule, tier=tier) if tier != rule.tier else rule)
+    return RuleSet(enabled), errors

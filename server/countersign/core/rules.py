@@ -1,0 +1,241 @@
+"""Risk rules and matching them against lines of code.
+
+All regexes of a rule set are compiled into one ``re2.Set``: a line is searched once for
+every rule at the same time, and only the rules the set reports are searched again for
+their position. RE2 runs in linear time, so no input can make matching hang.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pathspec
+import re2
+
+from countersign.core.lines import split_lines
+from countersign.core.origin import Origin
+from countersign.core.tiers import Tier
+
+Category = Literal["infra", "auth", "payments", "data", "destructive", "security", "concurrency"]
+CATEGORIES: tuple[str, ...] = (
+    "infra", "auth", "payments", "data", "destructive", "security", "concurrency",
+)
+
+_SUPPRESS = re.compile(r"countersign:\s*ignore\[([A-Za-z0-9_,\s]+)\]\s*(.*)")
+
+
+def re2_options() -> Any:
+    options = re2.Options()
+    options.log_errors = False
+    return options
+
+
+def compile_re2(pattern: str) -> Any:
+    """Compile an RE2 pattern; raises ``ValueError`` with RE2's own reason."""
+    try:
+        return re2.compile(pattern, re2_options())
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise ValueError(str(reason)) from None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One risk rule from a TOML pack; see ``docs/rules.md`` for the schema."""
+
+    id: str
+    tier: Tier
+    title: str
+    message: str
+    category: str
+    regex: str | None = None
+    not_regex: str | None = None
+    applies_to: Literal["ai", "any"] = "ai"
+    cwe: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    fire: tuple[str, ...] = ()
+    ok: tuple[str, ...] = ()
+    example_path: str | None = None
+    source: str = "<builtin>"
+    line: int = 0
+    """Line of the rule's ``[[rules]]`` header in ``source`` (1-based, 0 when unknown)."""
+
+    @functools.cached_property
+    def _paths(self) -> tuple[Any, Any]:
+        return (
+            pathspec.GitIgnoreSpec.from_lines(self.include) if self.include else None,
+            pathspec.GitIgnoreSpec.from_lines(self.exclude) if self.exclude else None,
+        )
+
+    def applies_to_path(self, path: str) -> bool:
+        """Whether a repository-relative POSIX path is in this rule's scope."""
+        include, exclude = self._paths
+        if include is not None and not include.match_file(path):
+            return False
+        return exclude is None or not exclude.match_file(path)
+
+    @property
+    def is_baseline(self) -> bool:
+        """A rule with paths but no regex gives its tier to every AI line of those files."""
+        return self.regex is None
+
+
+@dataclass(frozen=True)
+class Suppression:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule that matched at ``line`` (0-based) columns ``[start, end)`` of ``path``."""
+
+    rule: Rule
+    path: str
+    line: int
+    start: int
+    end: int
+    origin: Origin | None = None
+    """The AI origin of the line, when known."""
+    suppression: Suppression | None = None
+
+    @property
+    def tier(self) -> Tier:
+        return self.rule.tier
+
+    @property
+    def active(self) -> bool:
+        return self.suppression is None
+
+
+def parse_suppression(line: str, rule: Rule) -> Suppression | None:
+    """A ``countersign: ignore[RULE] reason`` comment on the line that covers ``rule``.
+
+    High and critical findings need a reason; without one the comment does not count.
+    """
+    match = _SUPPRESS.search(line)
+    if match is None:
+        return None
+    ids = {part.strip().upper() for part in match.group(1).split(",")}
+    if rule.id not in ids and "ALL" not in ids:
+        return None
+    reason = match.group(2).strip().rstrip("*/-#> ").strip()
+    if rule.tier >= Tier.HIGH and not reason:
+        return None
+    return Suppression(reason)
+
+
+@dataclass
+class RuleSet:
+    """The enabled rules, ready to match lines quickly."""
+
+    rules: Sequence[Rule]
+    _set: Any = field(init=False, repr=False)
+    _regex: list[Any] = field(init=False, repr=False)
+    _not_regex: list[Any] = field(init=False, repr=False)
+    _set_index: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rules = tuple(self.rules)
+        self._set = re2.Set.SearchSet(re2_options())
+        self._set_index = []
+        self._regex = [None] * len(self.rules)
+        self._not_regex = [None] * len(self.rules)
+        for i, rule in enumerate(self.rules):
+            if rule.regex is None:
+                continue
+            self._set.Add(rule.regex)
+            self._set_index.append(i)
+            self._regex[i] = compile_re2(rule.regex)
+            if rule.not_regex:
+                self._not_regex[i] = compile_re2(rule.not_regex)
+        if self._set_index:
+            self._set.Compile()
+        self._path_cache: dict[str, tuple[frozenset[int], tuple[Rule, ...]]] = {}
+
+    def by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+    def for_path(self, path: str) -> tuple[frozenset[int], tuple[Rule, ...]]:
+        """Indices of the regex rules that apply to ``path``, and its baseline rules."""
+        cached = self._path_cache.get(path)
+        if cached is None:
+            applicable = [i for i, r in enumerate(self.rules) if r.applies_to_path(path)]
+            cached = (
+                frozenset(i for i in applicable if self.rules[i].regex is not None),
+                tuple(self.rules[i] for i in applicable if self.rules[i].regex is None),
+            )
+            self._path_cache[path] = cached
+        return cached
+
+    def match_line(self, path: str, text: str) -> list[tuple[Rule, int, int]]:
+        """Rules whose regex matches this one line, with the columns of the match."""
+        if not self._set_index:
+            return []
+        hits = self._set.Match(text)
+        if not hits:
+            return []
+        allowed, _ = self.for_path(path)
+        out = []
+        for hit in sorted(hits):
+            i = self._set_index[hit]
+            if i not in allowed:
+                continue
+            match = self._regex[i].search(text)
+            if match is None or (self._not_regex[i] and self._not_regex[i].search(text)):
+                continue
+            out.append((self.rules[i], *match.span()))
+        return out
+
+    def scan_text(
+        self, path: str, text: str, ai_lines: Mapping[int, Origin] | None = None
+    ) -> list[Finding]:
+        """Findings for a whole file.
+
+        With ``ai_lines`` (0-based line -> AI origin), rules that apply to AI code only
+        report on those lines and ``applies_to = "any"`` rules on every line; baseline
+        rules report once, on the first AI line. Without it every rule reports on every
+        line (a plain risk scan) and baseline rules report once at the top of the file.
+        """
+        lines = split_lines(text)
+        findings = []
+        for number, line in enumerate(lines):
+            origin = ai_lines.get(number) if ai_lines is not None else None
+            for rule, start, end in self.match_line(path, line):
+                if ai_lines is not None and origin is None and rule.applies_to == "ai":
+                    continue
+                findings.append(
+                    Finding(rule, path, number, start, end, origin, parse_suppression(line, rule))
+                )
+        findings.extend(self._baseline(path, lines, ai_lines))
+        return sorted(findings, key=lambda f: (f.line, f.start, f.rule.id))
+
+    def _baseline(
+        self, path: str, lines: list[str], ai_lines: Mapping[int, Origin] | None
+    ) -> Iterable[Finding]:
+        _, baseline = self.for_path(path)
+        if not baseline:
+            return []
+        if ai_lines is None:
+            first, origin = 0, None
+        elif ai_lines:
+            first = min(ai_lines)
+            origin = ai_lines[first]
+        else:
+            return []
+        width = len(lines[first]) if first < len(lines) else 0
+        return [Finding(rule, path, first, 0, width, origin) for rule in baseline]
+
+
+def highest_tier(findings: Iterable[Finding]) -> Tier:
+    """The tier of a change: the highest tier among its active findings.
+
+    A finding suppressed with a reason does not raise the tier; it is still reported.
+    """
+    return max((f.tier for f in findings if f.active), default=Tier.NONE)

@@ -1,0 +1,1 @@
+"""Persistence and git access: the SQLite ledger, the repository, notes."""

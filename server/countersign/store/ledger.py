@@ -1,0 +1,197 @@
+"""The ledger: a SQLite database of who wrote which lines, shared by every countersign process.
+
+It lives at ``$(git rev-parse --git-dir)/countersign/ledger.db`` (under the user data dir
+outside a repository) in WAL mode, so the language server, the commit hooks and agent
+hooks can read and write it at once. Every write is one ``BEGIN IMMEDIATE`` transaction,
+so a process killed mid-write leaves the previous state, never half of a new one.
+
+Attributions are stored with the exact content they describe; reading them back for
+different content re-anchors them by a line diff (``core.lines.reanchor``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from countersign.core.lines import reanchor, split_lines
+from countersign.core.origin import Origin
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS origins (
+    id INTEGER PRIMARY KEY,
+    record TEXT NOT NULL UNIQUE            -- canonical JSON of an Origin
+);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,                 -- repository-relative POSIX path
+    content TEXT NOT NULL,                 -- the content the line attributions describe
+    sha256 TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lines (
+    path TEXT NOT NULL REFERENCES files(path) ON DELETE CASCADE,
+    line INTEGER NOT NULL,                 -- 0-based
+    origin_id INTEGER NOT NULL REFERENCES origins(id),
+    PRIMARY KEY (path, line)
+);
+CREATE TABLE IF NOT EXISTS acknowledgements (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    text TEXT NOT NULL,                    -- the line as it was when acknowledged
+    who TEXT NOT NULL,
+    at REAL NOT NULL
+);
+"""
+
+
+class LedgerError(Exception):
+    """The ledger cannot be opened or is not a countersign ledger."""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    content: str
+    lines: dict[int, Origin]
+    updated_at: float
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def default_path(git_dir: Path | None) -> Path:
+    if git_dir is not None:
+        return git_dir / "countersign" / "ledger.db"
+    return Path(platformdirs.user_data_dir("countersign")) / "ledger.db"
+
+
+class Ledger:
+    """One connection to the ledger; open one per process (or thread)."""
+
+    def __init__(self, path: Path, timeout: float = 10.0) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            with self._write():
+                for statement in _SCHEMA.split(";"):
+                    self._db.execute(statement)
+                self._check_version()
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(
+                f"cannot open ledger {path}: {exc}\nhint: move it aside "
+                f"(mv {path} {path}.broken) and countersign starts a new one"
+            ) from exc
+
+    def _check_version(self) -> None:
+        row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"ledger schema {row[0]} is newer than this countersign "
+                                        f"understands ({SCHEMA_VERSION}); upgrade countersign")
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _origin_id(self, origin: Origin) -> int:
+        record = json.dumps(origin.to_dict(), sort_keys=True)
+        self._db.execute("INSERT OR IGNORE INTO origins (record) VALUES (?)", (record,))
+        row = self._db.execute("SELECT id FROM origins WHERE record = ?", (record,)).fetchone()
+        return int(row[0])
+
+    def save(self, path: str, content: str, lines: Mapping[int, Origin]) -> None:
+        """Replace what is known about ``path``: its content and its AI lines."""
+        with self._write():
+            self._store(path, content, lines)
+
+    def _store(self, path: str, content: str, lines: Mapping[int, Origin]) -> None:
+        self._db.execute(
+                "INSERT INTO files VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+                "content=excluded.content, sha256=excluded.sha256, updated_at=excluded.updated_at",
+            (path, content, sha256(content), time.time()),
+        )
+        self._db.execute("DELETE FROM lines WHERE path = ?", (path,))
+        self._db.executemany(
+            "INSERT INTO lines VALUES (?, ?, ?)",
+            [(path, line, self._origin_id(o)) for line, o in sorted(lines.items()) if o.is_ai],
+        )
+
+    def load(self, path: str) -> FileRecord | None:
+        """The stored record for ``path`` exactly as saved, or None."""
+        row = self._db.execute(
+            "SELECT content, updated_at FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        if row is None:
+            return None
+        lines = {
+            line: Origin.from_dict(json.loads(record))
+            for line, record in self._db.execute(
+                "SELECT line, record FROM lines JOIN origins ON origins.id = origin_id "
+                "WHERE path = ? ORDER BY line", (path,))
+        }
+        return FileRecord(path, row[0], lines, row[1])
+
+    def attributions(self, path: str, content: str) -> dict[int, Origin]:
+        """AI lines of ``path`` as it is now, re-anchored if it changed since it was saved."""
+        record = self.load(path)
+        if record is None:
+            return {}
+        if record.content == content:
+            return record.lines
+        return reanchor(split_lines(record.content), record.lines, split_lines(content))
+
+    def acknowledge(self, path: str, content: str, lines: list[int], who: str) -> int:
+        """Mark AI lines as reviewed by ``who``; returns how many were AI lines."""
+        current = self.attributions(path, content)
+        text = split_lines(content)
+        done = [n for n in lines if n in current]
+        if not done:
+            return 0
+        updated = {**current, **{n: current[n].acknowledge(who) for n in done}}
+        now = time.time()
+        with self._write():
+            self._db.executemany(
+                "INSERT INTO acknowledgements (path, line, text, who, at) VALUES (?, ?, ?, ?, ?)",
+                [(path, n, text[n] if n < len(text) else "", who, now) for n in done],
+            )
+            self._store(path, content, updated)
+        return len(done)
+
+    def paths(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT path FROM files ORDER BY path")]
+
+    def forget(self, path: str) -> None:
+        with self._write():
+            self._db.execute("DELETE FROM files WHERE path = ?", (path,))

@@ -1,0 +1,76 @@
+"""The SQLite ledger: WAL, re-anchoring on read, acknowledgements, several processes at once."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from countersign.core.origin import Origin
+from countersign.store.ledger import Ledger, LedgerError
+
+AI = Origin("agent", "claude-code", "anthropic/claude-sonnet-4-5", at=1.5)
+COPILOT = Origin("inline", "copilot")
+
+
+def test_wal_mode_and_round_trip(tmp_path: Path) -> None:
+    db = tmp_path / "git" / "countersign" / "ledger.db"
+    with Ledger(db) as ledger:
+        ledger.save("a.py", "x = 1\ny = 2\n", {1: AI})
+        assert ledger.load("a.py").lines == {1: AI}  # type: ignore[union-attr]
+    mode = sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_attributions_reanchor_when_content_changed(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "l.db") as ledger:
+        ledger.save("a.py", "a\nDROP TABLE t;\nb\n", {1: AI})
+        assert ledger.attributions("a.py", "new\na\nDROP TABLE t;\nb\n") == {2: AI}
+        assert ledger.attributions("a.py", "a\nb\n") == {}
+        assert ledger.attributions("missing.py", "") == {}
+
+
+def test_acknowledgement_is_stored_and_survives_reopen(tmp_path: Path) -> None:
+    db = tmp_path / "l.db"
+    text = "a\nb\nc\n"
+    with Ledger(db) as ledger:
+        ledger.save("a.py", text, {0: AI, 2: COPILOT})
+        assert ledger.acknowledge("a.py", text, [0, 1], "rev@example.com") == 1
+    with Ledger(db) as ledger:
+        lines = ledger.attributions("a.py", text)
+    assert lines[0].acknowledged_by == "rev@example.com" and lines[0].tool == "claude-code"
+    assert lines[2] == COPILOT
+    rows = sqlite3.connect(db).execute("SELECT path, line, text, who FROM acknowledgements")
+    assert rows.fetchall() == [("a.py", 0, "a", "rev@example.com")]
+
+
+def _writer(db: str, worker: int, count: int) -> None:
+    with Ledger(Path(db)) as ledger:
+        for i in range(count):
+            origin = Origin("agent", f"tool-{worker}", at=float(i))
+            ledger.save(f"w{worker}/f{i}.py", f"line {i}\n", {0: origin})
+
+
+def test_several_processes_write_at_once(tmp_path: Path) -> None:
+    db = tmp_path / "l.db"
+    Ledger(db).close()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(db), w, 40)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    with Ledger(db) as ledger:
+        assert len(ledger.paths()) == 160
+        assert ledger.load("w3/f39.py").lines == {0: Origin("agent", "tool-3", at=39.0)}  # type: ignore[union-attr]
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.db"
+    db.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(LedgerError, match=r"cannot open ledger .*\nhint: move it aside"):
+        Ledger(db)
+    assert db.read_bytes() == b"this is not sqlite" * 100
