@@ -17,7 +17,9 @@ settings.load_profile("countersign")
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Every test gets its own $HOME and user data dir, and pinned git identities."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))

@@ -17,7 +17,9 @@ CURSOR = Origin("chat", "cursor", at=3.0)
 ORIGINS = [HUMAN, COPILOT, CLAUDE, CURSOR, CLAUDE.acknowledge("rev")]
 
 # Text pieces that stress offsets and line handling: CRLF, lone CR, tabs, astral emoji, CJK.
-PIECES = ["a", "x = 1", " ", "\t", "\n", "\r\n", "\r", "😀", "🧑‍💻", "漢字", "  \t", "DROP TABLE t;"]
+PIECES = [
+    "a", "x = 1", " ", "\t", "\n", "\r\n", "\r", "😀", "🧑‍💻", "漢字", "  \t", "DROP TABLE t;",
+]
 texts = st.lists(st.sampled_from(PIECES), max_size=6).map("".join)
 
 

@@ -45,9 +45,11 @@ def _files_under(workspace: Workspace, directory: Path) -> list[Path]:
     return found
 
 
-def _gitignore(directory: Path) -> pathspec.PathSpec:
+def _gitignore(directory: Path) -> pathspec.GitIgnoreSpec:
     file = directory / ".gitignore"
-    lines = file.read_text(encoding="utf-8", errors="replace").splitlines() if file.is_file() else []
+    if not file.is_file():
+        return pathspec.GitIgnoreSpec.from_lines([])
+    lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 

@@ -18,6 +18,7 @@ import platformdirs
 from countersign import __version__
 from countersign.cli import rules_cmd, scan, status, version
 from countersign.cli.errors import UserError
+from countersign.store.ledger import LedgerError
 
 COMMANDS = (scan, status, rules_cmd, version)
 
@@ -42,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
+    except LedgerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except Exception:

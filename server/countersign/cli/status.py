@@ -11,7 +11,7 @@ from typing import Any
 
 from countersign.cli.common import Context, load_context, report_problems
 from countersign.cli.files import Skipped, read_text
-from countersign.core.lines import split_lines
+from countersign.core.lines import line_count
 from countersign.core.rules import Finding, highest_tier
 from countersign.core.tiers import Tier
 
@@ -50,7 +50,7 @@ def collect(context: Context) -> list[FileStatus]:
                 continue
             tools = sorted({o.label() for o in ai.values()})
             acknowledged = sum(1 for o in ai.values() if o.acknowledged_by)
-            out.append(FileStatus(rel, len(ai), acknowledged, len(split_lines(text)), tools,
+            out.append(FileStatus(rel, len(ai), acknowledged, line_count(text), tools,
                                   context.rules.scan_text(rel, text, ai)))
     return out
 

@@ -122,8 +122,9 @@ def _parse_config(data: dict[str, Any], path: Path, text: str) -> tuple[Config, 
             for key in sorted(set(value) - _SECTIONS[section]):
                 error(f"{section}.{key}", f"unknown key (allowed: "
                                           f"{', '.join(sorted(_SECTIONS[section]))})")
-    section = {k: v if isinstance(v, dict) else {} for k, v in data.items()}
-    rules, review = section.get("rules", {}), section.get("review", {})
+    tables: dict[str, dict[str, Any]] = {
+        k: v if isinstance(v, dict) else {} for k, v in data.items()}
+    rules, review = tables.get("rules", {}), tables.get("review", {})
     config = Config(
         disabled=frozenset(_string_list(rules, "rules.disable", error)),
         packs=tuple((path.parent / p).resolve() for p in _string_list(rules, "rules.packs", error)),
@@ -131,9 +132,9 @@ def _parse_config(data: dict[str, Any], path: Path, text: str) -> tuple[Config, 
         review={**DEFAULT_REVIEW, **_levels(
             {Tier.parse(k): v for k, v in review.items() if k in _SECTIONS["review"]},
             "review", Review.parse, error)},
-        assisted_by=_bool(section.get("trailers", {}), "trailers.assisted_by", error),
-        reviewers={level: tuple(_string_list(section.get("reviewers", {}), f"reviewers.{level}",
-                                             error)) for level in section.get("reviewers", {})
+        assisted_by=_bool(tables.get("trailers", {}), "trailers.assisted_by", error),
+        reviewers={level: tuple(_string_list(tables.get("reviewers", {}), f"reviewers.{level}",
+                                             error)) for level in tables.get("reviewers", {})
                    if level in _SECTIONS["reviewers"]},
         sources=(str(path),),
     )

@@ -15,7 +15,8 @@ class ExampleFailure:
 
     def __str__(self) -> str:
         want = "should fire but did not" if self.expected_fire else "fired but should not"
-        return f"{self.rule.source}:{self.rule.line}: {self.rule.id}: example {want}: {self.example!r}"
+        where = f"{self.rule.source}:{self.rule.line}"
+        return f"{where}: {self.rule.id}: example {want}: {self.example!r}"
 
 
 def example_path(rule: Rule) -> str:

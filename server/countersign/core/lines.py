@@ -28,6 +28,12 @@ def split_lines(text: str) -> list[str]:
     return _EOL.split(text)
 
 
+def line_count(text: str) -> int:
+    """Lines as an editor numbers them, not counting the empty one after a final newline."""
+    lines = split_lines(text)
+    return len(lines) - 1 if len(lines) > 1 and lines[-1] == "" else len(lines)
+
+
 @dataclass(frozen=True)
 class LineIndex:
     """Maps offsets to 0-based line numbers for one text."""

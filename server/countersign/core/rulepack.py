@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from countersign.core.rules import CATEGORIES, Rule, compile_re2
 from countersign.core.tiers import Tier
@@ -142,7 +142,7 @@ def load_pack(path: Path) -> tuple[list[Rule], list[RuleError]]:
 
 def _check_pack_header(name: str, data: dict[str, Any]) -> list[RuleError]:
     unknown = set(data) - {"pack", "rules"}
-    errors = [RuleError(name, 0, f"unknown top-level key (allowed: pack, rules)", key=k)
+    errors = [RuleError(name, 0, "unknown top-level key (allowed: pack, rules)", key=k)
               for k in sorted(unknown)]
     pack = data.get("pack")
     if not isinstance(pack, dict) or not isinstance(pack.get("name"), str):
@@ -194,7 +194,8 @@ def _parse_rule(raw: Any, source: str, line: int) -> Rule:
         raise _Invalid(None, "each [[rules]] entry must be a table")
     unknown = set(raw) - _RULE_KEYS
     if unknown:
-        raise _Invalid(sorted(unknown)[0], f"unknown key (allowed: {', '.join(sorted(_RULE_KEYS))})")
+        allowed = ", ".join(sorted(_RULE_KEYS))
+        raise _Invalid(sorted(unknown)[0], f"unknown key (allowed: {allowed})")
     rule_id = _get(raw, "id", str, required=True)
     if not _ID.match(rule_id):
         raise _Invalid("id", f"{rule_id!r} is not of the form ABC123")
@@ -208,9 +209,12 @@ def _parse_rule(raw: Any, source: str, line: int) -> Rule:
     if category not in CATEGORIES:
         raise _Invalid("category", f"unknown category {category!r}; expected one of "
                                    f"{', '.join(CATEGORIES)}")
-    applies_to = _get(raw, "applies_to", str) or "ai"
-    if applies_to not in ("ai", "any"):
-        raise _Invalid("applies_to", f"expected 'ai' or 'any', got {applies_to!r}")
+    applies_to: Literal["ai", "any"] = "ai"
+    given = _get(raw, "applies_to", str)
+    if given == "any":
+        applies_to = "any"
+    elif given not in (None, "ai"):
+        raise _Invalid("applies_to", f"expected 'ai' or 'any', got {given!r}")
     flat = {**raw, **_table(raw, "paths", {"include", "exclude"}),
             **_table(raw, "examples", {"fire", "ok", "path"})}
     regex, not_regex = _regex(flat, "regex"), _regex(flat, "not_regex")
@@ -232,7 +236,7 @@ def _parse_rule(raw: Any, source: str, line: int) -> Rule:
 
 
 def _regex(flat: dict[str, Any], key: str) -> str | None:
-    pattern = _get(flat, key, str)
+    pattern: str | None = _get(flat, key, str)
     if pattern is None:
         return None
     try:
