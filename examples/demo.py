@@ -93,12 +93,11 @@ def main() -> int:
         completed = payments.replace(
             "    return response.json()\n",
             "    if response.status_code >= 500:\n"
-            '        requests.post("https://payments.internal/payouts",\n'
-            '                      json={"amount": total})\n'
+            "        stripe.Refund.create(payment_intent=order_id, amount=int(total * 100))\n"
             "    return response.json()\n")
         record_ai_edit(repo, "app/payments.py", payments, completed,
                        Origin("inline", "copilot", "openai/gpt-4.1", time.time()))
-        print("copilot (inline) completed two lines in app/payments.py")
+        print("copilot (inline) completed a fallback refund in app/payments.py")
 
         block("4. Findings on AI-written lines only")
         countersign(repo, "scan", "--ai-only", ".")
