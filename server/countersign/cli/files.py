@@ -78,12 +78,13 @@ class Progress:
         self.enabled = sys.stderr.isatty() and total >= threshold
 
     def iterate(self, items: list[Path]) -> Iterator[Path]:
+        line = ""
         for done, item in enumerate(items, start=1):
             if self.enabled and (done % 25 == 0 or done == self.total):
                 filled = 30 * done // self.total
-                sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] "
-                                 f"{done}/{self.total}")
+                line = f"{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total}"
+                sys.stderr.write("\r" + line)
                 sys.stderr.flush()
             yield item
-        if self.enabled:
-            sys.stderr.write("\r" + " " * (self.total and 50 + len(self.label)) + "\r")
+        if line:
+            sys.stderr.write("\r" + " " * len(line) + "\r")  # leave the terminal clean
