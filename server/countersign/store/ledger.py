@@ -173,20 +173,24 @@ class Ledger:
         return reanchor(split_lines(record.content), record.lines, split_lines(content))
 
     def acknowledge(self, path: str, content: str, lines: list[int], who: str) -> int:
-        """Mark AI lines as reviewed by ``who``; returns how many were AI lines."""
-        current = self.attributions(path, content)
+        """Mark AI lines as reviewed by ``who``; returns how many were AI lines.
+
+        Reads and writes in one transaction, so a concurrent save is never overwritten
+        with stale attributions.
+        """
         text = split_lines(content)
-        done = [n for n in lines if n in current]
-        if not done:
-            return 0
-        updated = {**current, **{n: current[n].acknowledge(who) for n in done}}
-        now = time.time()
         with self._write():
-            self._db.executemany(
-                "INSERT INTO acknowledgements (path, line, text, who, at) VALUES (?, ?, ?, ?, ?)",
-                [(path, n, text[n] if n < len(text) else "", who, now) for n in done],
-            )
-            self._store(path, content, updated)
+            current = self.attributions(path, content)
+            done = [n for n in lines if n in current]
+            if done:
+                now = time.time()
+                self._db.executemany(
+                    "INSERT INTO acknowledgements (path, line, text, who, at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(path, n, text[n] if n < len(text) else "", who, now) for n in done],
+                )
+                acked = {n: current[n].acknowledge(who) for n in done}
+                self._store(path, content, {**current, **acked})
         return len(done)
 
     def paths(self) -> list[str]:
