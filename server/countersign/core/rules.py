@@ -20,7 +20,6 @@ from countersign.core.lines import split_lines
 from countersign.core.origin import Origin
 from countersign.core.tiers import Tier
 
-Category = Literal["infra", "auth", "payments", "data", "destructive", "security", "concurrency"]
 CATEGORIES: tuple[str, ...] = (
     "infra", "auth", "payments", "data", "destructive", "security", "concurrency",
 )
