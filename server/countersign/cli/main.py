@@ -16,11 +16,21 @@ from pathlib import Path
 import platformdirs
 
 from countersign import __version__
-from countersign.cli import rules_cmd, scan, status, version
+from countersign.cli import (
+    approve,
+    blame,
+    hook,
+    rules_cmd,
+    scan,
+    status,
+    trailers_cmd,
+    verify,
+    version,
+)
 from countersign.cli.errors import UserError
 from countersign.store.ledger import LedgerError
 
-COMMANDS = (scan, status, rules_cmd, version)
+COMMANDS = (scan, status, hook, trailers_cmd, verify, approve, blame, rules_cmd, version)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,14 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception:
-        log = _log_crash()
+        log = log_crash()
         print(f"error: countersign {args.command} failed unexpectedly; details in {log}\n"
               f"hint: please report it with that log", file=sys.stderr)
         return 3
     return code
 
 
-def _log_crash() -> Path:
+def log_crash() -> Path:
     log = Path(platformdirs.user_log_dir("countersign")) / "countersign.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(log)

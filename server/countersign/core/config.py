@@ -14,6 +14,9 @@ Both use one format, in ``.countersign.toml`` or ``[tool.countersign]`` of
     assisted_by = true              # also stamp kernel-style Assisted-by: TOOL:MODEL
     [reviewers]                     # review level -> approver emails (policy files)
     senior = ["sam@example.com"]
+    [verify]
+    require_trailers = true         # a commit without countersign trailers fails the gate
+    unknown_provenance = "ai"       # lines of commits without a note count as AI ("human")
 
 A policy given explicitly is authoritative: the repository may raise tiers, add packs and
 ask for stricter review, but never lower or disable what the policy sets.
@@ -43,7 +46,9 @@ _SECTIONS: dict[str, set[str]] = {
     "review": {"low", "medium", "high", "critical"},
     "trailers": {"assisted_by"},
     "reviewers": {"peer", "senior", "owner"},
+    "verify": {"require_trailers", "unknown_provenance"},
 }
+UNKNOWN_PROVENANCE = ("ai", "human")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,10 @@ class Config:
     """Also stamp the Linux-kernel style ``Assisted-by: TOOL:MODEL`` trailer."""
     reviewers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Review level (``peer``, ``senior``, ``owner``) -> emails of people at that level."""
+    require_trailers: bool = False
+    """``verify`` fails commits without countersign trailers (the hook was bypassed)."""
+    unknown_provenance: str = "ai"
+    """How ``verify`` counts added lines of a commit without a provenance note."""
     sources: tuple[str, ...] = ()
     """Files this configuration was read from."""
 
@@ -136,9 +145,20 @@ def _parse_config(data: dict[str, Any], path: Path, text: str) -> tuple[Config, 
         reviewers={level: tuple(_string_list(tables.get("reviewers", {}), f"reviewers.{level}",
                                              error)) for level in tables.get("reviewers", {})
                    if level in _SECTIONS["reviewers"]},
+        require_trailers=_bool(tables.get("verify", {}), "verify.require_trailers", error),
+        unknown_provenance=_choice(tables.get("verify", {}), "verify.unknown_provenance",
+                                   UNKNOWN_PROVENANCE, error),
         sources=(str(path),),
     )
     return config, errors
+
+
+def _choice(table: dict[str, Any], key: str, allowed: tuple[str, ...], error: Any) -> str:
+    value = table.get(key.split(".")[-1], allowed[0])
+    if value not in allowed:
+        error(key, f"expected one of {', '.join(map(repr, allowed))}, got {value!r}")
+        return allowed[0]
+    return str(value)
 
 
 def _string_list(table: dict[str, Any], key: str, error: Any) -> list[str]:
@@ -193,7 +213,11 @@ def combine(repo: Config, policy: Config | None) -> tuple[Config, list[str]]:
     return Config(
         disabled=policy.disabled, packs=policy.packs + repo.packs, tiers=tiers, review=review,
         assisted_by=policy.assisted_by or repo.assisted_by,
-        reviewers=dict(policy.reviewers), sources=policy.sources + repo.sources,
+        reviewers=dict(policy.reviewers),
+        require_trailers=policy.require_trailers or repo.require_trailers,
+        unknown_provenance="ai" if "ai" in (policy.unknown_provenance,
+                                            repo.unknown_provenance) else "human",
+        sources=policy.sources + repo.sources,
     ), warnings
 
 

@@ -40,17 +40,24 @@ def sarif_log(findings: Sequence[Finding], rules: Sequence[Rule],
               lines_of: dict[str, list[str]]) -> dict[str, Any]:
     """A SARIF 2.1.0 log; ``lines_of`` gives each file's lines for UTF-16 columns."""
     index = {rule.id: i for i, rule in enumerate(rules)}
+    return sarif_document(rules, [_sarif_result(f, index, lines_of.get(f.path, []))
+                                  for f in findings])
+
+
+def sarif_document(rules: Sequence[Rule], results: Sequence[dict[str, Any]],
+                   extra_rules: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """A SARIF 2.1.0 log with one run holding ``results``."""
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {
                 "name": "countersign", "version": __version__,
-                "rules": [_sarif_rule(r) for r in rules],
+                "rules": [*(_sarif_rule(r) for r in rules), *extra_rules],
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "repository root"}}},
             "columnKind": "utf16CodeUnits",
-            "results": [_sarif_result(f, index, lines_of.get(f.path, [])) for f in findings],
+            "results": list(results),
         }],
     }
 
@@ -68,7 +75,11 @@ def _sarif_rule(rule: Rule) -> dict[str, Any]:
 
 
 def _sarif_result(finding: Finding, index: dict[str, int], lines: list[str]) -> dict[str, Any]:
-    text = lines[finding.line] if finding.line < len(lines) else ""
+    return sarif_result(finding, index, lines[finding.line] if finding.line < len(lines) else "")
+
+
+def sarif_result(finding: Finding, index: dict[str, int], text: str) -> dict[str, Any]:
+    """One SARIF result; ``text`` is the finding's line (for UTF-16 columns)."""
     result: dict[str, Any] = {
         "ruleId": finding.rule.id, "ruleIndex": index[finding.rule.id],
         "level": _LEVEL[finding.tier],

@@ -1,0 +1,98 @@
+"""``countersign blame FILE``: per line, whether an AI wrote it and which one.
+
+Committed lines are looked up in the provenance note of the commit ``git blame`` names
+(at the line number that commit gave it); uncommitted lines come from the ledger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import git
+
+from countersign.cli.common import load_context
+from countersign.cli.errors import UserError
+from countersign.cli.files import Skipped, read_text
+from countersign.core.lines import split_lines
+from countersign.core.origin import Origin
+from countersign.core.provenance import NoteError, record_lines
+from countersign.store import commits
+
+_UNCOMMITTED = "0" * 40
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("blame", help="per line: AI-authored or not, and by what")
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    context = load_context(args.file.parent if args.file.parent.exists() else Path.cwd())
+    if context.workspace.git_dir is None:
+        raise UserError(f"{args.file} is not inside a git repository",
+                        "blame works on files of a git working tree", 2)
+    text = read_text(args.file)
+    if isinstance(text, Skipped):
+        raise UserError(f"cannot blame {args.file}: {text.reason}",
+                        "pass a text file of the working tree", 2)
+    rel = context.workspace.relative(args.file)
+    repo = git.Repo(context.workspace.root)
+    with context.ledger() as ledger:
+        uncommitted = ledger.attributions(rel, text)
+    rows = _rows(repo, rel, split_lines(text), uncommitted)
+    if args.format == "json":
+        json.dump({"path": rel, "lines": rows}, sys.stdout, indent=2)
+        print()
+        return 0
+    width = max((len(_who(r)) for r in rows), default=5)
+    for r in rows:
+        print(f"{r['line']:>5} {_who(r):<{width}} {(r['commit'] or '')[:8]:<8} | {r['text']}")
+    return 0
+
+
+def _who(row: dict[str, Any]) -> str:
+    return str(row["origin"]) if row["ai"] is not None else "unknown (no note)"
+
+
+def _rows(repo: git.Repo, rel: str, lines: list[str],
+          uncommitted: dict[int, Origin]) -> list[dict[str, Any]]:
+    blamed: dict[int, tuple[str, str, int]] = {}
+    if commits.head(repo) is not None and _tracked(repo, rel):
+        for entry in repo.blame_incremental(None, rel):
+            sha = entry.commit.hexsha
+            for line, orig in zip(entry.linenos, entry.orig_linenos, strict=False):
+                blamed[line - 1] = (sha, entry.orig_path or rel, orig - 1)
+    notes: dict[str, dict[str, dict[int, Origin]] | None] = {}
+    rows = []
+    for number, text in enumerate(lines[:-1] if lines and lines[-1] == "" else lines):
+        sha, path, orig = blamed.get(number, (_UNCOMMITTED, rel, number))
+        if sha == _UNCOMMITTED:
+            origin: Origin | None = uncommitted.get(number, Origin())
+        else:
+            if sha not in notes:
+                notes[sha] = _note(repo, sha)
+            note = notes[sha]
+            origin = None if note is None else note.get(path, {}).get(orig, Origin())
+        rows.append({"line": number + 1, "commit": None if sha == _UNCOMMITTED else sha,
+                     "ai": None if origin is None else origin.is_ai,
+                     "origin": None if origin is None else origin.label(),
+                     "text": text})
+    return rows
+
+
+def _tracked(repo: git.Repo, rel: str) -> bool:
+    return bool(repo.git.ls_files("--", rel))
+
+
+def _note(repo: git.Repo, sha: str) -> dict[str, dict[int, Origin]] | None:
+    try:
+        record = commits.read_note(repo, sha)
+        return record_lines(record) if record is not None else None
+    except NoteError:
+        return None

@@ -1,0 +1,75 @@
+"""``countersign hook install|uninstall|status|run``: the git hooks that stamp commits."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import git
+
+from countersign.cli import hook_run
+from countersign.cli.errors import UserError
+from countersign.store import hooks
+from countersign.store.git import find_workspace
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("hook", help="install, remove or inspect the git hooks")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    install = actions.add_parser("install", help="install the hooks in this repository")
+    install.set_defaults(func=run_install)
+    actions.add_parser("uninstall", help="remove the hooks (restores hooks they moved aside)"
+                       ).set_defaults(func=run_uninstall)
+    actions.add_parser("status", help="which hooks are installed and working"
+                       ).set_defaults(func=run_status)
+    run = actions.add_parser("run", help="what the installed hooks call (not for people)")
+    run.add_argument("name", choices=hooks.HOOKS)
+    run.add_argument("args", nargs="*")
+    run.set_defaults(func=hook_run.run)
+
+
+def _repo() -> git.Repo:
+    workspace = find_workspace(Path.cwd())
+    if workspace.git_dir is None:
+        raise UserError(f"{Path.cwd()} is not inside a git repository",
+                        "run it from your repository, or `git init` first")
+    return git.Repo(workspace.root)
+
+
+def run_install(args: argparse.Namespace) -> int:
+    try:
+        done = hooks.install(_repo(), sys.executable)
+    except hooks.HookError as exc:
+        message, _, hint = str(exc).partition("\nhint: ")
+        raise UserError(message, hint) from None
+    print("\n".join(done))
+    print("Commits made here now carry countersign trailers and provenance notes.\n"
+          "Share notes with: git push origin refs/notes/countersign")
+    return 0
+
+
+def run_uninstall(args: argparse.Namespace) -> int:
+    done = hooks.uninstall(_repo())
+    print("\n".join(done) if done else "No countersign hooks were installed.")
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    states, rewrite_ok = hooks.status(_repo())
+    for s in states:
+        chained = f", runs {s.name}.legacy first" if s.chained else ""
+        detail = {
+            "installed": f"installed ({s.python}){chained}",
+            "missing": "not installed",
+            "foreign": "another tool's hook is here; `countersign hook install` chains it",
+            "broken": f"installed, but its Python {s.python} is gone; "
+                      f"run `countersign hook install` again",
+        }[s.state]
+        print(f"{s.name:20} {detail}")
+    print(f"{'notes.rewriteRef':20} {'includes' if rewrite_ok else 'lacks'} "
+          f"{hooks.NOTES_REF}")
+    healthy = rewrite_ok and all(s.state == "installed" for s in states)
+    if not healthy:
+        print("hint: run `countersign hook install`", file=sys.stderr)
+    return 0 if healthy else 1

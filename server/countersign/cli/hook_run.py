@@ -1,0 +1,138 @@
+"""What the installed git hooks do. A tracker bug must never block a commit: every hook
+except ``commit-msg`` reports problems on stderr and exits 0 (``verify`` catches commits
+that were not stamped)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import git
+
+from countersign.cli.common import load_context
+from countersign.core.trailers import is_ours, strip_ours
+from countersign.store import commits
+from countersign.store.stamping import Sources
+
+
+def run(args: argparse.Namespace) -> int:
+    handler = {"prepare-commit-msg": prepare_commit_msg, "commit-msg": commit_msg,
+               "post-commit": post_commit, "post-merge": post_merge,
+               "post-rewrite": post_rewrite}[args.name]
+    if args.name == "commit-msg":
+        return commit_msg(args.args)
+    try:
+        handler(args.args)
+    except Exception as exc:  # reported and logged; never blocks the commit
+        from countersign.cli.main import log_crash
+
+        log = log_crash()
+        print(f"countersign: the {args.name} hook failed ({type(exc).__name__}: {exc}); "
+              f"this commit's provenance may be incomplete. Details in {log}\n"
+              f"hint: run `countersign hook status`, and report the log if it persists",
+              file=sys.stderr)
+    return 0
+
+
+def _sources() -> Sources:
+    context = load_context(Path.cwd())
+    repo = git.Repo(context.workspace.root)
+    return Sources(repo, context.ledger(), context.rules, context.config)
+
+
+def prepare_commit_msg(argv: Sequence[str]) -> None:
+    """Stamp the message file with trailers computed from the index and the ledger."""
+    msg_file = Path(argv[0])
+    source = argv[1] if len(argv) > 1 else os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE", "")
+    object_name = argv[2] if len(argv) > 2 else os.environ.get(
+        "PRE_COMMIT_COMMIT_OBJECT_NAME", "")
+    sources = _sources()
+    repo = sources.repo
+    message = msg_file.read_bytes().decode("utf-8", "surrogateescape")
+    parsed = commits.parse_trailers(repo, message)
+    if _replaying(repo) and any(is_ours(k) for k, _ in parsed):
+        return  # a rebase or cherry-pick keeps the original stamp; post-rewrite moves notes
+    head = commits.head(repo)
+    carry = None
+    if source == "commit" and object_name == "HEAD" and head:  # git commit --amend
+        parents, carry = commits.parents_of(repo, head), head
+    else:
+        parents = ([head] if head else []) + _merge_heads(repo)
+    stamp = sources.staged(parents, carry)
+    base = strip_ours(message, [f"{k}: {v}" for k, v in parsed], commits.comment_char(repo))
+    stamped = commits.add_trailers(repo, base, stamp.trailers(sources.config.assisted_by))
+    if stamped != message:
+        msg_file.write_bytes(stamped.encode("utf-8", "surrogateescape"))
+
+
+def _git_path(repo: git.Repo, name: str) -> Path:
+    out = Path(repo.git.rev_parse("--git-path", name))
+    return out if out.is_absolute() else Path(repo.working_tree_dir or ".") / out
+
+
+def _replaying(repo: git.Repo) -> bool:
+    """Whether git is re-applying existing commits (rebase, cherry-pick)."""
+    action = os.environ.get("GIT_REFLOG_ACTION", "")
+    if action.startswith(("rebase", "cherry-pick")):
+        return True
+    return any(_git_path(repo, n).exists()
+               for n in ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"))
+
+
+def _merge_heads(repo: git.Repo) -> list[str]:
+    path = _git_path(repo, "MERGE_HEAD")
+    if not path.exists():
+        return []
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def commit_msg(argv: Sequence[str]) -> int:
+    """Refuse a message that is only countersign's trailers (an abandoned editor)."""
+    try:
+        text = Path(argv[0]).read_bytes().decode("utf-8", "replace")
+    except (OSError, IndexError):
+        return 0
+    meaningful = [ln for ln in text.split("\n")
+                  if ln.strip() and not ln.startswith("#") and not is_ours(ln.split(":", 1)[0])]
+    if meaningful:
+        return 0
+    print("Aborting commit due to empty commit message.", file=sys.stderr)
+    return 1
+
+
+def post_commit(argv: Sequence[str]) -> None:
+    """Write the provenance note of the new commit."""
+    sources = _sources()
+    head = commits.head(sources.repo)
+    if head is None:
+        return
+    sources.write_note(head, carry_from=sources.predecessor(head) or _noted(sources, head))
+
+
+def _noted(sources: Sources, sha: str) -> str | None:
+    """``sha`` itself when it already has a note (written by post-rewrite on amend)."""
+    return sha if commits.has_note(sources.repo, sha) else None
+
+
+def post_merge(argv: Sequence[str]) -> None:
+    """``git merge`` runs no post-commit: note a merge commit it made."""
+    sources = _sources()
+    head = commits.head(sources.repo)
+    if head is None or len(commits.parents_of(sources.repo, head)) < 2:
+        return
+    if not commits.has_note(sources.repo, head):
+        sources.write_note(head)
+
+
+def post_rewrite(argv: Sequence[str]) -> None:
+    """Move notes from rewritten commits to their replacements (amend, rebase)."""
+    pairs = [line.split()[:2] for line in sys.stdin.read().splitlines() if line.strip()]
+    if not pairs:
+        return
+    sources = _sources()
+    for old, new in pairs:
+        if commits.has_note(sources.repo, old):
+            sources.write_note(new, carry_from=old)

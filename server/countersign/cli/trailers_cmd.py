@@ -1,0 +1,46 @@
+"""``countersign trailers``: the trailers the hook would stamp for what is staged now."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import git
+
+from countersign.cli.common import load_context, report_problems
+from countersign.cli.errors import UserError
+from countersign.core.report import finding_dict
+from countersign.store import commits
+from countersign.store.stamping import Sources
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("trailers", help="preview the trailers for what is staged now")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    context = load_context(Path.cwd())
+    if context.workspace.git_dir is None:
+        raise UserError(f"{Path.cwd()} is not inside a git repository",
+                        "run it in the repository you are committing to", 2)
+    report_problems(context)
+    repo = git.Repo(context.workspace.root)
+    head = commits.head(repo)
+    with context.ledger() as ledger:
+        stamp = Sources(repo, ledger, context.rules, context.config).staged(
+            [head] if head else [])
+    trailers = stamp.trailers(context.config.assisted_by)
+    if args.json:
+        json.dump({"trailers": [{"key": k, "value": v} for k, v in trailers],
+                   "tier": stamp.tier.label, "review": stamp.review.label,
+                   "added_lines": stamp.added_lines, "ai_lines": stamp.ai_line_count,
+                   "findings": [finding_dict(f) for f in stamp.findings]},
+                  sys.stdout, indent=2)
+        print()
+    else:
+        print("\n".join(f"{k}: {v}" for k, v in trailers))
+    return 0

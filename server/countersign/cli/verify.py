@@ -1,0 +1,191 @@
+"""``countersign verify [REV-RANGE]``: the CI gate over commits' trailers, notes and content.
+
+Exit codes: 0 every commit passes, 1 at least one fails the policy, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import git
+
+from countersign.cli.common import Context, load_context, report_problems
+from countersign.cli.errors import UserError
+from countersign.core.origin import Origin
+from countersign.core.provenance import NoteError, record_lines, record_revision
+from countersign.core.report import finding_dict, sarif_document, sarif_result
+from countersign.core.signoff import Commit, Verdict, judge
+from countersign.core.trailers import compute_stamp, parse_declared
+from countersign.store import commits
+from countersign.store.stamping import Sources
+
+UNKNOWN = Origin(kind="suspected", tool="unknown-provenance")
+"""Who wrote the lines of a commit without a note, when the policy counts them as AI."""
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "verify", help="CI gate: check commits' declared tier and sign-off against content",
+        description="Check each commit in REV-RANGE (git rev-list syntax, e.g. "
+                    "origin/main..HEAD; default: HEAD alone). Exit 0 pass, 1 policy "
+                    "failure, 2 usage error.")
+    parser.add_argument("range", nargs="*", metavar="REV-RANGE")
+    parser.add_argument("--policy", type=Path, help="organisation policy TOML (authoritative)")
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    context = load_context(Path.cwd(), args.policy)
+    if context.workspace.git_dir is None:
+        raise UserError(f"{Path.cwd()} is not inside a git repository",
+                        "run verify in a clone of the repository to check", 2)
+    report_problems(context)
+    repo = git.Repo(context.workspace.root)
+    verdicts = list(evaluate(context, repo, args.range or ["--max-count=1", "HEAD"]))
+    if args.format == "json":
+        json.dump(as_json(verdicts), sys.stdout, indent=2)
+        print()
+    elif args.format == "sarif":
+        json.dump(as_sarif(context, verdicts), sys.stdout, indent=2)
+        print()
+    else:
+        print_text(verdicts)
+    return 0 if all(v.ok for v in verdicts) else 1
+
+
+def evaluate(context: Context, repo: git.Repo, revs: list[str]) -> Iterator[Verdict]:
+    """One verdict per commit of ``revs``, newest first."""
+    if commits.head(repo) is None:
+        raise UserError("the repository has no commits yet", "commit first, then verify", 2)
+    notes = commits.all_notes(repo)
+    approvals = commits.all_notes(repo, commits.APPROVALS_REF)
+    sources = Sources(repo, context.ledger(), context.rules, context.config)
+    try:
+        for logged in commits.log(repo, revs):
+            ai = _note_lines(sources, logged.sha, notes.get(logged.sha))
+            if ai is None:
+                ai = ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
+                      if context.config.unknown_provenance == "ai" else {})
+            stamp = compute_stamp(logged.changes, ai, context.rules, context.config)
+            commit = Commit(logged.sha, logged.subject, logged.author,
+                            parse_declared(logged.trailers), stamp,
+                            logged.sha in notes, _approvals(repo, approvals.get(logged.sha)),
+                            {c.path: c.added for c in logged.changes})
+            yield judge(commit, context.config)
+    except git.GitCommandError as exc:
+        raise UserError(f"git cannot read the range {' '.join(revs)}: "
+                        f"{exc.stderr.strip() or exc}",
+                        "pass a range git understands, e.g. `countersign verify "
+                        "origin/main..HEAD` (fetch the base branch first in CI)", 2) from None
+
+
+def _note_lines(
+    sources: Sources, sha: str, blob: str | None
+) -> dict[str, dict[int, Origin]] | None:
+    """AI lines from the commit's note (``None`` without a readable note)."""
+    if blob is None:
+        return None
+    data = commits.read_blob(sources.repo, blob)
+    if data is None:
+        return None
+    try:
+        record = json.loads(commits.decode(data))
+        lines = record_lines(record)
+    except (json.JSONDecodeError, NoteError):
+        return None
+    revision = record_revision(record)
+    if revision and revision != sha:  # copied by a rewrite without our hook: move it
+        return {p: sources._carry(revision, p, ls, commits.decode(
+            commits.read_blob(sources.repo, f"{sha}:{p}") or b"")) for p, ls in lines.items()}
+    return lines
+
+
+def _approvals(repo: git.Repo, blob: str | None) -> tuple[str, ...]:
+    if blob is None:
+        return ()
+    text = commits.decode(commits.read_blob(repo, blob) or b"")
+    return tuple(line.partition(":")[2].strip() for line in text.splitlines()
+                 if line.lower().startswith("approved-by:"))
+
+
+def print_text(verdicts: list[Verdict]) -> None:
+    for v in verdicts:
+        c = v.commit
+        stamp = c.recomputed
+        declared = c.declared.tier.label if c.declared.tier is not None else "missing"
+        ai = f"AI {stamp.ai_line_count}/{stamp.added_lines} lines"
+        if not c.has_note:
+            ai += " (no note)"
+        print(f"{'ok  ' if v.ok else 'FAIL'} {c.sha[:10]} {c.subject}")
+        print(f"     tier {v.tier.label} (declared {declared}), review {v.review.label}, {ai}"
+              + (f", rules {', '.join(stamp.rule_ids())}" if stamp.rule_ids() else "")
+              + (f", approved by {', '.join(v.approvers)}" if v.approvers else ""))
+        for failure in v.failures:
+            print(f"     - {failure}")
+    failed = sum(1 for v in verdicts if not v.ok)
+    print(f"{len(verdicts)} commit{'s' if len(verdicts) != 1 else ''}: "
+          f"{len(verdicts) - failed} passed, {failed} failed")
+    if failed:
+        print("hint: a reviewer of the required level runs `countersign approve` on the "
+              "commit (or adds an `Approved-by: Name <email>` trailer)", file=sys.stderr)
+
+
+def as_json(verdicts: list[Verdict]) -> dict[str, Any]:
+    return {
+        "passed": sum(1 for v in verdicts if v.ok),
+        "failed": sum(1 for v in verdicts if not v.ok),
+        "commits": [_commit_json(v) for v in verdicts],
+    }
+
+
+def _commit_json(v: Verdict) -> dict[str, Any]:
+    c, stamp = v.commit, v.commit.recomputed
+    return {
+        "sha": c.sha, "subject": c.subject, "author": c.author, "ok": v.ok,
+        "tier": v.tier.label, "review": v.review.label,
+        "declared_tier": c.declared.tier.label if c.declared.tier is not None else None,
+        "recomputed_tier": stamp.tier.label, "stamped": c.declared.stamped,
+        "has_note": c.has_note, "added_lines": stamp.added_lines,
+        "ai_lines": stamp.ai_line_count,
+        "tools": [o.label() for o in stamp.contributors()],
+        "rules": stamp.rule_ids(), "approvers": list(v.approvers),
+        "failures": list(v.failures),
+        "findings": [finding_dict(f) for f in stamp.findings],
+    }
+
+
+_GATE_RULE = {
+    "id": "countersign-gate", "name": "CountersignGate",
+    "shortDescription": {"text": "Commit fails the countersign review gate"},
+    "fullDescription": {"text": "Missing trailers, an under-declared tier or missing sign-off."},
+    "defaultConfiguration": {"level": "error"},
+}
+
+
+def as_sarif(context: Context, verdicts: list[Verdict]) -> dict[str, Any]:
+    """Findings of every commit, plus one gate result per failing commit."""
+    rules = list(context.rules.rules)
+    index = {r.id: i for i, r in enumerate(rules)}
+    results = []
+    for v in verdicts:
+        stamp = v.commit.recomputed
+        for f in stamp.findings:
+            result = sarif_result(f, index, v.commit.added.get(f.path, {}).get(f.line, ""))
+            result["properties"]["commit"] = v.commit.sha
+            results.append(result)
+        if not v.ok:
+            results.append({
+                "ruleId": "countersign-gate", "ruleIndex": len(rules), "level": "error",
+                "message": {"text": f"{v.commit.sha[:10]} {v.commit.subject}: "
+                                    + "; ".join(v.failures)},
+                "properties": {"commit": v.commit.sha, "reviewTier": v.tier.label,
+                               "reviewRequired": v.review.label,
+                               "aiGenerated": stamp.ai_line_count > 0},
+            })
+    return sarif_document(rules, results, [_GATE_RULE])

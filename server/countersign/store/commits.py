@@ -1,0 +1,241 @@
+"""Reading and writing what countersign keeps in git: diffs, trailers, blobs and notes.
+
+Everything goes through GitPython's ``repo.git`` (the git binary) so git decides what a
+trailer, a rename or a binary file is. Output is read as bytes and decoded leniently: a
+file in Latin-1 must not stop a commit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import git
+
+from countersign.core.diff import FileChange, finish, parse_diff
+from countersign.core.provenance import NoteError
+
+NOTES_REF = "refs/notes/countersign"
+APPROVALS_REF = "refs/notes/countersign-approvals"
+_DIFF = ("-U0", "--no-color", "--no-ext-diff", "--no-textconv", "-M",
+         "--src-prefix=a/", "--dst-prefix=b/", "--no-relative")
+_TRAILER_OPTS = ("--no-divider", "--where", "end", "--if-exists", "add", "--if-missing", "add")
+
+
+def decode(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+def open_repo(root: Path) -> git.Repo:
+    return git.Repo(root)
+
+
+def empty_tree(repo: git.Repo) -> str:
+    """The id of the empty tree (differs between SHA-1 and SHA-256 repositories)."""
+    return str(repo.git.hash_object("-t", "tree", os.devnull))
+
+
+def head(repo: git.Repo) -> str | None:
+    """The commit HEAD points at, or ``None`` before the first commit."""
+    try:
+        return repo.head.commit.hexsha
+    except ValueError:
+        return None
+
+
+def parents_of(repo: git.Repo, rev: str) -> list[str]:
+    return [p.hexsha for p in repo.commit(rev).parents]
+
+
+def _diff(repo: git.Repo, *args: str) -> list[FileChange]:
+    out = repo.git.diff(*_DIFF, *args, stdout_as_string=False)
+    return finish(parse_diff(decode(out).split("\n")))
+
+
+def staged_changes(repo: git.Repo, parents: Sequence[str]) -> list[FileChange]:
+    """What the index adds relative to ``parents`` (the empty tree when there are none).
+
+    For a merge a line counts as added only when it is new relative to every parent:
+    lines brought in from a merged branch were stamped in their own commits.
+    """
+    bases = list(parents) or [empty_tree(repo)]
+    return _intersect([_diff(repo, "--cached", base, "--") for base in bases])
+
+
+def commit_changes(repo: git.Repo, sha: str, parents: Sequence[str]) -> list[FileChange]:
+    """What commit ``sha`` added relative to its parents (see ``staged_changes``)."""
+    bases = list(parents) or [empty_tree(repo)]
+    return _intersect([_diff(repo, base, sha, "--") for base in bases])
+
+
+def _intersect(per_parent: list[list[FileChange]]) -> list[FileChange]:
+    first, rest = per_parent[0], per_parent[1:]
+    for other in rest:
+        by_path = {c.path: c for c in other}
+        for change in first:
+            theirs = by_path.get(change.path)
+            change.added = ({n: t for n, t in change.added.items() if n in theirs.added}
+                            if theirs is not None else {})
+    return [c for c in first if c.added or not rest]
+
+
+def read_blob(repo: git.Repo, name: str) -> bytes | None:
+    """Contents of ``name`` (``:path`` for the index, ``REV:path``), or ``None``."""
+    try:
+        _, kind, _, stream = repo.git.stream_object_data(name)
+    except ValueError:
+        return None
+    data: bytes = stream.read()
+    return data if kind in (b"blob", "blob") else None
+
+
+def parse_trailers(repo: git.Repo, message: str) -> list[tuple[str, str]]:
+    """``(key, value)`` pairs as ``git interpret-trailers --parse`` sees them."""
+    out = _interpret(repo, message, "--parse", "--no-divider")
+    pairs = []
+    for line in out.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+def add_trailers(repo: git.Repo, message: str, trailers: Sequence[tuple[str, str]]) -> str:
+    """``message`` with ``trailers`` appended by ``git interpret-trailers``."""
+    args = [a for k, v in trailers for a in ("--trailer", f"{k}: {v}")]
+    return _interpret(repo, message, *_TRAILER_OPTS, *args)
+
+
+def _interpret(repo: git.Repo, message: str, *args: str) -> str:
+    with tempfile.NamedTemporaryFile("wb", suffix=".msg", delete=False) as handle:
+        handle.write(message.encode("utf-8", "surrogateescape"))
+    try:
+        out = repo.git.interpret_trailers(*args, handle.name, stdout_as_string=False,
+                                          strip_newline_in_stdout=False)
+        return out.decode("utf-8", "surrogateescape")  # type: ignore[no-any-return]
+    finally:
+        os.unlink(handle.name)
+
+
+def amend_message(repo: git.Repo, message: str) -> None:
+    """Replace HEAD's message (hooks still run: prepare-commit-msg restamps, notes move)."""
+    with tempfile.NamedTemporaryFile("wb", suffix=".msg", delete=False) as handle:
+        handle.write(message.encode("utf-8", "surrogateescape"))
+    try:
+        repo.git.commit("--amend", "--no-verify", "--allow-empty", "--cleanup=verbatim",
+                        "-F", handle.name)
+    finally:
+        os.unlink(handle.name)
+
+
+def comment_char(repo: git.Repo) -> str:
+    """``core.commentChar`` (``auto`` treated as ``#``, which is what git starts with)."""
+    value = repo.config_reader().get_value("core", "commentChar", "#")
+    return str(value) if str(value) not in ("", "auto") else "#"
+
+
+def read_note(repo: git.Repo, sha: str, ref: str = NOTES_REF) -> Any | None:
+    """The JSON note on ``sha``, ``None`` without one; ``NoteError`` if not JSON."""
+    try:
+        text = repo.git.notes("--ref", ref, "show", sha, stdout_as_string=False)
+    except git.GitCommandError:
+        return None
+    records = _json_documents(decode(text), sha, ref)
+    own = [r for r in records if isinstance(r, dict) and r.get("vcs", {}).get("revision") == sha]
+    return (own or records)[-1] if records else None
+
+
+def has_note(repo: git.Repo, sha: str, ref: str = NOTES_REF) -> bool:
+    try:
+        return read_note(repo, sha, ref) is not None
+    except NoteError:
+        return False
+
+
+def _json_documents(text: str, sha: str, ref: str) -> list[Any]:
+    """The JSON values in a note; git concatenates notes when a rewrite copies one onto a
+    commit that already has one (notes.rewriteMode defaults to concatenate)."""
+    decoder = json.JSONDecoder()
+    out: list[Any] = []
+    i = 0
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i >= len(text):
+            return out
+        try:
+            value, i = decoder.raw_decode(text, i)
+        except json.JSONDecodeError as exc:
+            raise NoteError(f"note on {sha[:12]} in {ref} is not JSON: {exc}") from None
+        out.append(value)
+
+
+def write_note(repo: git.Repo, sha: str, record: Any, ref: str = NOTES_REF) -> None:
+    """Replace the note on ``sha`` with ``record`` (one line of JSON, safe from stripspace)."""
+    text = json.dumps(record, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as handle:
+        handle.write(text.encode("utf-8"))
+    try:
+        repo.git.notes("--ref", ref, "add", "-f", "-F", handle.name, sha)
+    finally:
+        os.unlink(handle.name)
+
+
+def all_notes(repo: git.Repo, ref: str = NOTES_REF) -> dict[str, str]:
+    """Commit id -> note blob id for every note under ``ref``."""
+    try:
+        out = repo.git.notes("--ref", ref, "list")
+    except git.GitCommandError:
+        return {}
+    notes = {}
+    for line in out.splitlines():
+        blob, _, commit = line.partition(" ")
+        notes[commit] = blob
+    return notes
+
+
+@dataclass
+class LoggedCommit:
+    sha: str
+    parents: list[str]
+    author: str
+    time: int
+    subject: str
+    trailers: list[tuple[str, str]]
+    changes: list[FileChange]
+
+
+_FIELDS = ("%H", "%P", "%an <%ae>", "%ct", "%s", "%(trailers:only,unfold)")
+
+
+def log(repo: git.Repo, revs: Sequence[str]) -> Iterator[LoggedCommit]:
+    """Commits of ``git rev-list REVS`` (newest first) with their added lines.
+
+    One ``git log -p`` reads every non-merge diff; a merge's diff is computed against each
+    parent separately (see ``staged_changes``).
+    """
+    fmt = "%x1e" + "%x1f".join(_FIELDS) + "%x1f"
+    out = repo.git.log(f"--format={fmt}", "-p", *_DIFF, *revs, "--",
+                       stdout_as_string=False)
+    for chunk in decode(out).split("\x1e")[1:]:
+        fields = chunk.split("\x1f")
+        sha, parents, author, when, subject, trailer_text, patch = fields[:7]
+        parent_list = parents.split()
+        changes = (commit_changes(repo, sha, parent_list) if len(parent_list) > 1
+                   else finish(parse_diff(patch.split("\n"))))
+        yield LoggedCommit(sha, parent_list, author, int(when), subject,
+                           _trailer_pairs(trailer_text), changes)
+
+
+def _trailer_pairs(text: str) -> list[tuple[str, str]]:
+    pairs = []
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            pairs.append((key.strip(), value.strip()))
+    return pairs

@@ -1,0 +1,182 @@
+"""Installing countersign's git hooks as small shims, the way pre-commit does.
+
+Each installed hook is a POSIX shell script with a marker line and the path of the Python
+that installed it. A hook countersign does not own is never overwritten: it is moved to
+``NAME.legacy`` and the shim runs it first (its failure still stops the commit). The hooks
+directory is the one git uses (``git rev-parse --git-path hooks``), so ``core.hooksPath``
+(husky) and linked worktrees are handled by git itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+MARKER = "# countersign-managed-hook v1"
+HOOKS = ("prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite")
+"""prepare-commit-msg stamps (it runs even with --no-verify); commit-msg only refuses a
+message that is nothing but trailers; post-commit/post-merge write notes; post-rewrite
+carries them across amend and rebase."""
+NOTES_REF = "refs/notes/countersign"
+
+_TEMPLATE = """#!/bin/sh
+{marker}
+# Installed by `countersign hook install`; remove with `countersign hook uninstall`.
+# It runs {name}.legacy first when that exists (the hook that was here before).
+COUNTERSIGN_PYTHON={python}
+hook_dir=$(dirname -- "$0")
+{stdin_setup}
+if [ -x "$hook_dir/{name}.legacy" ]; then
+    "$hook_dir/{name}.legacy" "$@" {stdin_redirect}|| exit $?
+fi
+if [ ! -x "$COUNTERSIGN_PYTHON" ]; then
+    echo "countersign: the Python this hook was installed with ($COUNTERSIGN_PYTHON) is gone;" \\
+         "the {name} step was skipped." >&2
+    echo "hint: reinstall countersign and run \\`countersign hook install\\`," \\
+         "or run \\`countersign hook uninstall\\` to remove the hook" >&2
+    exit 0
+fi
+"$COUNTERSIGN_PYTHON" -m countersign hook run {name} "$@" {stdin_redirect}
+{tail}
+"""
+_STDIN_SETUP = """stdin_copy=$(mktemp "${TMPDIR:-/tmp}/countersign.XXXXXX") || exit 1
+trap 'rm -f "$stdin_copy"' EXIT
+cat > "$stdin_copy\""""
+# commit-msg is the only hook whose failure must stop the commit (empty message).
+_TAIL_STRICT = "exit $?"
+_TAIL_LENIENT = """status=$?
+if [ "$status" -ne 0 ]; then
+    echo "countersign: {name} could not run countersign (exit $status);" \\
+         "reinstall it: pip install countersign && countersign hook install" >&2
+fi
+exit 0"""
+
+
+class HookError(Exception):
+    """A hook cannot be installed or removed as asked."""
+
+
+@dataclass(frozen=True)
+class HookState:
+    name: str
+    path: Path
+    state: str
+    """``installed``, ``missing``, ``foreign`` (someone else's hook) or ``broken``."""
+    chained: bool
+    python: str | None = None
+
+
+def hooks_dir(repo: git.Repo) -> Path:
+    """Where git looks for hooks in this repository (honours core.hooksPath)."""
+    out = repo.git.rev_parse("--git-path", "hooks")
+    path = Path(out)
+    base = Path(repo.working_tree_dir) if repo.working_tree_dir else Path(repo.git_dir)
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def shim(name: str, python: str) -> str:
+    reads_stdin = name == "post-rewrite"
+    tail = _TAIL_STRICT if name == "commit-msg" else _TAIL_LENIENT.format(name=name)
+    return _TEMPLATE.format(
+        marker=MARKER, name=name, python=shlex.quote(python),
+        stdin_setup=_STDIN_SETUP if reads_stdin else "",
+        stdin_redirect='< "$stdin_copy" ' if reads_stdin else "",
+        tail=tail,
+    )
+
+
+def _owned(path: Path) -> bool:
+    try:
+        return MARKER in path.read_text(encoding="utf-8", errors="replace")[:300]
+    except OSError:
+        return False
+
+
+def install(repo: git.Repo, python: str) -> list[str]:
+    """Install every hook; returns what was done, one line per hook."""
+    directory = hooks_dir(repo)
+    directory.mkdir(parents=True, exist_ok=True)
+    done = []
+    for name in HOOKS:
+        path = directory / name
+        legacy = directory / f"{name}.legacy"
+        if path.exists() and not _owned(path):
+            if legacy.exists():
+                raise HookError(
+                    f"{path} is not countersign's and {legacy} already exists, so it "
+                    f"cannot be moved aside\nhint: merge or remove one of them, then run "
+                    f"`countersign hook install` again")
+            path.rename(legacy)
+            done.append(f"{name}: moved the existing hook to {legacy.name}; it still runs first")
+        _write_executable(path, shim(name, python))
+        done.append(f"{name}: installed {path}")
+    if NOTES_REF not in _rewrite_refs(repo):
+        repo.git.config("--add", "notes.rewriteRef", NOTES_REF)
+        done.append(f"notes.rewriteRef: added {NOTES_REF} (notes follow amend and rebase)")
+    return done
+
+
+def _write_executable(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.countersign-tmp")
+    tmp.write_text(text, encoding="utf-8")
+    mode = tmp.stat().st_mode
+    tmp.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    os.replace(tmp, path)
+
+
+def _rewrite_refs(repo: git.Repo) -> list[str]:
+    try:
+        return str(repo.git.config("--get-all", "notes.rewriteRef")).split()
+    except git.GitCommandError:
+        return []
+
+
+def uninstall(repo: git.Repo) -> list[str]:
+    """Remove countersign's hooks, putting back any hook they had moved aside."""
+    directory = hooks_dir(repo)
+    done = []
+    for name in HOOKS:
+        path, legacy = directory / name, directory / f"{name}.legacy"
+        if not path.exists() or not _owned(path):
+            continue
+        path.unlink()
+        if legacy.exists():
+            legacy.rename(path)
+            done.append(f"{name}: removed; restored the previous hook")
+        else:
+            done.append(f"{name}: removed")
+    if NOTES_REF in _rewrite_refs(repo):
+        repo.git.config("--unset", "notes.rewriteRef", f"^{NOTES_REF}$")
+        done.append(f"notes.rewriteRef: removed {NOTES_REF}")
+    return done
+
+
+def status(repo: git.Repo) -> tuple[list[HookState], bool]:
+    """Each hook's state, and whether notes.rewriteRef includes countersign's notes."""
+    directory = hooks_dir(repo)
+    states = []
+    for name in HOOKS:
+        path = directory / name
+        chained = (directory / f"{name}.legacy").exists()
+        if not path.exists():
+            states.append(HookState(name, path, "missing", chained))
+        elif not _owned(path):
+            states.append(HookState(name, path, "foreign", chained))
+        else:
+            python = _python_of(path)
+            ok = python is not None and os.access(python, os.X_OK)
+            states.append(HookState(name, path, "installed" if ok else "broken", chained, python))
+    return states, NOTES_REF in _rewrite_refs(repo)
+
+
+def _python_of(path: Path) -> str | None:
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("COUNTERSIGN_PYTHON="):
+            parts = shlex.split(line.partition("=")[2])
+            return parts[0] if parts else None
+    return None

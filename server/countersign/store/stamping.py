@@ -1,0 +1,115 @@
+"""Provenance of commits: the stamp of what is staged, the note of a commit, and blame.
+
+Ties the ledger (uncommitted AI lines), git (diffs, blobs, notes) and the core together.
+AI lines of a commit come from the ledger, re-anchored onto the committed content, plus
+lines carried over from the note of the commit it replaces (amend, rebase), so rewriting
+history never drops provenance that was recorded once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import git
+
+from countersign.core.config import Config
+from countersign.core.diff import FileChange
+from countersign.core.lines import reanchor, split_lines
+from countersign.core.origin import Origin
+from countersign.core.provenance import (
+    NoteError,
+    build_record,
+    record_lines,
+    record_revision,
+)
+from countersign.core.rules import RuleSet
+from countersign.core.trailers import Stamp, compute_stamp
+from countersign.store import commits
+from countersign.store.ledger import Ledger
+
+
+@dataclass
+class Sources:
+    """Where AI lines come from: the ledger, and optionally a predecessor's note."""
+
+    repo: git.Repo
+    ledger: Ledger
+    rules: RuleSet
+    config: Config
+
+    def ai_lines(
+        self, changes: Sequence[FileChange], rev: str, carry_from: str | None = None
+    ) -> dict[str, dict[int, Origin]]:
+        """AI lines of each changed file as of ``rev`` (``""`` for the index)."""
+        known = set(self.ledger.paths())
+        carried = self._note_lines(carry_from) if carry_from else {}
+        out: dict[str, dict[int, Origin]] = {}
+        for change in changes:
+            if change.binary or change.status == "deleted" or not change.added:
+                continue
+            names = [p for p in (change.path, change.old_path) if p]
+            in_ledger = next((p for p in names if p in known), None)
+            in_note = next((p for p in names if p in carried), None)
+            if in_ledger is None and in_note is None:
+                continue
+            data = commits.read_blob(self.repo, f"{rev}:{change.path}")
+            if data is None:
+                continue
+            content = commits.decode(data)
+            lines = self.ledger.attributions(in_ledger, content) if in_ledger else {}
+            if in_note and carry_from:
+                lines = {**self._carry(carry_from, in_note, carried[in_note], content), **lines}
+            out[change.path] = {n: o for n, o in lines.items() if o.is_ai}
+        return out
+
+    def _note_lines(self, sha: str) -> dict[str, dict[int, Origin]]:
+        try:
+            record = commits.read_note(self.repo, sha)
+            return record_lines(record) if record is not None else {}
+        except NoteError:
+            return {}
+
+    def _carry(
+        self, sha: str, path: str, lines: Mapping[int, Origin], content: str
+    ) -> dict[int, Origin]:
+        old = commits.read_blob(self.repo, f"{sha}:{path}")
+        if old is None:
+            return {}
+        return reanchor(split_lines(commits.decode(old)), lines, split_lines(content))
+
+    def staged(self, parents: Sequence[str], carry_from: str | None = None) -> Stamp:
+        """The stamp of what the index would commit on top of ``parents``."""
+        changes = commits.staged_changes(self.repo, parents)
+        return compute_stamp(changes, self.ai_lines(changes, "", carry_from), self.rules,
+                             self.config)
+
+    def committed(self, sha: str, carry_from: str | None = None) -> Stamp:
+        """The stamp of commit ``sha`` as its content and the ledger say now."""
+        parents = commits.parents_of(self.repo, sha)
+        changes = commits.commit_changes(self.repo, sha, parents)
+        return compute_stamp(changes, self.ai_lines(changes, sha, carry_from), self.rules,
+                             self.config)
+
+    def write_note(self, sha: str, carry_from: str | None = None) -> Stamp:
+        """Compute and store the provenance note of ``sha``; returns its stamp."""
+        stamp = self.committed(sha, carry_from)
+        when = self.repo.commit(sha).committed_date
+        commits.write_note(self.repo, sha, build_record(sha, stamp.ai_lines, when,
+                                                        summary_of(stamp)))
+        return stamp
+
+    def predecessor(self, sha: str) -> str | None:
+        """The commit whose note git copied onto ``sha`` during a rewrite, if any."""
+        try:
+            record = commits.read_note(self.repo, sha)
+        except NoteError:
+            return None
+        revision = record_revision(record) if record is not None else None
+        return revision if revision and revision != sha else None
+
+
+def summary_of(stamp: Stamp) -> dict[str, Any]:
+    return {"added_lines": stamp.added_lines, "ai_lines": stamp.ai_line_count,
+            "tier": stamp.tier.label, "review": stamp.review.label, "rules": stamp.rule_ids()}
