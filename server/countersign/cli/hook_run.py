@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,7 +58,7 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
         return  # a rebase or cherry-pick keeps the original stamp; post-rewrite moves notes
     head = commits.head(repo)
     carry = None
-    if source == "commit" and object_name == "HEAD" and head:  # git commit --amend
+    if head and _amending(source, object_name):
         parents, carry = commits.parents_of(repo, head), head
     else:
         parents = ([head] if head else []) + _merge_heads(repo)
@@ -66,6 +67,40 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
     stamped = commits.add_trailers(repo, base, stamp.trailers(sources.config.assisted_by))
     if stamped != message:
         msg_file.write_bytes(stamped.encode("utf-8", "surrogateescape"))
+
+
+def _amending(source: str, object_name: str) -> bool:
+    """Whether this is ``git commit --amend``: git says so (``commit HEAD``) unless a message
+    was given with ``-m``/``-F``; then the git process's own arguments tell."""
+    if source == "commit":
+        return object_name == "HEAD"
+    if source not in ("message", ""):
+        return False
+    for argv in _ancestor_commands():
+        if "commit" in argv:
+            return any(len(a) >= 4 and "--amend".startswith(a) for a in argv)
+    return False
+
+
+def _ancestor_commands(levels: int = 4) -> list[list[str]]:
+    """Argument lists of this process's parents, nearest first (Linux /proc, else ps)."""
+    out, pid = [], os.getppid()
+    for _ in range(levels):
+        if pid <= 1:
+            break
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            out.append([a for a in argv.split("\0") if a])
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            done = subprocess.run(["ps", "-o", "ppid=,args=", "-p", str(pid)],
+                                  capture_output=True, text=True, check=False)
+            fields = done.stdout.split()
+            if not fields:
+                break
+            out.append(fields[1:])
+            pid = int(fields[0]) if fields[0].isdigit() else 0
+    return out
 
 
 def _git_path(repo: git.Repo, name: str) -> Path:

@@ -108,6 +108,10 @@ def parse_trailers(repo: git.Repo, message: str) -> list[tuple[str, str]]:
 def add_trailers(repo: git.Repo, message: str, trailers: Sequence[tuple[str, str]]) -> str:
     """``message`` with ``trailers`` appended by ``git interpret-trailers``."""
     args = [a for k, v in trailers for a in ("--trailer", f"{k}: {v}")]
+    if message and not message.endswith("\n"):
+        # git merge leaves MERGE_MSG without a final newline; interpret-trailers would then
+        # glue the trailers to the subject line instead of starting a paragraph
+        message += "\n"
     return _interpret(repo, message, *_TRAILER_OPTS, *args)
 
 

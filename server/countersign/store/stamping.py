@@ -46,10 +46,14 @@ class Sources:
         known = set(self.ledger.paths())
         carried = self._note_lines(carry_from) if carry_from else {}
         out: dict[str, dict[int, Origin]] = {}
+        # a move git did not detect as a rename: the ledger may know the file by a deleted path
+        gone = [c.path for c in changes if c.status == "deleted" and c.path in known]
         for change in changes:
             if change.binary or change.status == "deleted" or not change.added:
                 continue
             names = [p for p in (change.path, change.old_path) if p]
+            if change.status == "added":
+                names += gone
             in_ledger = next((p for p in names if p in known), None)
             in_note = next((p for p in names if p in carried), None)
             if in_ledger is None and in_note is None:
@@ -58,7 +62,8 @@ class Sources:
             if data is None:
                 continue
             content = commits.decode(data)
-            lines = self.ledger.attributions(in_ledger, content) if in_ledger else {}
+            lines = next((found for p in names if p in known
+                          and (found := self.ledger.attributions(p, content))), {})
             if in_note and carry_from:
                 lines = {**self._carry(carry_from, in_note, carried[in_note], content), **lines}
             out[change.path] = {n: o for n, o in lines.items() if o.is_ai}
