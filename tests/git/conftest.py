@@ -13,13 +13,14 @@ import pytest
 from countersign.core.origin import Origin
 from countersign.store import hooks
 from countersign.store.ledger import Ledger
-from tests.cli.conftest import cli, git, repo, write
+from tests.cli.conftest import Run, cli, git, repo, write
 
 AGENT = Origin("agent", "claude-code", "anthropic/claude-sonnet-4-5")
 COPILOT = Origin("inline", "copilot")
 __all__ = [
     "AGENT",
     "COPILOT",
+    "Run",
     "ai_file",
     "cli",
     "commit",

@@ -71,7 +71,7 @@ def evaluate(context: Context, repo: git.Repo, revs: list[str]) -> Iterator[Verd
             ai = _note_lines(sources, logged.sha, notes.get(logged.sha))
             if ai is None:
                 ai = ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
-                      if context.config.unknown_provenance == "ai" else {})
+                      if context.config.unknown_is_ai else {})
             stamp = compute_stamp(logged.changes, ai, context.rules, context.config)
             commit = Commit(logged.sha, logged.subject, logged.author,
                             parse_declared(logged.trailers), stamp,

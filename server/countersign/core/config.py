@@ -69,10 +69,15 @@ class Config:
     """Review level (``peer``, ``senior``, ``owner``) -> emails of people at that level."""
     require_trailers: bool = False
     """``verify`` fails commits without countersign trailers (the hook was bypassed)."""
-    unknown_provenance: str = "ai"
-    """How ``verify`` counts added lines of a commit without a provenance note."""
+    unknown_provenance: str | None = None
+    """How ``verify`` counts added lines of a commit without a provenance note: ``ai``
+    (the default when unset) or ``human``."""
     sources: tuple[str, ...] = ()
     """Files this configuration was read from."""
+
+    @property
+    def unknown_is_ai(self) -> bool:
+        return self.unknown_provenance != "human"
 
     def required_review(self, tier: Tier) -> Review:
         return self.review.get(tier, DEFAULT_REVIEW[tier])
@@ -153,12 +158,14 @@ def _parse_config(data: dict[str, Any], path: Path, text: str) -> tuple[Config, 
     return config, errors
 
 
-def _choice(table: dict[str, Any], key: str, allowed: tuple[str, ...], error: Any) -> str:
-    value = table.get(key.split(".")[-1], allowed[0])
-    if value not in allowed:
+def _choice(
+    table: dict[str, Any], key: str, allowed: tuple[str, ...], error: Any
+) -> str | None:
+    value = table.get(key.split(".")[-1])
+    if value is not None and value not in allowed:
         error(key, f"expected one of {', '.join(map(repr, allowed))}, got {value!r}")
         return allowed[0]
-    return str(value)
+    return None if value is None else str(value)
 
 
 def _string_list(table: dict[str, Any], key: str, error: Any) -> list[str]:
@@ -215,8 +222,8 @@ def combine(repo: Config, policy: Config | None) -> tuple[Config, list[str]]:
         assisted_by=policy.assisted_by or repo.assisted_by,
         reviewers=dict(policy.reviewers),
         require_trailers=policy.require_trailers or repo.require_trailers,
-        unknown_provenance="ai" if "ai" in (policy.unknown_provenance,
-                                            repo.unknown_provenance) else "human",
+        unknown_provenance="ai" if "ai" in (policy.unknown_provenance, repo.unknown_provenance)
+        else policy.unknown_provenance or repo.unknown_provenance,
         sources=policy.sources + repo.sources,
     ), warnings
 
