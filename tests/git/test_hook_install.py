@@ -124,7 +124,7 @@ def test_linked_worktree_shares_hooks_and_has_its_own_ledger(
 
 def test_a_vanished_interpreter_is_explained_and_does_not_block(repo: Path, cli: Run) -> None:
     hooks.install(gitpython.Repo(repo), "/nonexistent/venv/bin/python")
-    code, out, err = cli("hook", "status")
+    code, out, _ = cli("hook", "status")
     assert code == 1
     assert "installed, but its Python /nonexistent/venv/bin/python is gone" in out
     write(repo, "a.txt", "a\n")

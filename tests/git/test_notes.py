@@ -89,7 +89,7 @@ def test_rewrite_ref_copies_notes_even_without_our_hooks(repo: Path, cli: Run) -
         (repo / ".git" / "hooks" / name).unlink()
     git(repo, "commit", "-q", "--amend", "-m", "reworded")
     assert note_ranges(repo) == {"jobs/cleanup.py": [(4, 4, "claude-code")]}
-    code, out, _ = cli("verify", "--format", "json")
+    _, out, _ = cli("verify", "--format", "json")
     assert json.loads(out)["commits"][0]["ai_lines"] == 1  # verify maps the copied note
 
 

@@ -127,7 +127,7 @@ def test_self_approval_does_not_count(hooked: Path, cli: Run, policy: Path, tmp_
     commit(hooked, "-m", "base")
     ai_file(hooked, "app.py", "x = 1\nrequests.get(url, verify=False)\n", {1: AGENT})
     git(hooked, "add", "-A")
-    commit(hooked, "-m", f"TLS off\n\nApproved-by: Ada Author <ada@example.com>")
+    commit(hooked, "-m", "TLS off\n\nApproved-by: Ada Author <ada@example.com>")
     code, out, _ = cli("verify", "--policy", str(policy))
     assert code == 1
     assert "(the author's own approval does not count)" in out
