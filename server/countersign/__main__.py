@@ -1,4 +1,15 @@
-"""``python -m countersign``: what the installed git hooks run."""
+"""``python -m countersign``: what the installed git hooks run.
+
+``hook run`` skips building the full command line (which imports every subcommand): a
+git hook runs on every commit and its start-up time is the user's wait.
+"""
+
+import sys
+
+if sys.argv[1:3] == ["hook", "run"] and len(sys.argv) > 3:
+    from countersign.cli.hook_run import run_hook
+
+    raise SystemExit(run_hook(sys.argv[3], sys.argv[4:]))
 
 from countersign.cli.main import run
 

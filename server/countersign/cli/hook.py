@@ -26,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     run = actions.add_parser("run", help="what the installed hooks call (not for people)")
     run.add_argument("name", choices=hooks.HOOKS)
     run.add_argument("args", nargs="*")
-    run.set_defaults(func=hook_run.run)
+    run.set_defaults(func=lambda args: hook_run.run_hook(args.name, args.args))
 
 
 def _repo() -> git.Repo:

@@ -4,7 +4,6 @@ that were not stamped)."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -19,19 +18,23 @@ from countersign.store import commits
 from countersign.store.stamping import Sources
 
 
-def run(args: argparse.Namespace) -> int:
-    handler = {"prepare-commit-msg": prepare_commit_msg, "commit-msg": commit_msg,
-               "post-commit": post_commit, "post-merge": post_merge,
-               "post-rewrite": post_rewrite}[args.name]
-    if args.name == "commit-msg":
-        return commit_msg(args.args)
+def run_hook(name: str, argv: Sequence[str]) -> int:
+    """Run hook ``name`` with git's arguments; only commit-msg may return non-zero."""
+    if name == "commit-msg":
+        return commit_msg(argv)
+    handler = {"prepare-commit-msg": prepare_commit_msg, "post-commit": post_commit,
+               "post-merge": post_merge, "post-rewrite": post_rewrite}.get(name)
+    if handler is None:
+        print(f"countersign: unknown hook {name!r}; run `countersign hook install` again",
+              file=sys.stderr)
+        return 0
     try:
-        handler(args.args)
+        handler(argv)
     except Exception as exc:  # reported and logged; never blocks the commit
         from countersign.cli.main import log_crash
 
         log = log_crash()
-        print(f"countersign: the {args.name} hook failed ({type(exc).__name__}: {exc}); "
+        print(f"countersign: the {name} hook failed ({type(exc).__name__}: {exc}); "
               f"this commit's provenance may be incomplete. Details in {log}\n"
               f"hint: run `countersign hook status`, and report the log if it persists",
               file=sys.stderr)
@@ -104,8 +107,8 @@ def _ancestor_commands(levels: int = 4) -> list[list[str]]:
 
 
 def _git_path(repo: git.Repo, name: str) -> Path:
-    out = Path(repo.git.rev_parse("--git-path", name))
-    return out if out.is_absolute() else Path(repo.working_tree_dir or ".") / out
+    """A per-worktree state file (MERGE_HEAD, rebase-merge, ...) of this worktree."""
+    return Path(repo.git_dir) / name
 
 
 def _replaying(repo: git.Repo) -> bool:

@@ -66,24 +66,27 @@ class Rule:
     line: int = 0
     """Line of the rule's ``[[rules]]`` header in ``source`` (1-based, 0 when unknown)."""
 
-    @functools.cached_property
-    def _paths(self) -> tuple[Any, Any]:
-        return (
-            pathspec.GitIgnoreSpec.from_lines(self.include) if self.include else None,
-            pathspec.GitIgnoreSpec.from_lines(self.exclude) if self.exclude else None,
-        )
-
     def applies_to_path(self, path: str) -> bool:
         """Whether a repository-relative POSIX path is in this rule's scope."""
-        include, exclude = self._paths
-        if include is not None and not include.match_file(path):
+        if self.include and not _matches(self.include, path):
             return False
-        return exclude is None or not exclude.match_file(path)
+        return not self.exclude or not _matches(self.exclude, path)
 
     @property
     def is_baseline(self) -> bool:
         """A rule with paths but no regex gives its tier to every AI line of those files."""
         return self.regex is None
+
+
+@functools.lru_cache(maxsize=256)
+def _spec(patterns: tuple[str, ...]) -> Any:
+    """Compiled once per distinct pattern list: most rules share their path lists."""
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+@functools.lru_cache(maxsize=65536)
+def _matches(patterns: tuple[str, ...], path: str) -> bool:
+    return bool(_spec(patterns).match_file(path))
 
 
 @dataclass(frozen=True)

@@ -143,8 +143,10 @@ def scan_added(
                 continue
             findings.append(Finding(rule, path, number, start, end, origin,
                                     parse_suppression(text, rule)))
+    if not ai:
+        return findings
     _, baseline = rules.for_path(path)
-    if baseline and ai:
+    if baseline:
         first = min(ai)
         findings += [Finding(r, path, first, 0, len(added.get(first, "")), ai[first])
                      for r in baseline]

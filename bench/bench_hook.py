@@ -1,0 +1,184 @@
+"""What countersign's commit hook costs, and how fast ``verify`` reads a long history.
+
+1. ``git commit`` of 1,000 changed lines across 100 files (half of them with AI lines in
+   the ledger), once without hooks and once with countersign's prepare-commit-msg only,
+   then with all countersign hooks; the median of several runs each, in one process.
+   Target (issue "Commit hook helper"): prepare-commit-msg adds at most 150 ms.
+2. ``countersign verify`` over 1,000 generated commits, each with trailers and a note
+   (made with ``git fast-import``). Target: at most 10 s.
+
+Run: ./run bench   (or .venv/bin/python bench/bench_hook.py [--runs N])
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from countersign.core.origin import Origin
+from countersign.core.provenance import build_record
+from countersign.store.ledger import Ledger
+
+FILES, LINES = 100, 10
+AGENT = Origin("agent", "claude-code", "anthropic/claude-sonnet-4-5")
+ENV = {**os.environ, "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+       "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
+       "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(repo: Path, *args: str, data: bytes | None = None) -> str:
+    done = subprocess.run(["git", *args], cwd=repo, env=ENV, input=data, check=True,
+                          capture_output=True)
+    return done.stdout.decode()
+
+
+def make_repo(root: Path) -> Path:
+    repo = root / "hook-bench"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    for i in range(FILES):
+        path = repo / "src" / f"module_{i:03}.py"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("".join(f"value_{n} = {n}\n" for n in range(50)))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    return repo
+
+
+def stage_change(repo: Path, ledger: Ledger, round_: int) -> None:
+    """Change 10 lines in each of the 100 files; record half the files' lines as AI."""
+    for i in range(FILES):
+        rel = f"src/module_{i:03}.py"
+        lines = [f"value_{n} = {n}\n" for n in range(50)]
+        for n in range(LINES):
+            lines[n * 5] = f"value_{n * 5} = compute({round_}, {n})  # changed\n"
+        if i % 10 == 0:
+            lines[5] = "    subprocess.run(cmd, shell=True)\n"
+        text = "".join(lines)
+        (repo / rel).write_text(text)
+        if i % 2 == 0:
+            ledger.save(rel, text, {n * 5: AGENT for n in range(LINES)})
+    git(repo, "add", "-A")
+
+
+def time_commit(repo: Path, runs: int, ledger: Ledger) -> list[float]:
+    times = []
+    for r in range(runs):
+        stage_change(repo, ledger, r)
+        start = time.perf_counter()
+        git(repo, "commit", "-q", "-m", f"change {r}")
+        times.append(time.perf_counter() - start)
+        git(repo, "reset", "-q", "--hard", "HEAD~1")
+    return times
+
+
+def hook_bench(root: Path, runs: int) -> None:
+    repo = make_repo(root)
+    hooks_dir = repo / ".git" / "hooks"
+    ledger = Ledger(repo / ".git" / "countersign" / "ledger.db")
+    subprocess.run([sys.executable, "-m", "countersign", "hook", "install"], cwd=repo,
+                   env=ENV, check=True, capture_output=True)
+    installed = {p.name: p.read_text() for p in hooks_dir.iterdir() if p.is_file()
+                 and "countersign-managed-hook" in p.read_text()}
+
+    def only(*names: str) -> None:
+        for name, text in installed.items():
+            path = hooks_dir / name
+            if name in names:
+                path.write_text(text)
+                path.chmod(0o755)
+            elif path.exists():
+                path.unlink()
+
+    results = {}
+    for label, names in (("git commit, no hooks", ()),
+                         ("with prepare-commit-msg", ("prepare-commit-msg",)),
+                         ("with all countersign hooks", tuple(installed))):
+        only(*names)
+        time_commit(repo, 1, ledger)  # warm caches
+        results[label] = statistics.median(time_commit(repo, runs, ledger))
+    base = results["git commit, no hooks"]
+    print(f"commit of {FILES * LINES} changed lines in {FILES} files (median of {runs}):")
+    for label, value in results.items():
+        extra = "" if label.endswith("no hooks") else f"  (+{(value - base) * 1000:.0f} ms)"
+        print(f"  {label:28} {value * 1000:7.0f} ms{extra}")
+    added = (results["with prepare-commit-msg"] - base) * 1000
+    print(f"prepare-commit-msg adds {added:.0f} ms (target <= 150 ms): "
+          f"{'OK' if added <= 150 else 'MISSED'}")
+
+
+def history(root: Path, commits: int) -> Path:
+    """A repository of ``commits`` commits with trailers and notes, via git fast-import."""
+    repo = root / "verify-bench"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    stream: list[bytes] = []
+    files: dict[int, list[str]] = {}
+    for i in range(1, commits + 1):
+        n = i % 50
+        lines = files.setdefault(n, [])
+        lines += [f"row_{i}_{k} = {k}\n" for k in range(5)]
+        if i % 25 == 0:
+            lines.append("DROP TABLE audit_old;\n")
+        content = "".join(lines).encode()
+        tier = "critical" if i % 25 == 0 else "none"
+        review = "senior+owner" if tier == "critical" else "none"
+        msg = (f"change {i}\n\nAI-Assisted: claude-code (agent)\nAI-Lines: 5/5\n"
+               f"Review-Tier: {tier}\nReview-Required: {review}\n").encode()
+        stream += [b"commit refs/heads/main\n", f"mark :{i}\n".encode(),
+                   f"committer Bench <bench@example.com> {1795000000 + i} +0000\n".encode(),
+                   f"data {len(msg)}\n".encode(), msg,
+                   *([f"from :{i - 1}\n".encode()] if i > 1 else []),
+                   f"M 100644 inline db/m{n:02}.sql\n".encode(),
+                   f"data {len(content)}\n".encode(), content, b"\n"]
+    for i in range(1, commits + 1):
+        total = len(files[i % 50])
+        ai = {total - 1 - k: AGENT for k in range(5)}
+        note = json.dumps(build_record("0" * 40, {f"db/m{i % 50:02}.sql": ai}, 0.0)).encode()
+        stream += [b"commit refs/notes/countersign\n",
+                   f"committer Bench <bench@example.com> {1795000000 + i} +0000\n".encode(),
+                   b"data 5\nnote\n",
+                   f"N inline :{i}\n".encode(), f"data {len(note)}\n".encode(), note, b"\n"]
+    git(repo, "fast-import", "--quiet", data=b"".join(stream))
+    git(repo, "reset", "-q", "--hard", "main")
+    return repo
+
+
+def verify_bench(root: Path, commits: int) -> None:
+    repo = history(root, commits)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "countersign", "verify", "--format", "json",
+                           "HEAD"], cwd=repo, env=ENV, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    data = json.loads(done.stdout)
+    print(f"verify over {len(data['commits'])} commits: {elapsed:.2f} s "
+          f"({data['passed']} passed, {data['failed']} failed; exit {done.returncode}) "
+          f"(target <= 10 s): {'OK' if elapsed <= 10 else 'MISSED'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--commits", type=int, default=1000)
+    args = parser.parse_args()
+    print(f"python {platform.python_version()} on {platform.machine()}, "
+          f"{subprocess.run(['git', '--version'], capture_output=True, text=True).stdout.strip()}")
+    root = Path(tempfile.mkdtemp(prefix="countersign-bench-"))
+    try:
+        hook_bench(root, args.runs)
+        verify_bench(root, args.commits)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
