@@ -16,11 +16,11 @@ from pathlib import Path
 import platformdirs
 
 from countersign import __version__
-from countersign.cli import rules_cmd, scan, status, version
+from countersign.cli import lsp_cmd, rules_cmd, scan, status, version
 from countersign.cli.errors import UserError
 from countersign.store.ledger import LedgerError
 
-COMMANDS = (scan, status, rules_cmd, version)
+COMMANDS = (scan, status, rules_cmd, version, lsp_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

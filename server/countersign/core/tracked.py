@@ -103,18 +103,23 @@ class TrackedDocument:
         self.line_ai = [None] * self.text.line_count
         self.matches = [self._match(n) for n in range(self.text.line_count)]
 
-    def advance(self, version: int) -> list[AiReport]:
-        """The document reached ``version``; returns pending AI reports now due.
+    def advance(self, version: int) -> bool:
+        """The edits that follow produce ``version``; False if it arrived out of order.
 
-        Edits recorded from here on belong to ``version``. Reports for versions the
-        document skipped cannot be placed any more and are dropped.
+        Out of order, older coordinates are meaningless: the edit log starts over.
         """
-        if version <= self.version:
-            self.log.reset(version)  # out of order: older coordinates are meaningless now
+        in_order = version > self.version
+        if not in_order:
+            self.log.reset(version)
         self.version = version
-        due = [r for r in self.pending if r.version == version]
-        self.pending = [r for r in self.pending if r.version > version]
-        return due
+        return in_order
+
+    def take_due(self) -> tuple[list[AiReport], list[AiReport]]:
+        """Pending AI reports for the current version, and those it skipped (dropped)."""
+        due = [r for r in self.pending if r.version == self.version]
+        missed = [r for r in self.pending if r.version < self.version]
+        self.pending = [r for r in self.pending if r.version > self.version]
+        return due, missed
 
     def set_origin(self, pieces: Iterable[Piece], origin: Origin) -> list[int]:
         """Say the characters of ``pieces`` came from ``origin``; returns lines touched."""
