@@ -18,6 +18,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from countersign.lsp.convert import plain
+
 SERVER = [sys.executable, "-m", "countersign.cli.main", "lsp", "--log-level", "INFO"]
 CLIENTS = ["visual-studio-code", "neovim"]
 TIMEOUT = 10.0
@@ -138,11 +140,31 @@ def ai_edit(client: LanguageClient, uri: str, version: int,
 
 
 async def provenance(client: LanguageClient, uri: str) -> dict[str, Any]:
-    result: dict[str, Any] = await client.protocol.send_request_async(
-        "countersign/provenance", {"textDocument": {"uri": uri}})
+    result: dict[str, Any] = plain(await client.protocol.send_request_async(
+        "countersign/provenance", {"textDocument": {"uri": uri}}))
     return result
 
 
 async def summary(client: LanguageClient, uri: str) -> Any:
-    return await client.protocol.send_request_async(
-        "countersign/summary", {"textDocument": {"uri": uri}})
+    return plain(await client.protocol.send_request_async(
+        "countersign/summary", {"textDocument": {"uri": uri}}))
+
+
+async def session(root: Path, spec: str, options: dict[str, Any] | None = None,
+                  capabilities: types.ClientCapabilities | None = None) -> LanguageClient:
+    """A client and server started by hand (for restarts, kills and custom capabilities)."""
+    from pytest_lsp.client import make_test_lsp_client
+
+    client = make_test_lsp_client()
+    client.feature(types.CLIENT_REGISTER_CAPABILITY)(lambda ls, params: None)
+    await client.start_io(*SERVER)
+    await start(client, root, spec, {"debounceMs": 0, **(options or {})}, capabilities)
+    return client
+
+
+async def stop(client: LanguageClient) -> None:
+    await client.shutdown_session()
+    await client.stop()
+
+
+DROP = "cursor.execute('DROP TABLE users')"
