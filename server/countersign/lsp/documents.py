@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from countersign.core.history import Piece, minimal_edit
@@ -48,7 +48,8 @@ class Entry:
     project: Project | None
     path: Path | None
     language_id: str | None
-    warnings: list[str] = field(default_factory=list)
+    persisted: str | None = None
+    """The content this server last wrote to the ledger (its own writes need no merge)."""
 
 
 class Documents:
@@ -219,6 +220,7 @@ class Documents:
             return
         try:
             ledger.save(entry.doc.path, entry.doc.text.text, entry.doc.ai_lines())
+            entry.persisted = entry.doc.text.text
         except Exception:
             log.exception("could not write %s to the ledger %s", entry.uri, ledger.path)
 
@@ -228,6 +230,10 @@ class Documents:
         if ledger is None or entry.path is None:
             return False
         try:
+            record = ledger.load(entry.doc.path)
+            if record is None or record.content is entry.persisted or (
+                    entry.persisted is not None and record.content == entry.persisted):
+                return False  # nothing stored, or what this server wrote itself
             stored = ledger.attributions(entry.doc.path, entry.doc.text.text)
         except Exception:
             log.exception("could not read %s from the ledger %s", entry.uri, ledger.path)
