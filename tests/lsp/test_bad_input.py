@@ -10,7 +10,14 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
 
 from tests.lsp.conftest import (
-    DROP, ai_edit, edit, eventually, open_doc, summary, wait_diagnostics, write,
+    DROP,
+    ai_edit,
+    edit,
+    eventually,
+    open_doc,
+    summary,
+    wait_diagnostics,
+    write,
 )
 
 

@@ -11,8 +11,17 @@ from pytest_lsp import LanguageClient, client_capabilities
 
 from countersign.core.positions import unit_length
 from tests.lsp.conftest import (
-    CLIENTS, DROP, ai_edit, edit, eventually, open_doc, session, stop, summary,
-    wait_diagnostics, write,
+    CLIENTS,
+    DROP,
+    ai_edit,
+    edit,
+    eventually,
+    open_doc,
+    session,
+    stop,
+    summary,
+    wait_diagnostics,
+    write,
 )
 
 TEXT = "import db\n" + DROP + "\n"

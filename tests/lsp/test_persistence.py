@@ -15,8 +15,17 @@ from pytest_lsp import LanguageClient
 from countersign.core.origin import Origin
 from countersign.store.ledger import Ledger
 from tests.lsp.conftest import (
-    CLIENTS, DROP, ai_edit, eventually, open_doc, provenance, session, stop, summary,
-    wait_diagnostics, write,
+    CLIENTS,
+    DROP,
+    ai_edit,
+    eventually,
+    open_doc,
+    provenance,
+    session,
+    stop,
+    summary,
+    wait_diagnostics,
+    write,
 )
 
 TEXT = "import db\n" + DROP + "\n"

@@ -7,9 +7,15 @@ from pathlib import Path
 from pytest_lsp import LanguageClient
 
 from countersign.lsp.convert import plain
-
 from tests.lsp.conftest import (
-    DROP, ai_edit, edit, eventually, open_doc, provenance, wait_diagnostics, write,
+    DROP,
+    ai_edit,
+    edit,
+    eventually,
+    open_doc,
+    provenance,
+    wait_diagnostics,
+    write,
 )
 
 
