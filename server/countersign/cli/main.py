@@ -20,6 +20,7 @@ from countersign.cli import (
     approve,
     blame,
     hook,
+    lsp_cmd,
     rules_cmd,
     scan,
     status,
@@ -30,7 +31,8 @@ from countersign.cli import (
 from countersign.cli.errors import UserError
 from countersign.store.ledger import LedgerError
 
-COMMANDS = (scan, status, hook, trailers_cmd, verify, approve, blame, rules_cmd, version)
+COMMANDS = (scan, status, lsp_cmd, hook, trailers_cmd, verify, approve, blame, rules_cmd,
+            version)
 
 
 def build_parser() -> argparse.ArgumentParser:

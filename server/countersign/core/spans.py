@@ -168,17 +168,35 @@ class SpanTracker:
                 self.set_origin(span.start, span.end, new)
 
     def runs(self, start: int = 0, end: int | None = None) -> list[Span]:
-        """All runs (human ones included) clipped to ``[start, end)``, in order."""
+        """All runs (human ones included) clipped to ``[start, end)``, in order.
+
+        Descends to ``start`` first, so the cost is O(log runs + runs returned).
+        """
         stop = len(self) if end is None else end
-        out: list[Span] = []
-        pos = 0
-        for node in _walk(self._root):
-            run_end = pos + node.length
-            if run_end > start and pos < stop:
-                out.append(Span(max(pos, start), min(run_end, stop), node.origin))
-            if run_end >= stop:
+        stack: list[tuple[_Run, int]] = []
+        node, base = self._root, 0
+        while node is not None:  # the path to the run holding ``start``
+            node_start = base + _total(node.left)
+            if start < node_start:
+                stack.append((node, node_start))
+                node = node.left
+            elif start >= node_start + node.length:
+                base, node = node_start + node.length, node.right
+            else:
+                stack.append((node, node_start))
                 break
-            pos = run_end
+        out: list[Span] = []
+        while stack:
+            node, node_start = stack.pop()
+            if node_start >= stop:
+                break
+            run_end = node_start + node.length
+            if run_end > start:
+                out.append(Span(max(node_start, start), min(run_end, stop), node.origin))
+            child, base = node.right, run_end
+            while child is not None:
+                stack.append((child, base + _total(child.left)))
+                child = child.left
         return out
 
     def spans(self) -> list[Span]:

@@ -49,3 +49,14 @@ def tracked_and_untracked(workspace: Workspace, under: Path) -> list[Path]:
     out: str = repo.git.ls_files(*args)
     names = sorted({n for n in out.split("\0") if n})
     return [workspace.root / n for n in names if (workspace.root / n).is_file()]
+
+
+def identity(workspace: Workspace) -> str | None:
+    """The committer e-mail git would use here (honours ``GIT_COMMITTER_EMAIL``), or None."""
+    try:
+        repo = git.Repo(workspace.root) if workspace.is_git else None
+        ident: str = (repo.git if repo else git.Git(str(workspace.root))).var("GIT_COMMITTER_IDENT")
+    except (git.GitCommandError, git.InvalidGitRepositoryError, OSError):
+        return None
+    start, end = ident.find("<"), ident.find(">")
+    return ident[start + 1:end] if 0 <= start < end else None

@@ -1,0 +1,193 @@
+"""One open document: its text, who wrote each character, and its risk findings, kept
+current edit by edit.
+
+Per-line caches (the AI origin of each line, the rule matches of each line) are updated
+only for the lines an edit touches, so an edit costs the lines it changes, not the
+document. ``findings()`` gives exactly what ``RuleSet.scan_text`` would give for the
+whole text and its AI lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from itertools import compress
+
+from countersign.core.history import Edit, EditLog, Piece
+from countersign.core.lines import spans_for_lines
+from countersign.core.origin import HUMAN, Origin
+from countersign.core.positions import Encoding
+from countersign.core.rules import Finding, Rule, RuleSet, Suppression, parse_suppression
+from countersign.core.spans import SpanTracker
+from countersign.core.text import LineEdit, Text
+
+Position = tuple[int, int]
+"""(line, column) in the client's position encoding."""
+Match = tuple[Rule, int, int, "Suppression | None"]
+
+
+@dataclass(frozen=True)
+class AiReport:
+    """An AI edit as a client reported it: ranges of ``version`` in client units."""
+
+    version: int
+    ranges: tuple[tuple[Position, Position], ...]
+    origin: Origin
+    encoding: Encoding
+
+
+class TrackedDocument:
+    """The text, character origins and per-line findings of one open document."""
+
+    def __init__(self, path: str, text: str, version: int, rules: RuleSet) -> None:
+        self.path = path
+        self.version = version
+        self.text = Text(text)
+        self.spans = SpanTracker(len(text))
+        self.log = EditLog(version)
+        self.pending: list[AiReport] = []
+        self.rules = rules
+        self.line_ai: list[Origin | None] = [None] * self.text.line_count
+        self.matches: list[tuple[Match, ...]] = [self._match(n) for n in
+                                                 range(self.text.line_count)]
+
+    # -- per-line caches -------------------------------------------------------------
+
+    def _match(self, line: int) -> tuple[Match, ...]:
+        content = self.text.line(line)
+        return tuple((rule, start, end, parse_suppression(content, rule))
+                     for rule, start, end in self.rules.match_line(self.path, content))
+
+    def _origin_of_line(self, line: int) -> Origin | None:
+        """The AI origin with the most non-whitespace characters on the line, if any."""
+        start, end = self.text.line_range(line)
+        counts: dict[Origin, int] = {}
+        for run in self.spans.runs(start, end) if end > start else ():
+            if run.origin.is_ai:
+                visible = len("".join(self.text.text[run.start:run.end].split()))
+                if visible:
+                    counts[run.origin] = counts.get(run.origin, 0) + visible
+        return max(counts, key=counts.__getitem__) if counts else None
+
+    def _splice(self, edit: LineEdit) -> None:
+        new = range(edit.first, edit.first + edit.added)
+        stop = edit.first + edit.removed
+        self.line_ai[edit.first:stop] = [self._origin_of_line(n) for n in new]
+        self.matches[edit.first:stop] = [self._match(n) for n in new]
+
+    def _refresh_origins(self, lines: Iterable[int]) -> None:
+        for n in lines:
+            self.line_ai[n] = self._origin_of_line(n)
+
+    def set_rules(self, rules: RuleSet) -> None:
+        """Use another rule set (the configuration changed): every line is matched again."""
+        self.rules = rules
+        self.matches = [self._match(n) for n in range(self.text.line_count)]
+
+    # -- edits -----------------------------------------------------------------------
+
+    def change(self, start: int, end: int, new: str, origin: Origin = HUMAN) -> LineEdit:
+        """Apply one edit in code-point offsets; the new text comes from ``origin``."""
+        removed = self.text.text[start:end]
+        edit = self.text.replace(start, end, new)
+        self.spans.apply_edit(start, end, len(new), origin)
+        self.log.record(Edit(self.version, start, end, len(new), removed))
+        self._splice(edit)
+        return edit
+
+    def replace_all(self, text: str) -> None:
+        """Start over with new content (nothing survives: used for unreadable input)."""
+        self.text = Text(text)
+        self.spans = SpanTracker(len(text))
+        self.log.reset(self.version)
+        self.line_ai = [None] * self.text.line_count
+        self.matches = [self._match(n) for n in range(self.text.line_count)]
+
+    def advance(self, version: int) -> bool:
+        """The edits that follow produce ``version``; False if it arrived out of order.
+
+        Out of order, older coordinates are meaningless: the edit log starts over.
+        """
+        in_order = version > self.version
+        if not in_order:
+            self.log.reset(version)
+        self.version = version
+        return in_order
+
+    def take_due(self) -> tuple[list[AiReport], list[AiReport]]:
+        """Pending AI reports for the current version, and those it skipped (dropped)."""
+        due = [r for r in self.pending if r.version == self.version]
+        missed = [r for r in self.pending if r.version < self.version]
+        self.pending = [r for r in self.pending if r.version > self.version]
+        return due, missed
+
+    def set_origin(self, pieces: Iterable[Piece], origin: Origin) -> list[int]:
+        """Say the characters of ``pieces`` came from ``origin``; returns lines touched."""
+        touched: set[int] = set()
+        for start, end in pieces:
+            start, end = max(0, start), min(end, len(self.text))
+            if end <= start:
+                continue
+            self.spans.set_origin(start, end, origin)
+            touched.update(range(self.text.line_of(start), self.text.line_of(end - 1) + 1))
+        self._refresh_origins(touched)
+        return sorted(touched)
+
+    def map_origins(self, lines: Iterable[int], change: Callable[[Origin], Origin]) -> None:
+        """Change the origins on whole lines (acknowledge, mark human)."""
+        lines = sorted({n for n in lines if 0 <= n < self.text.line_count})
+        for n in lines:
+            start, end = self.text.line_range(n)
+            if end > start:
+                self.spans.map_origins(start, end, change)
+        self._refresh_origins(lines)
+
+    def restore(self, lines: Mapping[int, Origin]) -> None:
+        """Attribute whole lines, e.g. from the ledger when the file opens."""
+        for span in spans_for_lines(self.text.text, lines):
+            self.spans.set_origin(span.start, span.end, span.origin)
+        self._refresh_origins(n for n in lines if 0 <= n < self.text.line_count)
+
+    # -- AI reports ------------------------------------------------------------------
+
+    def pieces_of(self, report: AiReport) -> list[Piece] | None:
+        """Current offsets of the reported ranges; None when the version is unknown."""
+        if report.version == self.version:
+            text = self.text
+        else:
+            old = self.log.text_at(report.version, self.text.text)
+            if old is None:
+                return None
+            text = Text(old)
+        pieces = []
+        for (sl, sc), (el, ec) in report.ranges:
+            start, end = text.offset(sl, sc, report.encoding), text.offset(el, ec, report.encoding)
+            if end > start:
+                pieces.append((start, end))
+        if report.version == self.version:
+            return pieces
+        return self.log.map_forward(report.version, pieces)
+
+    # -- results ---------------------------------------------------------------------
+
+    def ai_lines(self) -> dict[int, Origin]:
+        return {n: o for n, o in enumerate(self.line_ai) if o is not None}
+
+    def first_ai_line(self) -> int | None:
+        return next(compress(range(len(self.line_ai)), self.line_ai), None)
+
+    def findings(self) -> list[Finding]:
+        """The findings ``RuleSet.scan_text(path, text, ai_lines)`` would report."""
+        out = []
+        for n in compress(range(len(self.matches)), self.matches):
+            origin = self.line_ai[n]
+            for rule, start, end, suppression in self.matches[n]:
+                if origin is None and rule.applies_to == "ai":
+                    continue
+                out.append(Finding(rule, self.path, n, start, end, origin, suppression))
+        first = self.first_ai_line()
+        if first is not None:
+            width = len(self.text.line(first))
+            out.extend(Finding(rule, self.path, first, 0, width, self.line_ai[first])
+                       for rule in self.rules.for_path(self.path)[1])
+        return sorted(out, key=lambda f: (f.line, f.start, f.rule.id))

@@ -1,0 +1,1 @@
+"""The countersign language server (pygls 2): handlers in ``server``, features beside it."""

@@ -1,0 +1,252 @@
+"""Open documents: tracking edits and AI reports, and keeping the ledger current.
+
+Takes plain values (positions as ``(line, column)`` in the negotiated encoding) and knows
+nothing of LSP types. Every reported AI edit and every acknowledgement is written to the
+ledger at once, so a server killed right after loses nothing it was told.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from countersign.core.history import Piece, minimal_edit
+from countersign.core.origin import HUMAN, Origin
+from countersign.core.positions import Encoding
+from countersign.core.rules import RuleSet
+from countersign.core.settings import Settings
+from countersign.core.tracked import AiReport, Position, TrackedDocument
+from countersign.lsp.projects import Project, Projects
+
+log = logging.getLogger(__name__)
+Range = tuple[Position, Position]
+SUSPECT_TOOL = "unknown"
+_NO_RULES = RuleSet([])
+
+
+class DocumentError(Exception):
+    """A request about a document that cannot be answered (not open, not tracked)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One content change: ``range`` None replaces the whole document."""
+
+    range: Range | None
+    text: str
+
+
+@dataclass
+class Entry:
+    """An open, tracked document and where it belongs."""
+
+    uri: str
+    doc: TrackedDocument
+    project: Project | None
+    path: Path | None
+    language_id: str | None
+    persisted: str | None = None
+    """The content this server last wrote to the ledger (its own writes need no merge)."""
+
+
+class Documents:
+    """Every open document the server tracks, and those it refused to track."""
+
+    def __init__(self, projects: Projects) -> None:
+        self.projects = projects
+        self.settings = Settings()
+        self.encoding: Encoding = "utf-16"
+        self.client_reports_ai = False
+        self._entries: dict[str, Entry] = {}
+        self.skipped: dict[str, str] = {}
+        """URI -> why it is not tracked (too large, binary)."""
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(list(self._entries.values()))
+
+    def get(self, uri: str) -> Entry:
+        entry = self._entries.get(uri)
+        if entry is None:
+            why = self.skipped.get(uri, "it is not open (send textDocument/didOpen first)")
+            raise DocumentError(f"countersign does not track {uri}: {why}")
+        return entry
+
+    def find(self, uri: str) -> Entry | None:
+        return self._entries.get(uri)
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def open(self, uri: str, path: Path | None, text: str, version: int,
+             language_id: str | None) -> Entry | None:
+        self.close(uri)
+        reason = self._refuse(text)
+        if reason is not None:
+            self.skipped[uri] = reason
+            log.warning("not tracking %s: %s", uri, reason)
+            return None
+        project = self.projects.for_path(path) if path is not None else None
+        rel = project.relative(path) if project is not None and path is not None else uri
+        rules = project.rules if project is not None else _NO_RULES
+        entry = Entry(uri, TrackedDocument(rel, text, version, rules), project, path, language_id)
+        self._entries[uri] = entry
+        self.merge_ledger(entry)
+        return entry
+
+    def _refuse(self, text: str) -> str | None:
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > self.settings.max_file_bytes:
+            return (f"it is {size:,} bytes, over the maxFileBytes limit of "
+                    f"{self.settings.max_file_bytes:,} (raise countersign.maxFileBytes to "
+                    f"track it)")
+        if "\x00" in text:
+            return "it looks binary (it contains NUL characters)"
+        return None
+
+    def close(self, uri: str) -> None:
+        self._entries.pop(uri, None)
+        self.skipped.pop(uri, None)
+
+    # -- edits -----------------------------------------------------------------------
+
+    def change(self, uri: str, version: int, changes: Sequence[Change]) -> Entry | None:
+        """Apply the editor's changes; returns None for documents not tracked."""
+        entry = self._entries.get(uri)
+        if entry is None:
+            if uri not in self.skipped:
+                log.warning("ignoring didChange for %s: the document is not open", uri)
+            return None
+        doc = entry.doc
+        if not doc.advance(version):
+            log.warning("%s: version %d arrived after version %d; applying it, but AI "
+                        "reports for older versions can no longer be placed", uri, version,
+                        doc.version)
+        for change in changes:
+            self._apply(entry, change)
+        due, missed = doc.take_due()
+        for report in missed:
+            log.warning("%s: dropping an AI report for version %d: the document went from "
+                        "before it to version %d", uri, report.version, doc.version)
+        for report in due:
+            self._place(entry, report)
+        if due:
+            self.persist(entry)
+        return entry
+
+    def _apply(self, entry: Entry, change: Change) -> None:
+        doc = entry.doc
+        if change.range is None:
+            start, end, new = minimal_edit(doc.text.text, change.text)
+        else:
+            (sl, sc), (el, ec) = sorted(change.range)
+            for line, col in ((sl, sc), (el, ec)):
+                if not doc.text.in_range(line, col, self.encoding):
+                    log.warning("%s: change at line %d column %d is past the end of the "
+                                "document; clamped to it", entry.uri, line, col)
+            start = doc.text.offset(sl, sc, self.encoding)
+            end = doc.text.offset(el, ec, self.encoding)
+            new = change.text
+        suspect = self.settings.heuristic.suspects(new, self.client_reports_ai)
+        origin = Origin("suspected", SUSPECT_TOOL, at=time.time()) if suspect else HUMAN
+        doc.change(start, end, new, origin)
+
+    def ai_edit(self, uri: str, version: int, ranges: Sequence[Range], origin: Origin) -> str:
+        """Record an AI edit reported for ``version``; returns what happened to it."""
+        self.client_reports_ai = True
+        entry = self.get(uri)
+        report = AiReport(version, tuple(ranges), origin, self.encoding)
+        if version > entry.doc.version:
+            entry.doc.pending.append(report)
+            return "pending"
+        if not self._place(entry, report):
+            return "dropped"
+        self.persist(entry)
+        return "applied"
+
+    def _place(self, entry: Entry, report: AiReport) -> bool:
+        pieces = entry.doc.pieces_of(report)
+        if pieces is None:
+            log.warning("%s: AI report for version %d is older than the edits kept "
+                        "(oldest %d); it is dropped", entry.uri, report.version,
+                        entry.doc.log.oldest)
+            return False
+        entry.doc.set_origin(pieces, report.origin)
+        return True
+
+    # -- commands --------------------------------------------------------------------
+
+    def pieces(self, entry: Entry, range_: Range | None) -> list[Piece]:
+        if range_ is None:
+            return [(0, len(entry.doc.text))]
+        (sl, sc), (el, ec) = sorted(range_)
+        text = entry.doc.text
+        return [(text.offset(sl, sc, self.encoding), text.offset(el, ec, self.encoding))]
+
+    def lines(self, entry: Entry, range_: Range | None) -> list[int]:
+        if range_ is None:
+            return list(range(entry.doc.text.line_count))
+        (sl, _), (el, ec) = sorted(range_)
+        last = el - 1 if ec == 0 and el > sl else el
+        return list(range(max(0, sl), min(last, entry.doc.text.line_count - 1) + 1))
+
+    def mark(self, uri: str, range_: Range | None, origin: Origin) -> list[int]:
+        entry = self.get(uri)
+        touched = entry.doc.set_origin(self.pieces(entry, range_), origin)
+        self.persist(entry)
+        return touched
+
+    def acknowledge(self, uri: str, range_: Range | None, who: str) -> int:
+        """Acknowledge the AI lines in ``range_``; returns how many there were."""
+        entry = self.get(uri)
+        lines = [n for n in self.lines(entry, range_) if entry.doc.line_ai[n] is not None]
+        entry.doc.map_origins(lines, lambda o: o.acknowledge(who))
+        self.persist(entry)
+        ledger = entry.project.ledger if entry.project else None
+        if ledger is not None and entry.path is not None and lines:
+            try:
+                ledger.acknowledge(entry.doc.path, entry.doc.text.text, lines, who)
+            except Exception:
+                log.exception("could not record the acknowledgement of %s", entry.uri)
+        return len(lines)
+
+    # -- ledger ----------------------------------------------------------------------
+
+    def persist(self, entry: Entry) -> None:
+        """Write the document's AI lines to the ledger (skipped outside a file path)."""
+        ledger = entry.project.ledger if entry.project else None
+        if ledger is None or entry.path is None:
+            return
+        try:
+            ledger.save(entry.doc.path, entry.doc.text.text, entry.doc.ai_lines())
+            entry.persisted = entry.doc.text.text
+        except Exception:
+            log.exception("could not write %s to the ledger %s", entry.uri, ledger.path)
+
+    def merge_ledger(self, entry: Entry) -> bool:
+        """Adopt AI lines and acknowledgements other processes stored for this content."""
+        ledger = entry.project.ledger if entry.project else None
+        if ledger is None or entry.path is None:
+            return False
+        try:
+            record = ledger.load(entry.doc.path)
+            if record is None or record.content is entry.persisted or (
+                    entry.persisted is not None and record.content == entry.persisted):
+                return False  # nothing stored, or what this server wrote itself
+            stored = ledger.attributions(entry.doc.path, entry.doc.text.text)
+        except Exception:
+            log.exception("could not read %s from the ledger %s", entry.uri, ledger.path)
+            return False
+        news = {n: o for n, o in stored.items() if _adopt(entry.doc.line_ai, n, o)}
+        if news:
+            entry.doc.restore(news)
+        return bool(news)
+
+
+def _adopt(line_ai: list[Origin | None], line: int, stored: Origin) -> bool:
+    """Whether the ledger knows more about a line: AI we missed, or an acknowledgement."""
+    if line >= len(line_ai):
+        return False
+    ours = line_ai[line]
+    return ours is None or bool(stored.acknowledged_by and not ours.acknowledged_by)

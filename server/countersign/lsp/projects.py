@@ -1,0 +1,130 @@
+"""One workspace as the server sees it: configuration, rules, ledger and their files.
+
+Knows nothing of LSP: the server asks it for rules and the ledger, and asks whether any
+file it depends on changed since the last look (another process wrote the ledger, someone
+edited ``.countersign.toml`` or a rule pack).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from countersign.core.config import Config, build_ruleset, combine, find_config, load_config
+from countersign.core.rulepack import RuleError
+from countersign.core.rules import RuleSet
+from countersign.store.git import Workspace, find_workspace, identity
+from countersign.store.ledger import Ledger, LedgerError, default_path
+
+log = logging.getLogger(__name__)
+Stamp = tuple[tuple[str, int, int], ...]
+
+
+def _stamp(paths: list[Path]) -> Stamp:
+    """Modification time and size of each file (0, 0 when missing)."""
+    out = []
+    for path in paths:
+        try:
+            st = path.stat()
+            out.append((str(path), st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((str(path), 0, 0))
+    return tuple(out)
+
+
+@dataclass
+class Project:
+    """Configuration, rules and ledger of one workspace root."""
+
+    workspace: Workspace
+    policy: Path | None
+    config: Config = field(default_factory=Config)
+    rules: RuleSet = field(default_factory=lambda: RuleSet([]))
+    errors: list[RuleError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    ledger: Ledger | None = None
+    reviewer: str | None = None
+    _config_stamp: Stamp = ()
+    _ledger_stamp: Stamp = ()
+
+    def config_files(self) -> list[Path]:
+        found = find_config(self.workspace.root)
+        files = [self.workspace.root / ".countersign.toml", self.workspace.root / "pyproject.toml"]
+        extra = [*self.config.packs, *([self.policy] if self.policy else [])]
+        return files + ([found] if found and found not in files else []) + list(extra)
+
+    def ledger_files(self) -> list[Path]:
+        if self.ledger is None:
+            return []
+        return [self.ledger.path, self.ledger.path.with_name(self.ledger.path.name + "-wal")]
+
+    def load(self) -> None:
+        """(Re)read configuration and rules; problems go to ``errors``, defaults stand."""
+        errors: list[RuleError] = []
+        repo_config = Config()
+        found = find_config(self.workspace.root)
+        if found is not None:
+            repo_config, errors = load_config(found)
+        policy_config = None
+        if self.policy is not None:
+            policy_config, policy_errors = load_config(self.policy)
+            errors += policy_errors
+        self.config, self.warnings = combine(repo_config, policy_config)
+        self.rules, rule_errors = build_ruleset(self.config, policy_config)
+        self.errors = errors + rule_errors
+        self._config_stamp = _stamp(self.config_files())
+
+    def open_ledger(self) -> None:
+        try:
+            self.ledger = Ledger(default_path(self.workspace.git_dir))
+        except LedgerError as exc:
+            log.error("%s", exc)
+            self.ledger = None
+        self._ledger_stamp = _stamp(self.ledger_files())
+
+    def config_changed(self) -> bool:
+        stamp = _stamp(self.config_files())
+        changed, self._config_stamp = stamp != self._config_stamp, stamp
+        return changed
+
+    def ledger_changed(self) -> bool:
+        stamp = _stamp(self.ledger_files())
+        changed, self._ledger_stamp = stamp != self._ledger_stamp, stamp
+        return changed
+
+    def relative(self, path: Path) -> str:
+        return self.workspace.relative(path)
+
+    def close(self) -> None:
+        if self.ledger is not None:
+            self.ledger.close()
+
+
+class Projects:
+    """The projects of every root a document was opened in."""
+
+    def __init__(self, policy: Path | None = None) -> None:
+        self.policy = policy
+        self._by_root: dict[Path, Project] = {}
+
+    def __iter__(self) -> Iterator[Project]:
+        return iter(list(self._by_root.values()))
+
+    def for_path(self, path: Path) -> Project:
+        for root, project in self._by_root.items():
+            if path == root or root in path.parents:
+                return project
+        workspace = find_workspace(path)
+        project = Project(workspace, self.policy)
+        project.load()
+        project.open_ledger()
+        project.reviewer = identity(workspace)
+        self._by_root[workspace.root] = project
+        return project
+
+    def close(self) -> None:
+        for project in self._by_root.values():
+            project.close()
+        self._by_root.clear()

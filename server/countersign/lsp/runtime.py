@@ -1,0 +1,210 @@
+"""The server object: state, scheduling of diagnostics and provenance, and file watching.
+
+Handlers (``server.py``) call these methods; nothing here parses LSP requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+
+from countersign import __version__
+from countersign.core.diagnostics import problems
+from countersign.core.rulesdoc import default_href
+from countersign.core.settings import Settings
+from countersign.lsp import convert
+from countersign.lsp.documents import Documents, Entry
+from countersign.lsp.projects import Projects
+
+log = logging.getLogger(__name__)
+PROVENANCE = "countersign/provenance"
+
+
+class CountersignProtocol(LanguageServerProtocol):
+    """pygls's protocol without its own copy of each document.
+
+    countersign keeps the text itself (``core.text.Text``) with incremental line starts;
+    pygls's copy would cost a second full split of the document on every keystroke.
+    """
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+class CountersignServer(LanguageServer):
+    """Documents, projects, settings, and the timers that publish results."""
+
+    def __init__(self) -> None:
+        super().__init__("countersign", __version__, protocol_cls=CountersignProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.projects = Projects()
+        self.documents = Documents(self.projects)
+        self.settings = Settings()
+        self.pull = False
+        self._timers: dict[tuple[str, str], asyncio.TimerHandle | asyncio.Handle] = {}
+        self._sent_provenance: dict[str, dict[str, Any]] = {}
+        self._config_uris: set[str] = set()
+        self._watcher: asyncio.Task[None] | None = None
+
+    # -- settings --------------------------------------------------------------------
+
+    def apply_settings(self, settings: Settings, errors: list[str]) -> None:
+        self.settings = settings
+        self.documents.settings = settings
+        if settings.policy:
+            from pathlib import Path
+            self.projects.policy = Path(settings.policy)
+        for error in errors:
+            self.show(f"countersign: invalid setting {error}", types.MessageType.Warning)
+
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        log.warning("%s", message) if kind <= types.MessageType.Warning else log.info(
+            "%s", message)
+        self.window_show_message(types.ShowMessageParams(kind, message))
+
+    @property
+    def href(self) -> str:
+        return self.settings.rules_doc_url or default_href()
+
+    # -- scheduling ------------------------------------------------------------------
+
+    def _schedule(self, kind: str, uri: str, delay_ms: int, action: Callable[[], None]) -> None:
+        key = (kind, uri)
+        if key in self._timers:
+            if delay_ms == 0:
+                return  # already queued behind the messages being read now
+            self._timers.pop(key).cancel()
+        loop = asyncio.get_running_loop()
+
+        def fire() -> None:
+            self._timers.pop(key, None)
+            try:
+                action()
+            except Exception:
+                log.exception("%s for %s failed", kind, uri)
+
+        self._timers[key] = (loop.call_soon(fire) if delay_ms == 0
+                             else loop.call_later(delay_ms / 1000, fire))
+
+    def changed(self, entry: Entry) -> None:
+        """Something in a document changed: refresh diagnostics and provenance."""
+        if not self.pull:
+            self._schedule("diagnostics", entry.uri, self.settings.debounce_ms,
+                           lambda: self.publish(entry.uri))
+        self._schedule("provenance", entry.uri, self.settings.provenance_debounce_ms,
+                       lambda: self.notify_provenance(entry.uri))
+
+    def refresh_all(self) -> None:
+        for entry in self.documents:
+            self.changed(entry)
+        if self.pull and self._client_can("workspace.diagnostics.refresh_support"):
+            self.workspace_diagnostic_refresh(None)
+
+    def _client_can(self, dotted: str) -> bool:
+        node: Any = self.client_capabilities
+        for part in dotted.split("."):
+            node = getattr(node, part, None)
+            if node is None:
+                return False
+        return bool(node)
+
+    # -- results ---------------------------------------------------------------------
+
+    def diagnostics(self, entry: Entry) -> list[types.Diagnostic]:
+        config = entry.project.config if entry.project else None
+        if config is None:
+            return []
+        enc = self.documents.encoding
+        return [convert.diagnostic(p, entry.doc.text, enc)
+                for p in problems(entry.doc.findings(), config, self.href)]
+
+    def publish(self, uri: str) -> None:
+        entry = self.documents.find(uri)
+        if entry is None:
+            return
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=uri, diagnostics=self.diagnostics(entry), version=entry.doc.version))
+
+    def provenance(self, entry: Entry) -> dict[str, Any]:
+        return convert.provenance(entry.uri, entry.doc.version, entry.doc.text,
+                                  entry.doc.spans.spans(), self.documents.encoding)
+
+    def notify_provenance(self, uri: str) -> None:
+        entry = self.documents.find(uri)
+        if entry is None:
+            return
+        payload = self.provenance(entry)
+        last = self._sent_provenance.get(uri)
+        if last is not None and last["spans"] == payload["spans"]:
+            return
+        self._sent_provenance[uri] = payload
+        self.protocol.notify(PROVENANCE, payload)
+
+    def forget(self, uri: str) -> None:
+        self._sent_provenance.pop(uri, None)
+        for key in [k for k in self._timers if k[1] == uri]:
+            self._timers.pop(key).cancel()
+
+    def publish_config_errors(self) -> None:
+        """Rule pack and config problems as diagnostics on the TOML files."""
+        found: dict[str, list[types.Diagnostic]] = {}
+        for project in self.projects:
+            for uri, diags in convert.config_diagnostics(project.errors).items():
+                found.setdefault(uri, []).extend(diags)
+            for warning in project.warnings:
+                log.warning("%s", warning)
+        for uri in self._config_uris - set(found):
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+        for uri, diags in found.items():
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diags))
+        self._config_uris = set(found)
+
+    # -- watching other processes ----------------------------------------------------
+
+    def start_watching(self) -> None:
+        if self._watcher is None:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.watch_interval_ms / 1000)
+            try:
+                self.check_files()
+            except Exception:
+                log.exception("checking the ledger and config files failed")
+
+    def check_files(self) -> None:
+        """Reload config that changed and adopt ledger records other processes wrote."""
+        for project in self.projects:
+            if project.config_changed():
+                project.load()
+                for entry in self.documents:
+                    if entry.project is project:
+                        entry.doc.set_rules(project.rules)
+                self.publish_config_errors()
+                self.refresh_all()
+            if project.ledger_changed():
+                for entry in self.documents:
+                    if entry.project is project and self.documents.merge_ledger(entry):
+                        self.changed(entry)
+                        if self.pull and self._client_can(
+                                "workspace.diagnostics.refresh_support"):
+                            self.workspace_diagnostic_refresh(None)

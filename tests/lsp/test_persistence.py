@@ -1,0 +1,138 @@
+"""The ledger: restored on open, written at once, shared with other processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from countersign.core.origin import Origin
+from countersign.store.ledger import Ledger
+from tests.lsp.conftest import (
+    CLIENTS,
+    DROP,
+    ai_edit,
+    eventually,
+    open_doc,
+    provenance,
+    session,
+    stop,
+    summary,
+    wait_diagnostics,
+    write,
+)
+
+TEXT = "import db\n" + DROP + "\n"
+
+
+def ledger(repo: Path) -> Ledger:
+    return Ledger(repo / ".git" / "countersign" / "ledger.db")
+
+
+@pytest.mark.parametrize("spec", CLIENTS)
+async def test_acknowledgement_survives_a_restart(repo: Path, spec: str) -> None:
+    path = write(repo, "app/db.py", TEXT)
+    client = await session(repo, spec)
+    uri = open_doc(client, path)
+    ai_edit(client, uri, 1, [((1, 0), (1, len(DROP)))])
+    await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"])
+    count = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        "countersign.acknowledge", arguments=[uri, None]))
+    assert count == 1
+    await wait_diagnostics(client, uri, lambda d: d == [])
+    await stop(client)
+
+    client = await session(repo, spec)
+    uri = open_doc(client, path)
+    result = await eventually(lambda: provenance(client, uri), what="provenance")
+    assert [s["acknowledged_by"] for s in result["spans"]] == ["ada@example.com"]
+    assert (await summary(client, uri))["acknowledged"] == 1
+    assert await wait_diagnostics(client, uri, lambda d: True) == []
+    await stop(client)
+
+
+@pytest.mark.parametrize("spec", CLIENTS)
+async def test_sigkill_loses_no_reported_ai_edit(repo: Path, spec: str) -> None:
+    path = write(repo, "app/db.py", TEXT)
+    client = await session(repo, spec)
+    uri = open_doc(client, path)
+    ai_edit(client, uri, 1, [((1, 0), (1, len(DROP)))], tool="claude-code", kind="agent")
+    await summary(client, uri)  # the server has read every message before this request
+    assert client._server is not None
+    os.kill(client._server.pid, signal.SIGKILL)
+    await client._server.wait()
+    await client.stop()
+
+    with ledger(repo) as db:
+        assert db.attributions("app/db.py", TEXT) == {
+            1: Origin("agent", "claude-code", at=db.attributions("app/db.py", TEXT)[1].at)}
+    client = await session(repo, spec)
+    uri = open_doc(client, path)
+    await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"])
+    await stop(client)
+
+
+async def test_ledger_written_by_another_process_refreshes_within_a_second(
+        client: LanguageClient, repo: Path) -> None:
+    uri = open_doc(client, write(repo, "app/db.py", TEXT))
+    await wait_diagnostics(client, uri, lambda d: d == [])
+    started = time.monotonic()
+    with ledger(repo) as db:  # an agent hook records what it wrote
+        db.save("app/db.py", TEXT, {1: Origin("agent", "codex")})
+    await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"],
+                           timeout=1.0)
+    assert time.monotonic() - started < 1.0
+
+
+async def test_watched_file_notification_refreshes_at_once(
+        client: LanguageClient, repo: Path) -> None:
+    uri = open_doc(client, write(repo, "app/db.py", TEXT))
+    await wait_diagnostics(client, uri, lambda d: d == [])
+    with ledger(repo) as db:
+        db.save("app/db.py", TEXT, {1: Origin("agent", "codex")})
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([
+        types.FileEvent((repo / ".git/countersign/ledger.db").as_uri(),
+                        types.FileChangeType.Changed)]))
+    await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"],
+                           timeout=1.0)
+
+
+async def test_save_writes_the_ledger(client: LanguageClient, repo: Path) -> None:
+    uri = open_doc(client, write(repo, "app/db.py", TEXT))
+    ai_edit(client, uri, 1, [((1, 0), (1, len(DROP)))])
+    await summary(client, uri)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        types.TextDocumentIdentifier(uri)))
+    await summary(client, uri)
+    with ledger(repo) as db:
+        assert list(db.attributions("app/db.py", TEXT)) == [1]
+
+
+async def test_config_errors_show_on_the_toml_file_at_their_line(
+        client: LanguageClient, repo: Path) -> None:
+    config = write(repo, ".countersign.toml", '[rules]\ndisable = ["CON002"]\ntier = 5\n')
+    open_doc(client, write(repo, "app/x.py", "x = 1\n"))
+    await eventually(lambda: client.diagnostics.get(config.as_uri()), what="config diagnostics")
+    [diag] = client.diagnostics[config.as_uri()]
+    assert diag.range.start.line == 2 and "rules.tier" in diag.message
+    config.write_text('[rules]\ndisable = ["CON002"]\n', encoding="utf-8")
+    await eventually(lambda: len(client.diagnostics[config.as_uri()]) == 0, timeout=1.5,
+                     what="config diagnostics cleared")
+
+
+async def test_rule_pack_errors_point_at_the_rule(client: LanguageClient, repo: Path) -> None:
+    write(repo, ".countersign.toml", '[rules]\npacks = ["extra.toml"]\n')
+    pack = write(repo, "extra.toml", '[pack]\nname = "extra"\n\n[[rules]]\nid = "XYZ001"\n'
+                 'tier = "severe"\ntitle = "t"\nmessage = "m"\ncategory = "data"\n'
+                 'regex = "x"\nexamples.fire = ["x"]\nexamples.ok = ["y"]\n')
+    open_doc(client, write(repo, "app/x.py", "x = 1\n"))
+    await eventually(lambda: client.diagnostics.get(pack.as_uri()), what="pack diagnostics")
+    [diag] = client.diagnostics[pack.as_uri()]
+    assert diag.range.start.line == 5 and "XYZ001" in diag.message
+    await asyncio.sleep(0)
