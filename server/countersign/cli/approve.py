@@ -50,18 +50,19 @@ def run(args: argparse.Namespace) -> int:
                         "approve their own changes", "ask a reviewer of the required "
                         "level to run `countersign approve`")
     trailer = f"{APPROVED_BY}: {who}"
-    if commit.hexsha != commits.head(repo) or args.note:
+    runner = workspace.git()
+    if commit.hexsha != commits.head(runner) or args.note:
         repo.git.notes("--ref", commits.APPROVALS_REF, "append", "-m", trailer, commit.hexsha)
         print(f"Approved {commit.hexsha[:10]} as {who} (note in {commits.APPROVALS_REF}; "
               f"push it with: git push origin {commits.APPROVALS_REF})")
         return 0
     message = commit.message if isinstance(commit.message, str) else commit.message.decode()
     if any(k.lower() == APPROVED_BY.lower() and email_of(v) == email_of(who)
-           for k, v in commits.parse_trailers(repo, message)):
+           for k, v in commits.parse_trailers(runner, message)):
         print(f"{commit.hexsha[:10]} already carries an approval from {who}")
         return 0
-    new = commits.add_trailers(repo, message, [(APPROVED_BY, who)])
-    commits.amend_message(repo, new)
+    new = commits.add_trailers(runner, message, [(APPROVED_BY, who)])
+    commits.amend_message(runner, new)
     print(f"Approved {commit.hexsha[:10]} as {who}: HEAD is now "
           f"{repo.head.commit.hexsha[:10]} with the trailer '{trailer}'")
     return 0

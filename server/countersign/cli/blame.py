@@ -21,6 +21,7 @@ from countersign.core.lines import split_lines
 from countersign.core.origin import Origin
 from countersign.core.provenance import NoteError, record_lines
 from countersign.store import commits
+from countersign.store.gitcli import Git
 
 _UNCOMMITTED = "0" * 40
 
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     repo = git.Repo(context.workspace.root)
     with context.ledger() as ledger:
         uncommitted = ledger.attributions(rel, text)
-    rows = _rows(repo, rel, split_lines(text), uncommitted)
+    rows = _rows(repo, context.workspace.git(), rel, split_lines(text), uncommitted)
     if args.format == "json":
         json.dump({"path": rel, "lines": rows}, sys.stdout, indent=2)
         print()
@@ -60,10 +61,10 @@ def _who(row: dict[str, Any]) -> str:
     return str(row["origin"]) if row["ai"] is not None else "unknown (no note)"
 
 
-def _rows(repo: git.Repo, rel: str, lines: list[str],
+def _rows(repo: git.Repo, runner: Git, rel: str, lines: list[str],
           uncommitted: dict[int, Origin]) -> list[dict[str, Any]]:
     blamed: dict[int, tuple[str, str, int]] = {}
-    if commits.head(repo) is not None and _tracked(repo, rel):
+    if commits.head(runner) is not None and _tracked(runner, rel):
         for entry in repo.blame_incremental(None, rel):
             sha = entry.commit.hexsha
             for line, orig in zip(entry.linenos, entry.orig_linenos, strict=False):
@@ -76,7 +77,7 @@ def _rows(repo: git.Repo, rel: str, lines: list[str],
             origin: Origin | None = uncommitted.get(number, Origin())
         else:
             if sha not in notes:
-                notes[sha] = _note(repo, sha)
+                notes[sha] = _note(runner, sha)
             note = notes[sha]
             origin = None if note is None else note.get(path, {}).get(orig, Origin())
         rows.append({"line": number + 1, "commit": None if sha == _UNCOMMITTED else sha,
@@ -86,11 +87,11 @@ def _rows(repo: git.Repo, rel: str, lines: list[str],
     return rows
 
 
-def _tracked(repo: git.Repo, rel: str) -> bool:
-    return bool(repo.git.ls_files("--", rel))
+def _tracked(runner: Git, rel: str) -> bool:
+    return bool(runner.text("ls-files", "--", rel))
 
 
-def _note(repo: git.Repo, sha: str) -> dict[str, dict[int, Origin]] | None:
+def _note(repo: Git, sha: str) -> dict[str, dict[int, Origin]] | None:
     try:
         record = commits.read_note(repo, sha)
         return record_lines(record) if record is not None else None

@@ -10,11 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import git
-
 from countersign.cli.common import load_context
 from countersign.core.trailers import is_ours, strip_ours
 from countersign.store import commits
+from countersign.store.gitcli import Git
 from countersign.store.stamping import Sources
 
 
@@ -43,7 +42,10 @@ def run_hook(name: str, argv: Sequence[str]) -> int:
 
 def _sources() -> Sources:
     context = load_context(Path.cwd())
-    repo = git.Repo(context.workspace.root)
+    git_dir = context.workspace.git_dir
+    repo = Git(context.workspace.root)
+    if git_dir is not None:
+        repo.__dict__["git_dir"] = git_dir  # known already: spare a rev-parse
     return Sources(repo, context.ledger(), context.rules, context.config)
 
 
@@ -106,12 +108,12 @@ def _ancestor_commands(levels: int = 4) -> list[list[str]]:
     return out
 
 
-def _git_path(repo: git.Repo, name: str) -> Path:
+def _git_path(repo: Git, name: str) -> Path:
     """A per-worktree state file (MERGE_HEAD, rebase-merge, ...) of this worktree."""
     return Path(repo.git_dir) / name
 
 
-def _replaying(repo: git.Repo) -> bool:
+def _replaying(repo: Git) -> bool:
     """Whether git is re-applying existing commits (rebase, cherry-pick)."""
     action = os.environ.get("GIT_REFLOG_ACTION", "")
     if action.startswith(("rebase", "cherry-pick")):
@@ -120,7 +122,7 @@ def _replaying(repo: git.Repo) -> bool:
                for n in ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"))
 
 
-def _merge_heads(repo: git.Repo) -> list[str]:
+def _merge_heads(repo: Git) -> list[str]:
     path = _git_path(repo, "MERGE_HEAD")
     if not path.exists():
         return []

@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-import git
-
 from countersign.cli.common import load_context, report_problems
 from countersign.cli.errors import UserError
 from countersign.core.report import finding_dict
@@ -28,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{Path.cwd()} is not inside a git repository",
                         "run it in the repository you are committing to", 2)
     report_problems(context)
-    repo = git.Repo(context.workspace.root)
+    repo = context.workspace.git()
     head = commits.head(repo)
     with context.ledger() as ledger:
         stamp = Sources(repo, ledger, context.rules, context.config).staged(

@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import git
-
 from countersign.cli.common import Context, load_context, report_problems
 from countersign.cli.errors import UserError
 from countersign.core.origin import Origin
@@ -22,6 +20,7 @@ from countersign.core.report import finding_dict, sarif_document, sarif_result
 from countersign.core.signoff import Commit, Verdict, judge
 from countersign.core.trailers import compute_stamp, parse_declared
 from countersign.store import commits
+from countersign.store.gitcli import Git, GitError
 from countersign.store.stamping import Sources
 
 UNKNOWN = Origin(kind="suspected", tool="unknown-provenance")
@@ -46,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{Path.cwd()} is not inside a git repository",
                         "run verify in a clone of the repository to check", 2)
     report_problems(context)
-    repo = git.Repo(context.workspace.root)
+    repo = context.workspace.git()
     verdicts = list(evaluate(context, repo, args.range or ["--max-count=1", "HEAD"]))
     if args.format == "json":
         json.dump(as_json(verdicts), sys.stdout, indent=2)
@@ -59,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(v.ok for v in verdicts) else 1
 
 
-def evaluate(context: Context, repo: git.Repo, revs: list[str]) -> Iterator[Verdict]:
+def evaluate(context: Context, repo: Git, revs: list[str]) -> Iterator[Verdict]:
     """One verdict per commit of ``revs``, newest first."""
     if commits.head(repo) is None:
         raise UserError("the repository has no commits yet", "commit first, then verify", 2)
@@ -78,7 +77,7 @@ def evaluate(context: Context, repo: git.Repo, revs: list[str]) -> Iterator[Verd
                             logged.sha in notes, _approvals(repo, approvals.get(logged.sha)),
                             {c.path: c.added for c in logged.changes})
             yield judge(commit, context.config)
-    except git.GitCommandError as exc:
+    except GitError as exc:
         raise UserError(f"git cannot read the range {' '.join(revs)}: "
                         f"{exc.stderr.strip() or exc}",
                         "pass a range git understands, e.g. `countersign verify "
@@ -101,12 +100,12 @@ def _note_lines(
         return None
     revision = record_revision(record)
     if revision and revision != sha:  # copied by a rewrite without our hook: move it
-        return {p: sources._carry(revision, p, ls, commits.decode(
+        return {p: sources.carry(revision, p, ls, commits.decode(
             commits.read_blob(sources.repo, f"{sha}:{p}") or b"")) for p, ls in lines.items()}
     return lines
 
 
-def _approvals(repo: git.Repo, blob: str | None) -> tuple[str, ...]:
+def _approvals(repo: Git, blob: str | None) -> tuple[str, ...]:
     if blob is None:
         return ()
     text = commits.decode(commits.read_blob(repo, blob) or b"")

@@ -1,24 +1,21 @@
 """Reading and writing what countersign keeps in git: diffs, trailers, blobs and notes.
 
-Everything goes through GitPython's ``repo.git`` (the git binary) so git decides what a
-trailer, a rename or a binary file is. Output is read as bytes and decoded leniently: a
-file in Latin-1 must not stop a commit.
+Everything goes through the git binary (``store.gitcli.Git``; see there why not GitPython
+on this path), so git decides what a trailer, a rename or a binary file is. Output is read
+as bytes and decoded leniently: a file in Latin-1 must not stop a commit.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-import git
 
 from countersign.core.diff import FileChange, finish, parse_diff
 from countersign.core.provenance import NoteError
+from countersign.store.gitcli import Git, GitError
 
 NOTES_REF = "refs/notes/countersign"
 APPROVALS_REF = "refs/notes/countersign-approvals"
@@ -31,33 +28,28 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def open_repo(root: Path) -> git.Repo:
-    return git.Repo(root)
-
-
-def empty_tree(repo: git.Repo) -> str:
+def empty_tree(repo: Git) -> str:
     """The id of the empty tree (differs between SHA-1 and SHA-256 repositories)."""
-    return str(repo.git.hash_object("-t", "tree", os.devnull))
+    return repo.text("hash-object", "-t", "tree", os.devnull)
 
 
-def head(repo: git.Repo) -> str | None:
+def head(repo: Git) -> str | None:
     """The commit HEAD points at, or ``None`` before the first commit."""
     try:
-        return repo.head.commit.hexsha
-    except ValueError:
+        return repo.text("rev-parse", "-q", "--verify", "HEAD^{commit}") or None
+    except GitError:
         return None
 
 
-def parents_of(repo: git.Repo, rev: str) -> list[str]:
-    return [p.hexsha for p in repo.commit(rev).parents]
+def parents_of(repo: Git, rev: str) -> list[str]:
+    return repo.text("log", "-1", "--format=%P", rev, "--").split()
 
 
-def _diff(repo: git.Repo, *args: str) -> list[FileChange]:
-    out = repo.git.diff(*_DIFF, *args, stdout_as_string=False)
-    return finish(parse_diff(decode(out).split("\n")))
+def _diff(repo: Git, *args: str) -> list[FileChange]:
+    return finish(parse_diff(decode(repo.run("diff", *_DIFF, *args)).split("\n")))
 
 
-def staged_changes(repo: git.Repo, parents: Sequence[str]) -> list[FileChange]:
+def staged_changes(repo: Git, parents: Sequence[str]) -> list[FileChange]:
     """What the index adds relative to ``parents`` (the empty tree when there are none).
 
     For a merge a line counts as added only when it is new relative to every parent:
@@ -67,7 +59,7 @@ def staged_changes(repo: git.Repo, parents: Sequence[str]) -> list[FileChange]:
     return _intersect([_diff(repo, "--cached", base, "--") for base in bases])
 
 
-def commit_changes(repo: git.Repo, sha: str, parents: Sequence[str]) -> list[FileChange]:
+def commit_changes(repo: Git, sha: str, parents: Sequence[str]) -> list[FileChange]:
     """What commit ``sha`` added relative to its parents (see ``staged_changes``)."""
     bases = list(parents) or [empty_tree(repo)]
     return _intersect([_diff(repo, base, sha, "--") for base in bases])
@@ -84,17 +76,12 @@ def _intersect(per_parent: list[list[FileChange]]) -> list[FileChange]:
     return [c for c in first if c.added or not rest]
 
 
-def read_blob(repo: git.Repo, name: str) -> bytes | None:
+def read_blob(repo: Git, name: str) -> bytes | None:
     """Contents of ``name`` (``:path`` for the index, ``REV:path``), or ``None``."""
-    try:
-        _, kind, _, stream = repo.git.stream_object_data(name)
-    except ValueError:
-        return None
-    data: bytes = stream.read()
-    return data if kind in (b"blob", "blob") else None
+    return repo.objects([name])[name]
 
 
-def parse_trailers(repo: git.Repo, message: str) -> list[tuple[str, str]]:
+def parse_trailers(repo: Git, message: str) -> list[tuple[str, str]]:
     """``(key, value)`` pairs as ``git interpret-trailers --parse`` sees them."""
     out = _interpret(repo, message, "--parse", "--no-divider")
     pairs = []
@@ -105,7 +92,7 @@ def parse_trailers(repo: git.Repo, message: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def add_trailers(repo: git.Repo, message: str, trailers: Sequence[tuple[str, str]]) -> str:
+def add_trailers(repo: Git, message: str, trailers: Sequence[tuple[str, str]]) -> str:
     """``message`` with ``trailers`` appended by ``git interpret-trailers``."""
     args = [a for k, v in trailers for a in ("--trailer", f"{k}: {v}")]
     if message and not message.endswith("\n"):
@@ -115,46 +102,38 @@ def add_trailers(repo: git.Repo, message: str, trailers: Sequence[tuple[str, str
     return _interpret(repo, message, *_TRAILER_OPTS, *args)
 
 
-def _interpret(repo: git.Repo, message: str, *args: str) -> str:
-    with tempfile.NamedTemporaryFile("wb", suffix=".msg", delete=False) as handle:
-        handle.write(message.encode("utf-8", "surrogateescape"))
-    try:
-        out = repo.git.interpret_trailers(*args, handle.name, stdout_as_string=False,
-                                          strip_newline_in_stdout=False)
-        return out.decode("utf-8", "surrogateescape")  # type: ignore[no-any-return]
-    finally:
-        os.unlink(handle.name)
+def _interpret(repo: Git, message: str, *args: str) -> str:
+    out = repo.run("interpret-trailers", *args, stdin=message.encode("utf-8", "surrogateescape"))
+    return out.decode("utf-8", "surrogateescape")
 
 
-def amend_message(repo: git.Repo, message: str) -> None:
+def amend_message(repo: Git, message: str) -> None:
     """Replace HEAD's message (hooks still run: prepare-commit-msg restamps, notes move)."""
-    with tempfile.NamedTemporaryFile("wb", suffix=".msg", delete=False) as handle:
-        handle.write(message.encode("utf-8", "surrogateescape"))
-    try:
-        repo.git.commit("--amend", "--no-verify", "--allow-empty", "--cleanup=verbatim",
-                        "-F", handle.name)
-    finally:
-        os.unlink(handle.name)
+    repo.run("commit", "--amend", "--no-verify", "--allow-empty", "--cleanup=verbatim",
+             "-F", "-", stdin=message.encode("utf-8", "surrogateescape"))
 
 
-def comment_char(repo: git.Repo) -> str:
+def comment_char(repo: Git) -> str:
     """``core.commentChar`` (``auto`` treated as ``#``, which is what git starts with)."""
-    value = repo.config_reader().get_value("core", "commentChar", "#")
-    return str(value) if str(value) not in ("", "auto") else "#"
+    try:
+        value = repo.text("config", "--get", "core.commentChar")
+    except GitError:
+        return "#"
+    return value if value not in ("", "auto") else "#"
 
 
-def read_note(repo: git.Repo, sha: str, ref: str = NOTES_REF) -> Any | None:
+def read_note(repo: Git, sha: str, ref: str = NOTES_REF) -> Any | None:
     """The JSON note on ``sha``, ``None`` without one; ``NoteError`` if not JSON."""
     try:
-        text = repo.git.notes("--ref", ref, "show", sha, stdout_as_string=False)
-    except git.GitCommandError:
+        text = repo.run("notes", "--ref", ref, "show", sha)
+    except GitError:
         return None
     records = _json_documents(decode(text), sha, ref)
     own = [r for r in records if isinstance(r, dict) and r.get("vcs", {}).get("revision") == sha]
     return (own or records)[-1] if records else None
 
 
-def has_note(repo: git.Repo, sha: str, ref: str = NOTES_REF) -> bool:
+def has_note(repo: Git, sha: str, ref: str = NOTES_REF) -> bool:
     try:
         return read_note(repo, sha, ref) is not None
     except NoteError:
@@ -179,22 +158,17 @@ def _json_documents(text: str, sha: str, ref: str) -> list[Any]:
         out.append(value)
 
 
-def write_note(repo: git.Repo, sha: str, record: Any, ref: str = NOTES_REF) -> None:
+def write_note(repo: Git, sha: str, record: Any, ref: str = NOTES_REF) -> None:
     """Replace the note on ``sha`` with ``record`` (one line of JSON, safe from stripspace)."""
     text = json.dumps(record, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as handle:
-        handle.write(text.encode("utf-8"))
-    try:
-        repo.git.notes("--ref", ref, "add", "-f", "-F", handle.name, sha)
-    finally:
-        os.unlink(handle.name)
+    repo.run("notes", "--ref", ref, "add", "-f", "-F", "-", sha, stdin=text.encode("utf-8"))
 
 
-def all_notes(repo: git.Repo, ref: str = NOTES_REF) -> dict[str, str]:
+def all_notes(repo: Git, ref: str = NOTES_REF) -> dict[str, str]:
     """Commit id -> note blob id for every note under ``ref``."""
     try:
-        out = repo.git.notes("--ref", ref, "list")
-    except git.GitCommandError:
+        out = repo.text("notes", "--ref", ref, "list")
+    except GitError:
         return {}
     notes = {}
     for line in out.splitlines():
@@ -217,15 +191,14 @@ class LoggedCommit:
 _FIELDS = ("%H", "%P", "%an <%ae>", "%ct", "%s", "%(trailers:only,unfold)")
 
 
-def log(repo: git.Repo, revs: Sequence[str]) -> Iterator[LoggedCommit]:
+def log(repo: Git, revs: Sequence[str]) -> Iterator[LoggedCommit]:
     """Commits of ``git rev-list REVS`` (newest first) with their added lines.
 
     One ``git log -p`` reads every non-merge diff; a merge's diff is computed against each
     parent separately (see ``staged_changes``).
     """
     fmt = "%x1e" + "%x1f".join(_FIELDS) + "%x1f"
-    out = repo.git.log(f"--format={fmt}", "-p", *_DIFF, *revs, "--",
-                       stdout_as_string=False)
+    out = repo.run("log", f"--format={fmt}", "-p", *_DIFF, *revs, "--")
     for chunk in decode(out).split("\x1e")[1:]:
         fields = chunk.split("\x1f")
         sha, parents, author, when, subject, trailer_text, patch = fields[:7]

@@ -1,11 +1,15 @@
-"""Finding the repository a path belongs to, and the files git would track there."""
+"""Finding the repository a path belongs to, and the files git would track there.
+
+Uses the git binary directly (``store.gitcli``): every command, including the commit
+hooks, starts here, so it must not pay for importing GitPython.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
+from countersign.store.gitcli import Git, GitError
 
 
 @dataclass(frozen=True)
@@ -27,36 +31,45 @@ class Workspace:
         except ValueError:
             return resolved.as_posix()
 
+    def git(self) -> Git:
+        return Git(self.root)
+
 
 def find_workspace(start: Path) -> Workspace:
     """The git working tree containing ``start``, or ``start`` itself outside git."""
     start = start.resolve()
     probe = start if start.is_dir() else start.parent
-    try:
-        repo = git.Repo(probe, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+    if not probe.is_dir():
         return Workspace(probe, None)
-    if repo.bare or repo.working_tree_dir is None:
-        return Workspace(probe, Path(repo.git_dir).resolve())
-    return Workspace(Path(repo.working_tree_dir).resolve(), Path(repo.git_dir).resolve())
+    runner = Git(probe)
+    try:
+        git_dir, bare = runner.text("rev-parse", "--absolute-git-dir",
+                                    "--is-bare-repository").splitlines()
+    except (GitError, ValueError, OSError):
+        return Workspace(probe, None)
+    if bare == "true":
+        return Workspace(probe, Path(git_dir).resolve())
+    try:
+        top = runner.text("rev-parse", "--show-toplevel")
+    except GitError:  # inside the .git directory itself
+        return Workspace(probe, Path(git_dir).resolve())
+    return Workspace(Path(top).resolve(), Path(git_dir).resolve())
 
 
 def tracked_and_untracked(workspace: Workspace, under: Path) -> list[Path]:
     """Files under ``under`` that git tracks or would track (``.gitignore`` respected)."""
-    repo = git.Repo(workspace.root)
     rel = workspace.relative(under)
-    args = ["--cached", "--others", "--exclude-standard", "-z", "--", rel]
-    out: str = repo.git.ls_files(*args)
-    names = sorted({n for n in out.split("\0") if n})
+    out = workspace.git().run("ls-files", "--cached", "--others", "--exclude-standard", "-z",
+                              "--", rel)
+    names = sorted({n for n in out.decode("utf-8", "surrogateescape").split("\0") if n})
     return [workspace.root / n for n in names if (workspace.root / n).is_file()]
 
 
 def identity(workspace: Workspace) -> str | None:
     """The committer e-mail git would use here (honours ``GIT_COMMITTER_EMAIL``), or None."""
     try:
-        repo = git.Repo(workspace.root) if workspace.is_git else None
-        ident: str = (repo.git if repo else git.Git(str(workspace.root))).var("GIT_COMMITTER_IDENT")
-    except (git.GitCommandError, git.InvalidGitRepositoryError, OSError):
+        ident = Git(workspace.root).text("var", "GIT_COMMITTER_IDENT")
+    except (GitError, OSError):
         return None
     start, end = ident.find("<"), ident.find(">")
     return ident[start + 1:end] if 0 <= start < end else None

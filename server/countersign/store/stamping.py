@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import git
-
 from countersign.core.config import Config
 from countersign.core.diff import FileChange
 from countersign.core.lines import reanchor, split_lines
@@ -27,6 +25,7 @@ from countersign.core.provenance import (
 from countersign.core.rules import RuleSet
 from countersign.core.trailers import Stamp, compute_stamp
 from countersign.store import commits
+from countersign.store.gitcli import Git
 from countersign.store.ledger import Ledger
 
 
@@ -34,7 +33,7 @@ from countersign.store.ledger import Ledger
 class Sources:
     """Where AI lines come from: the ledger, and optionally a predecessor's note."""
 
-    repo: git.Repo
+    repo: Git
     ledger: Ledger
     rules: RuleSet
     config: Config
@@ -45,28 +44,36 @@ class Sources:
         """AI lines of each changed file as of ``rev`` (``""`` for the index)."""
         known = set(self.ledger.paths())
         carried = self._note_lines(carry_from) if carry_from else {}
-        out: dict[str, dict[int, Origin]] = {}
         # a move git did not detect as a rename: the ledger may know the file by a deleted path
         gone = [c.path for c in changes if c.status == "deleted" and c.path in known]
+        wanted: dict[str, list[str]] = {}
         for change in changes:
             if change.binary or change.status == "deleted" or not change.added:
                 continue
             names = [p for p in (change.path, change.old_path) if p]
             if change.status == "added":
                 names += gone
-            in_ledger = next((p for p in names if p in known), None)
-            in_note = next((p for p in names if p in carried), None)
-            if in_ledger is None and in_note is None:
-                continue
-            data = commits.read_blob(self.repo, f"{rev}:{change.path}")
+            if any(p in known or p in carried for p in names):
+                wanted[change.path] = names
+        blobs = self.repo.objects(
+            [f"{rev}:{p}" for p in wanted]
+            + [f"{carry_from}:{n}" for names in wanted.values() for n in names
+               if carry_from and n in carried])
+        out: dict[str, dict[int, Origin]] = {}
+        for path, names in wanted.items():
+            data = blobs.get(f"{rev}:{path}")
             if data is None:
                 continue
             content = commits.decode(data)
             lines = next((found for p in names if p in known
                           and (found := self.ledger.attributions(p, content))), {})
+            in_note = next((p for p in names if p in carried), None)
             if in_note and carry_from:
-                lines = {**self._carry(carry_from, in_note, carried[in_note], content), **lines}
-            out[change.path] = {n: o for n, o in lines.items() if o.is_ai}
+                old = blobs.get(f"{carry_from}:{in_note}")
+                moved = (reanchor(split_lines(commits.decode(old)), carried[in_note],
+                                  split_lines(content)) if old is not None else {})
+                lines = {**moved, **lines}
+            out[path] = {n: o for n, o in lines.items() if o.is_ai}
         return out
 
     def _note_lines(self, sha: str) -> dict[str, dict[int, Origin]]:
@@ -76,7 +83,7 @@ class Sources:
         except NoteError:
             return {}
 
-    def _carry(
+    def carry(
         self, sha: str, path: str, lines: Mapping[int, Origin], content: str
     ) -> dict[int, Origin]:
         old = commits.read_blob(self.repo, f"{sha}:{path}")
@@ -100,7 +107,7 @@ class Sources:
     def write_note(self, sha: str, carry_from: str | None = None) -> Stamp:
         """Compute and store the provenance note of ``sha``; returns its stamp."""
         stamp = self.committed(sha, carry_from)
-        when = self.repo.commit(sha).committed_date
+        when = int(self.repo.text("log", "-1", "--format=%ct", sha, "--"))
         commits.write_note(self.repo, sha, build_record(sha, stamp.ai_lines, when,
                                                         summary_of(stamp)))
         return stamp
