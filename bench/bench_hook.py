@@ -140,15 +140,20 @@ def history(root: Path, commits: int) -> Path:
                    *([f"from :{i - 1}\n".encode()] if i > 1 else []),
                    f"M 100644 inline db/m{n:02}.sql\n".encode(),
                    f"data {len(content)}\n".encode(), content, b"\n"]
+    marks = root / "marks"
+    git(repo, "fast-import", "--quiet", f"--export-marks={marks}", data=b"".join(stream))
+    sha = dict(line.split() for line in marks.read_text().splitlines())
+    notes: list[bytes] = []
     for i in range(1, commits + 1):
-        total = len(files[i % 50])
+        total = sum(5 + (k % 25 == 0) for k in range(i % 50 or 50, i + 1, 50))
         ai = {total - 1 - k: AGENT for k in range(5)}
-        note = json.dumps(build_record("0" * 40, {f"db/m{i % 50:02}.sql": ai}, 0.0)).encode()
-        stream += [b"commit refs/notes/countersign\n",
-                   f"committer Bench <bench@example.com> {1795000000 + i} +0000\n".encode(),
-                   b"data 5\nnote\n",
-                   f"N inline :{i}\n".encode(), f"data {len(note)}\n".encode(), note, b"\n"]
-    git(repo, "fast-import", "--quiet", data=b"".join(stream))
+        note = json.dumps(build_record(sha[f":{i}"], {f"db/m{i % 50:02}.sql": ai},
+                                       0.0)).encode()
+        notes += [b"commit refs/notes/countersign\n",
+                  f"committer Bench <bench@example.com> {1795000000 + i} +0000\n".encode(),
+                  b"data 5\nnote\n", f"N inline {sha[f':{i}']}\n".encode(),
+                  f"data {len(note)}\n".encode(), note, b"\n"]
+    git(repo, "fast-import", "--quiet", data=b"".join(notes))
     git(repo, "reset", "-q", "--hard", "main")
     return repo
 

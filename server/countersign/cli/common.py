@@ -45,7 +45,8 @@ def load_context(start: Path, policy: Path | None = None) -> Context:
                             "\n".join(f"  {e}" for e in policy_errors),
                             f"fix {policy} (a policy must load cleanly to be enforced)", 2)
     config, warnings = combine(repo_config, policy_config)
-    rules, rule_errors = build_ruleset(config, policy_config)
+    cache = workspace.git_dir / "countersign" / "cache" if workspace.git_dir else None
+    rules, rule_errors = build_ruleset(config, policy_config, cache)
     return Context(workspace, config, rules, errors + rule_errors, warnings)
 
 

@@ -58,7 +58,9 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
     sources = _sources()
     repo = sources.repo
     message = msg_file.read_bytes().decode("utf-8", "surrogateescape")
-    parsed = commits.parse_trailers(repo, message)
+    # most messages carry no countersign trailer yet: then git need not parse them
+    maybe_ours = any(is_ours(line.partition(":")[0].strip()) for line in message.split("\n"))
+    parsed = commits.parse_trailers(repo, message) if maybe_ours else []
     if _replaying(repo) and any(is_ours(k) for k, _ in parsed):
         return  # a rebase or cherry-pick keeps the original stamp; post-rewrite moves notes
     head = commits.head(repo)
@@ -68,7 +70,8 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
     else:
         parents = ([head] if head else []) + _merge_heads(repo)
     stamp = sources.staged(parents, carry)
-    base = strip_ours(message, [f"{k}: {v}" for k, v in parsed], commits.comment_char(repo))
+    base = (strip_ours(message, [f"{k}: {v}" for k, v in parsed], commits.comment_char(repo))
+            if parsed else message)
     stamped = commits.add_trailers(repo, base, stamp.trailers(sources.config.assisted_by))
     if stamped != message:
         msg_file.write_bytes(stamped.encode("utf-8", "surrogateescape"))

@@ -66,15 +66,19 @@ def evaluate(context: Context, repo: Git, revs: list[str]) -> Iterator[Verdict]:
     approvals = commits.all_notes(repo, commits.APPROVALS_REF)
     sources = Sources(repo, context.ledger(), context.rules, context.config)
     try:
-        for logged in commits.log(repo, revs):
-            ai = _note_lines(sources, logged.sha, notes.get(logged.sha))
+        logged_commits = list(commits.log(repo, revs))
+        # every note and approval blob of the range in one cat-file
+        blobs = repo.objects([table[c.sha] for c in logged_commits
+                              for table in (notes, approvals) if c.sha in table])
+        for logged in logged_commits:
+            ai = _note_lines(sources, logged.sha, blobs.get(notes.get(logged.sha, "")))
             if ai is None:
                 ai = ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
                       if context.config.unknown_is_ai else {})
             stamp = compute_stamp(logged.changes, ai, context.rules, context.config)
             commit = Commit(logged.sha, logged.subject, logged.author,
-                            parse_declared(logged.trailers), stamp,
-                            logged.sha in notes, _approvals(repo, approvals.get(logged.sha)),
+                            parse_declared(logged.trailers), stamp, logged.sha in notes,
+                            _approvals(blobs.get(approvals.get(logged.sha, ""))),
                             {c.path: c.added for c in logged.changes})
             yield judge(commit, context.config)
     except GitError as exc:
@@ -85,12 +89,9 @@ def evaluate(context: Context, repo: Git, revs: list[str]) -> Iterator[Verdict]:
 
 
 def _note_lines(
-    sources: Sources, sha: str, blob: str | None
+    sources: Sources, sha: str, data: bytes | None
 ) -> dict[str, dict[int, Origin]] | None:
     """AI lines from the commit's note (``None`` without a readable note)."""
-    if blob is None:
-        return None
-    data = commits.read_blob(sources.repo, blob)
     if data is None:
         return None
     try:
@@ -105,10 +106,10 @@ def _note_lines(
     return lines
 
 
-def _approvals(repo: Git, blob: str | None) -> tuple[str, ...]:
-    if blob is None:
+def _approvals(data: bytes | None) -> tuple[str, ...]:
+    if data is None:
         return ()
-    text = commits.decode(commits.read_blob(repo, blob) or b"")
+    text = commits.decode(data)
     return tuple(line.partition(":")[2].strip() for line in text.splitlines()
                  if line.lower().startswith("approved-by:"))
 

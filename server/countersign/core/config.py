@@ -26,20 +26,20 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from countersign.core.rulepack import RuleError, load_builtin, load_packs, toml_error_line
+from countersign.core.rulepack import (
+    RuleError,
+    load_builtin,
+    load_packs,
+    toml_error_line,
+    toml_module,
+)
 from countersign.core.rules import Rule, RuleSet
 from countersign.core.tiers import DEFAULT_REVIEW, Review, Tier
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 _SECTIONS: dict[str, set[str]] = {
     "rules": {"disable", "packs", "tier"},
@@ -112,8 +112,8 @@ def load_config(path: Path) -> tuple[Config, list[RuleError]]:
     except (OSError, UnicodeDecodeError) as exc:
         return Config(sources=(name,)), [RuleError(name, 0, f"cannot read config: {exc}")]
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = toml_module().loads(text)
+    except toml_module().TOMLDecodeError as exc:
         line = toml_error_line(exc, text)
         return Config(sources=(name,)), [RuleError(name, line, f"invalid TOML: {exc}")]
     if path.name == "pyproject.toml":
@@ -228,14 +228,16 @@ def combine(repo: Config, policy: Config | None) -> tuple[Config, list[str]]:
     ), warnings
 
 
-def build_ruleset(config: Config, policy: Config | None = None) -> tuple[RuleSet, list[RuleError]]:
-    """The enabled rules with tier changes applied.
+def build_ruleset(
+    config: Config, policy: Config | None = None, cache: Path | None = None
+) -> tuple[RuleSet, list[RuleError]]:
+    """The enabled rules with tier changes applied (``cache``: see ``load_pack``).
 
     Under a policy a repository tier change may only raise a rule's tier above what the
     policy (or the built-in pack) gives it.
     """
-    builtin, errors = load_builtin()
-    extra, extra_errors = load_packs(config.packs)
+    builtin, errors = load_builtin(cache)
+    extra, extra_errors = load_packs(config.packs, cache)
     known = {r.id for r in builtin}
     rules = builtin + [r for r in extra if r.id not in known]
     errors += extra_errors + [RuleError(r.source, r.line, "rule id already used by a built-in "
@@ -250,3 +252,4 @@ def build_ruleset(config: Config, policy: Config | None = None) -> tuple[RuleSet
             tier = max(tier, rule.tier)
         enabled.append(dataclasses.replace(rule, tier=tier) if tier != rule.tier else rule)
     return RuleSet(enabled), errors
+

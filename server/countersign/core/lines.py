@@ -7,7 +7,6 @@ separators ``str.splitlines`` knows.
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -100,6 +99,8 @@ def reanchor(
     """
     if list(old_lines) == list(new_lines):
         return dict(attributions)
+    import difflib  # only needed when content changed; spared on the commit path
+
     matcher = difflib.SequenceMatcher(None, list(old_lines), list(new_lines), autojunk=False)
     moved: dict[int, Origin] = {}
     for old_start, new_start, size in matcher.get_matching_blocks():

@@ -6,6 +6,9 @@ rest of its pack: the caller gets the good rules and a list of ``RuleError``.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import sys
 from collections.abc import Iterable
@@ -15,11 +18,6 @@ from typing import Any, Literal
 
 from countersign.core.rules import CATEGORIES, Rule, compile_re2
 from countersign.core.tiers import Tier
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 _ID = re.compile(r"^[A-Z]{3}[0-9]{3}$")
 _RULE_KEYS = {
@@ -88,13 +86,15 @@ def builtin_rules_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "rules"
 
 
-def load_packs(paths: Iterable[Path]) -> tuple[list[Rule], list[RuleError]]:
+def load_packs(
+    paths: Iterable[Path], cache: Path | None = None
+) -> tuple[list[Rule], list[RuleError]]:
     """Load every pack; rule ids must be unique across all of them."""
     rules: list[Rule] = []
     errors: list[RuleError] = []
     seen: dict[str, Rule] = {}
     for path in paths:
-        pack_rules, pack_errors = load_pack(path)
+        pack_rules, pack_errors = load_pack(path, cache)
         errors.extend(pack_errors)
         for rule in pack_rules:
             if rule.id in seen:
@@ -107,21 +107,29 @@ def load_packs(paths: Iterable[Path]) -> tuple[list[Rule], list[RuleError]]:
     return rules, errors
 
 
-def load_builtin() -> tuple[list[Rule], list[RuleError]]:
-    return load_packs(sorted(builtin_rules_dir().glob("*.toml")))
+def load_builtin(cache: Path | None = None) -> tuple[list[Rule], list[RuleError]]:
+    return load_packs(sorted(builtin_rules_dir().glob("*.toml")), cache)
 
 
-def load_pack(path: Path) -> tuple[list[Rule], list[RuleError]]:
-    """Load one pack file; a TOML error rejects the file, a rule error only that rule."""
+def load_pack(path: Path, cache: Path | None = None) -> tuple[list[Rule], list[RuleError]]:
+    """Load one pack file; a TOML error rejects the file, a rule error only that rule.
+
+    With ``cache`` (a directory), the parsed TOML is kept there as JSON named by the hash
+    of the file's text, so the next process skips the TOML parser (the commit hook's
+    start-up time is the user's wait). Content-addressed: an edited pack is parsed anew.
+    """
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [RuleError(name, 0, f"cannot read rule pack: {exc}")]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return [], [RuleError(name, toml_error_line(exc, text), f"invalid TOML: {exc}")]
+    data = _cached(cache, text)
+    if data is None:
+        try:
+            data = toml_module().loads(text)
+        except toml_module().TOMLDecodeError as exc:
+            return [], [RuleError(name, toml_error_line(exc, text), f"invalid TOML: {exc}")]
+        _store(cache, text, data)
     source = _PackSource(text)
     errors = _check_pack_header(name, data)
     raw_rules = data.get("rules", [])
@@ -247,3 +255,40 @@ def _regex(flat: dict[str, Any], key: str) -> str | None:
             hint = " (RE2 has no lookaround or backreferences: use not_regex instead)"
         raise _Invalid(key, f"invalid RE2 pattern {pattern!r}: {exc}{hint}") from None
     return pattern
+
+
+def toml_module() -> Any:
+    """tomllib, imported on first use (the commit hook often reads cached rules only)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    return tomllib
+
+
+def _cache_file(cache: Path, text: str) -> Path:
+    return cache / f"pack-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}.json"
+
+
+def _cached(cache: Path | None, text: str) -> Any:
+    if cache is None:
+        return None
+    try:
+        data = json.loads(_cache_file(cache, text).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _store(cache: Path | None, text: str, data: dict[str, Any]) -> None:
+    """Best effort: a cache that cannot be written (read-only, full disk) costs only time."""
+    if cache is None:
+        return
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        target = _cache_file(cache, text)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, target)
+    except (OSError, TypeError, ValueError):
+        pass

@@ -33,8 +33,12 @@ def re2_options() -> Any:
     return options
 
 
+@functools.lru_cache(maxsize=1024)
 def compile_re2(pattern: str) -> Any:
-    """Compile an RE2 pattern; raises ``ValueError`` with RE2's own reason."""
+    """Compile an RE2 pattern; raises ``ValueError`` with RE2's own reason.
+
+    Cached: the pack loader validates each pattern and the rule set then uses it.
+    """
     try:
         return re2.compile(pattern, re2_options())
     except re2.error as exc:
@@ -175,6 +179,14 @@ class RuleSet:
             )
             self._path_cache[path] = cached
         return cached
+
+    def baseline_for(self, path: str) -> tuple[Rule, ...]:
+        """The baseline (path-only) rules for ``path``, without judging the regex rules'
+        paths (cheaper when a file's lines matched nothing)."""
+        cached = self._path_cache.get(path)
+        if cached is not None:
+            return cached[1]
+        return tuple(r for r in self.rules if r.regex is None and r.applies_to_path(path))
 
     def match_line(self, path: str, text: str) -> list[tuple[Rule, int, int]]:
         """Rules whose regex matches this one line, with the columns of the match."""

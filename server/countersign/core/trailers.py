@@ -145,7 +145,7 @@ def scan_added(
                                     parse_suppression(text, rule)))
     if not ai:
         return findings
-    _, baseline = rules.for_path(path)
+    baseline = rules.baseline_for(path)
     if baseline:
         first = min(ai)
         findings += [Finding(r, path, first, 0, len(added.get(first, "")), ai[first])

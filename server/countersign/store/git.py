@@ -42,18 +42,17 @@ def find_workspace(start: Path) -> Workspace:
     if not probe.is_dir():
         return Workspace(probe, None)
     runner = Git(probe)
-    try:
-        git_dir, bare = runner.text("rev-parse", "--absolute-git-dir",
-                                    "--is-bare-repository").splitlines()
+    try:  # one call in the common case: a working tree
+        git_dir, _, top = runner.text("rev-parse", "--absolute-git-dir",
+                                      "--is-bare-repository", "--show-toplevel").splitlines()
+        return Workspace(Path(top).resolve(), Path(git_dir).resolve())
     except (GitError, ValueError, OSError):
+        pass
+    try:  # a bare repository, the .git directory itself, or no repository at all
+        git_dir = runner.text("rev-parse", "--absolute-git-dir")
+    except (GitError, OSError):
         return Workspace(probe, None)
-    if bare == "true":
-        return Workspace(probe, Path(git_dir).resolve())
-    try:
-        top = runner.text("rev-parse", "--show-toplevel")
-    except GitError:  # inside the .git directory itself
-        return Workspace(probe, Path(git_dir).resolve())
-    return Workspace(Path(top).resolve(), Path(git_dir).resolve())
+    return Workspace(probe, Path(git_dir).resolve())
 
 
 def tracked_and_untracked(workspace: Workspace, under: Path) -> list[Path]:

@@ -29,7 +29,7 @@ _TEMPLATE = """#!/bin/sh
 # Installed by `countersign hook install`; remove with `countersign hook uninstall`.
 # It runs {name}.legacy first when that exists (the hook that was here before).
 COUNTERSIGN_PYTHON={python}
-hook_dir=$(dirname -- "$0")
+hook_dir=${{0%/*}}
 {stdin_setup}
 if [ -x "$hook_dir/{name}.legacy" ]; then
     "$hook_dir/{name}.legacy" "$@" {stdin_redirect}|| exit $?

@@ -20,8 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from countersign.core.lines import reanchor, split_lines
 from countersign.core.origin import Origin
 
@@ -74,6 +72,8 @@ def sha256(text: str) -> str:
 def default_path(git_dir: Path | None) -> Path:
     if git_dir is not None:
         return git_dir / "countersign" / "ledger.db"
+    import platformdirs  # only outside a repository: spared on the commit path
+
     return Path(platformdirs.user_data_dir("countersign")) / "ledger.db"
 
 
