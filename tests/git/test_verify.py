@@ -97,6 +97,16 @@ def test_stripped_trailers_fail_only_under_a_strict_policy(
     assert code == 1
     assert "- no countersign trailers: the commit hook did not run (install it with " \
            "`countersign hook install`)" in out
+    # a stamped commit whose trailers were stripped afterwards (amended without hooks)
+    cli("hook", "install")
+    write(repo, "notes.txt", "n\n")
+    git(repo, "add", "-A")
+    commit(repo, "-m", "stamped")
+    assert "AI-Assisted: no" in git(repo, "log", "-1", "--format=%B")
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "--amend", "-m", "stripped")
+    code, out, _ = cli("verify", "--policy", str(policy))
+    assert code == 1
+    assert "- no countersign trailers: the commit hook did not run" in out
     lax = tmp_path / "lax.toml"
     lax.write_text("[verify]\nrequire_trailers = false\n")
     assert cli("verify", "--policy", str(lax))[0] == 0
