@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from countersign.cli.common import load_context
+from countersign.core.agents import aider_origin
+from countersign.core.origin import Origin
 from countersign.core.trailers import is_ours, strip_ours
 from countersign.store import commits
 from countersign.store.gitcli import Git
@@ -69,7 +71,10 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
         parents, carry = commits.parents_of(repo, head), head
     else:
         parents = ([head] if head else []) + _merge_heads(repo)
-    stamp = sources.staged(parents, carry)
+    author = aider_origin(os.environ.get("GIT_AUTHOR_NAME", "") + " <"
+                          + os.environ.get("GIT_AUTHOR_EMAIL", "") + ">",
+                          commits.parse_trailers(repo, message) if "aider" in message else [])
+    stamp = sources.staged(parents, carry, author)
     base = (strip_ours(message, [f"{k}: {v}" for k, v in parsed], commits.comment_char(repo))
             if parsed else message)
     stamped = commits.add_trailers(repo, base, stamp.trailers(sources.config.assisted_by))
@@ -152,7 +157,17 @@ def post_commit(argv: Sequence[str]) -> None:
     head = commits.head(sources.repo)
     if head is None:
         return
-    sources.write_note(head, carry_from=sources.predecessor(head) or _noted(sources, head))
+    sources.write_note(head, carry_from=sources.predecessor(head) or _noted(sources, head),
+                       author=_aider(sources, head))
+
+
+def _aider(sources: Sources, sha: str) -> Origin | None:
+    """Aider when it made the commit (it names itself as author or co-author)."""
+    out = sources.repo.text("log", "-1", "--format=%an <%ae>%x00%(trailers:only,unfold)", sha)
+    author, _, trailer_text = out.partition("\0")
+    pairs = [(k.strip(), v.strip()) for k, sep, v in
+             (line.partition(":") for line in trailer_text.splitlines()) if sep]
+    return aider_origin(author, pairs)
 
 
 def _noted(sources: Sources, sha: str) -> str | None:

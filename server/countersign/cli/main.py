@@ -17,10 +17,15 @@ import platformdirs
 
 from countersign import __version__
 from countersign.cli import (
+    agent_hook,
     approve,
     blame,
+    export,
     hook,
+    import_cmd,
+    integrate,
     lsp_cmd,
+    mark,
     rules_cmd,
     scan,
     status,
@@ -31,8 +36,8 @@ from countersign.cli import (
 from countersign.cli.errors import UserError
 from countersign.store.ledger import LedgerError
 
-COMMANDS = (scan, status, lsp_cmd, hook, trailers_cmd, verify, approve, blame, rules_cmd,
-            version)
+COMMANDS = (scan, status, lsp_cmd, hook, trailers_cmd, verify, approve, blame, mark,
+            agent_hook, integrate, import_cmd, export, rules_cmd, version)
 
 
 def build_parser() -> argparse.ArgumentParser:

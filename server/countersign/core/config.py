@@ -17,6 +17,9 @@ Both use one format, in ``.countersign.toml`` or ``[tool.countersign]`` of
     [verify]
     require_trailers = true         # a commit without countersign trailers fails the gate
     unknown_provenance = "ai"       # lines of commits without a note count as AI ("human")
+    [guard]                         # `agent-hook --pre`: shell commands an agent may not run
+    tier = "critical"               # refuse commands with findings of this tier or higher
+    allow = ["terraform destroy -target=module\\.scratch"]  # RE2 patterns always allowed
 
 A policy given explicitly is authoritative: the repository may raise tiers, add packs and
 ask for stricter review, but never lower or disable what the policy sets.
@@ -47,6 +50,7 @@ _SECTIONS: dict[str, set[str]] = {
     "trailers": {"assisted_by"},
     "reviewers": {"peer", "senior", "owner"},
     "verify": {"require_trailers", "unknown_provenance"},
+    "guard": {"allow", "tier"},
 }
 UNKNOWN_PROVENANCE = ("ai", "human")
 
@@ -72,6 +76,10 @@ class Config:
     unknown_provenance: str | None = None
     """How ``verify`` counts added lines of a commit without a provenance note: ``ai``
     (the default when unset) or ``human``."""
+    guard_tier: Tier = Tier.CRITICAL
+    """``agent-hook --pre`` refuses shell commands with findings of this tier or higher."""
+    guard_allow: tuple[str, ...] = ()
+    """RE2 patterns of shell commands the guard lets through anyway."""
     sources: tuple[str, ...] = ()
     """Files this configuration was read from."""
 
@@ -153,9 +161,20 @@ def _parse_config(data: dict[str, Any], path: Path, text: str) -> tuple[Config, 
         require_trailers=_bool(tables.get("verify", {}), "verify.require_trailers", error),
         unknown_provenance=_choice(tables.get("verify", {}), "verify.unknown_provenance",
                                    UNKNOWN_PROVENANCE, error),
+        guard_tier=_guard_tier(tables.get("guard", {}), error),
+        guard_allow=tuple(_string_list(tables.get("guard", {}), "guard.allow", error)),
         sources=(str(path),),
     )
     return config, errors
+
+
+def _guard_tier(table: dict[str, Any], error: Any) -> Tier:
+    value = table.get("tier", "critical")
+    try:
+        return Tier.parse(value) if isinstance(value, str) else Tier.parse("")
+    except ValueError as exc:
+        error("guard.tier", str(exc))
+        return Tier.CRITICAL
 
 
 def _choice(
@@ -216,12 +235,17 @@ def combine(repo: Config, policy: Config | None) -> tuple[Config, list[str]]:
                             f"cannot lower it to {tier.label}")
             continue
         tiers[rule_id] = tier
+    if repo.guard_allow:
+        warnings.append(f"policy {policy.sources[0]} decides which destructive commands agents "
+                        f"may run; the repository's [guard] allow is ignored")
     review = {t: max(policy.required_review(t), repo.required_review(t)) for t in Tier}
     return Config(
         disabled=policy.disabled, packs=policy.packs + repo.packs, tiers=tiers, review=review,
         assisted_by=policy.assisted_by or repo.assisted_by,
         reviewers=dict(policy.reviewers),
         require_trailers=policy.require_trailers or repo.require_trailers,
+        guard_tier=min(policy.guard_tier, repo.guard_tier),
+        guard_allow=policy.guard_allow,
         unknown_provenance="ai" if "ai" in (policy.unknown_provenance, repo.unknown_provenance)
         else policy.unknown_provenance or repo.unknown_provenance,
         sources=policy.sources + repo.sources,

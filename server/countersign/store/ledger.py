@@ -15,7 +15,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,6 +192,20 @@ class Ledger:
                 acked = {n: current[n].acknowledge(who) for n in done}
                 self._store(path, content, {**current, **acked})
         return len(done)
+
+    def update(
+        self, path: str, content: str,
+        change: Callable[[FileRecord | None], Mapping[int, Origin]],
+    ) -> dict[int, Origin]:
+        """Store ``content`` with the AI lines ``change`` computes from the stored record.
+
+        Read and write happen in one transaction: an agent hook and the language server
+        writing the same file at once never lose each other's attributions.
+        """
+        with self._write():
+            lines = dict(change(self.load(path)))
+            self._store(path, content, lines)
+        return lines
 
     def paths(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT path FROM files ORDER BY path")]

@@ -91,22 +91,45 @@ class Sources:
             return {}
         return reanchor(split_lines(commits.decode(old)), lines, split_lines(content))
 
-    def staged(self, parents: Sequence[str], carry_from: str | None = None) -> Stamp:
-        """The stamp of what the index would commit on top of ``parents``."""
-        changes = commits.staged_changes(self.repo, parents)
-        return compute_stamp(changes, self.ai_lines(changes, "", carry_from), self.rules,
-                             self.config)
+    def staged(
+        self, parents: Sequence[str], carry_from: str | None = None, author: Origin | None = None
+    ) -> Stamp:
+        """The stamp of what the index would commit on top of ``parents``.
 
-    def committed(self, sha: str, carry_from: str | None = None) -> Stamp:
+        ``author``: an AI that wrote the whole commit (Aider names itself in its commits);
+        every added line is then its.
+        """
+        changes = commits.staged_changes(self.repo, parents)
+        return compute_stamp(changes, self._with_author(changes, "", carry_from, author),
+                             self.rules, self.config)
+
+    def committed(
+        self, sha: str, carry_from: str | None = None, author: Origin | None = None
+    ) -> Stamp:
         """The stamp of commit ``sha`` as its content and the ledger say now."""
         parents = commits.parents_of(self.repo, sha)
         changes = commits.commit_changes(self.repo, sha, parents)
-        return compute_stamp(changes, self.ai_lines(changes, sha, carry_from), self.rules,
-                             self.config)
+        return compute_stamp(changes, self._with_author(changes, sha, carry_from, author),
+                             self.rules, self.config)
 
-    def write_note(self, sha: str, carry_from: str | None = None) -> Stamp:
+    def _with_author(
+        self, changes: Sequence[FileChange], rev: str, carry_from: str | None,
+        author: Origin | None,
+    ) -> dict[str, dict[int, Origin]]:
+        lines = self.ai_lines(changes, rev, carry_from)
+        if author is not None:
+            for change in changes:
+                known = lines.setdefault(change.path, {})
+                for n, text in change.added.items():
+                    if text.strip():
+                        known.setdefault(n, author)
+        return lines
+
+    def write_note(
+        self, sha: str, carry_from: str | None = None, author: Origin | None = None
+    ) -> Stamp:
         """Compute and store the provenance note of ``sha``; returns its stamp."""
-        stamp = self.committed(sha, carry_from)
+        stamp = self.committed(sha, carry_from, author)
         when = int(self.repo.text("log", "-1", "--format=%ct", sha, "--"))
         commits.write_note(self.repo, sha, build_record(sha, stamp.ai_lines, when,
                                                         summary_of(stamp)))

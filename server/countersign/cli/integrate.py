@@ -1,0 +1,118 @@
+"""``countersign integrate AGENT [--user|--project]``: add countersign to an agent's hooks.
+
+Merges countersign's entries into the agent's own configuration file, keeps every other
+entry, and changes nothing when they are already there (safe to run again). A file that is
+not valid JSON is left untouched with an error naming it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from countersign.cli.errors import UserError
+from countersign.core.agents import AGENTS
+from countersign.store.git import find_workspace
+
+COMMAND = "countersign agent-hook"
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("integrate", help="add countersign's hooks to an AI agent's config")
+    parser.add_argument("agent", choices=AGENTS)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--project", dest="scope", action="store_const", const="project",
+                       help="this repository's config (default)")
+    where.add_argument("--user", dest="scope", action="store_const", const="user",
+                       help="your user config (every project)")
+    parser.add_argument("--no-guard", action="store_true",
+                        help="do not install the PreToolUse guard for shell commands")
+    parser.set_defaults(func=run, scope="project")
+
+
+def _command_hook(command: str) -> dict[str, Any]:
+    return {"type": "command", "command": command}
+
+
+def _claude_like(config: dict[str, Any], agent: str, post: str, guard: bool) -> bool:
+    """Claude Code and Codex: ``hooks.EVENT[] = {matcher, hooks: [{type, command}]}``."""
+    hooks = config.setdefault("hooks", {})
+    wanted = [("PostToolUse", post, f"{COMMAND} {agent}")]
+    if guard:
+        wanted.append(("PreToolUse", "Bash" if agent == "claude-code" else "shell",
+                       f"{COMMAND} {agent} --pre"))
+    changed = False
+    for event, matcher, command in wanted:
+        entries = hooks.setdefault(event, [])
+        present = any(h.get("command") == command for e in entries if isinstance(e, dict)
+                      for h in e.get("hooks", []) if isinstance(h, dict))
+        if not present:
+            entries.append({"matcher": matcher, "hooks": [_command_hook(command)]})
+            changed = True
+    return changed
+
+
+def _cursor(config: dict[str, Any], guard: bool) -> bool:
+    config.setdefault("version", 1)
+    hooks = config.setdefault("hooks", {})
+    changed = False
+    for event in ("afterFileEdit", "afterTabFileEdit"):
+        entries = hooks.setdefault(event, [])
+        command = f"{COMMAND} cursor"
+        if not any(isinstance(e, dict) and e.get("command") == command for e in entries):
+            entries.append({"command": command})
+            changed = True
+    return changed
+
+
+def _kiro(config: dict[str, Any], guard: bool) -> bool:
+    config.setdefault("version", "v1")
+    hooks = config.setdefault("hooks", [])
+    wanted = {"name": "countersign", "trigger": "PostToolUse", "matcher": "fs_write|str_replace",
+              "action": {"type": "command", "command": f"{COMMAND} kiro"}}
+    if any(isinstance(h, dict) and h.get("name") == "countersign" for h in hooks):
+        return False
+    hooks.append(wanted)
+    return True
+
+
+def config_path(agent: str, scope: str, root: Path) -> Path:
+    base = Path(os.path.expanduser("~")) if scope == "user" else root
+    return base / {"claude-code": ".claude/settings.json", "cursor": ".cursor/hooks.json",
+                   "codex": ".codex/hooks.json", "kiro": ".kiro/hooks/countersign.json"}[agent]
+
+
+def run(args: argparse.Namespace) -> int:
+    root = find_workspace(Path.cwd()).root
+    path = config_path(args.agent, args.scope, root)
+    config: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UserError(f"{path} is not valid JSON ({exc}); it was left as it is",
+                            f"fix or move {path}, then run `countersign integrate "
+                            f"{args.agent}` again") from None
+        if not isinstance(loaded, dict):
+            raise UserError(f"{path} does not hold a JSON object; it was left as it is",
+                            f"fix or move {path}")
+        config = loaded
+    guard = not args.no_guard
+    changed = {
+        "claude-code": lambda: _claude_like(config, "claude-code", "Edit|Write|MultiEdit", guard),
+        "codex": lambda: _claude_like(config, "codex", "apply_patch", guard),
+        "cursor": lambda: _cursor(config, guard),
+        "kiro": lambda: _kiro(config, guard),
+    }[args.agent]()
+    if not changed:
+        print(f"{path}: countersign's hooks are already there; nothing changed")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".countersign-tmp")
+    tmp.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    print(f"{path}: added countersign's hooks ({COMMAND} {args.agent})")
+    return 0
