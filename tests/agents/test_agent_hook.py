@@ -101,6 +101,11 @@ def test_cursor_agent_and_tab_edits(hooked: Path) -> None:
     lines = ai(hooked, "app/auth.py")
     assert {n: o.label() for n, o in lines.items()} == {1: "cursor (agent, gpt-5)",
                                                        2: "cursor (inline)"}
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "auth")
+    assert trailers(hooked)[:2] == ["AI-Assisted: cursor (agent, gpt-5), cursor (inline)",
+                                    "AI-Lines: 2/2"]
+    assert note_ranges(hooked) == {"app/auth.py": [(2, 2, "cursor"), (3, 3, "cursor")]}
 
 
 def test_codex_apply_patch_update_and_add(hooked: Path) -> None:
@@ -117,6 +122,10 @@ def test_codex_apply_patch_update_and_add(hooked: Path) -> None:
     git(hooked, "add", "-A")
     commit(hooked, "-m", "cleanup")
     assert "Risk-Rules: DES003" in trailers(hooked)
+    assert trailers(hooked)[:2] == ["AI-Assisted: codex (agent, openai/gpt-5-codex)",
+                                    "AI-Lines: 2/2"]
+    assert note_ranges(hooked) == {"deploy/README.md": [(1, 1, "codex")],
+                                   "deploy/cleanup.sh": [(3, 3, "codex")]}
 
 
 def test_kiro_fs_write(hooked: Path) -> None:
@@ -127,6 +136,10 @@ def test_kiro_fs_write(hooked: Path) -> None:
           "    charge(amount)\n    refund_all(customer_id)\n")
     assert hook(hooked, "kiro", payload("kiro-fs-write.json", hooked)).returncode == 0
     assert {n: o.tool for n, o in ai(hooked, "app/payments.py").items()} == {2: "kiro"}
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "refunds")
+    assert trailers(hooked)[:2] == ["AI-Assisted: kiro (agent)", "AI-Lines: 1/1"]
+    assert note_ranges(hooked) == {"app/payments.py": [(3, 3, "kiro")]}
 
 
 @pytest.mark.parametrize(("stdin", "message"), [
