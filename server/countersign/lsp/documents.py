@@ -125,6 +125,10 @@ class Documents:
                         doc.version)
         for change in changes:
             self._apply(entry, change)
+        if any(change.range is None for change in changes):
+            # a whole-document change is usually a reload of what an agent wrote on disk;
+            # its hook may have stored the attributions before the editor caught up
+            self.merge_ledger(entry)
         due, missed = doc.take_due()
         for report in missed:
             log.warning("%s: dropping an AI report for version %d: the document went from "
