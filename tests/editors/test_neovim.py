@@ -138,7 +138,9 @@ def test_help_tags_are_clean(tmp_path: Path) -> None:
       vim.opt.rtp:prepend('{tmp_path}')
       for line in io.lines('{doc / "countersign.txt"}') do
         for ref in line:gmatch('|([^|%s]+)|') do
-          if not pcall(vim.cmd.help, ref) then problems[#problems + 1] = 'broken |' .. ref .. '|' end
+          if not pcall(vim.cmd.help, ref) then
+            problems[#problems + 1] = 'broken |' .. ref .. '|'
+          end
         end
       end
       local f = io.open('{errors}', 'w') f:write(table.concat(problems, '\\n')) f:close()

@@ -157,7 +157,11 @@ M.commands = {
       if err then
         vim.notify('countersign: ' .. err.message, vim.log.levels.ERROR)
       elseif type(text) == 'string' then
-        vim.lsp.util.open_floating_preview(vim.split(text, '\n'), 'markdown', { border = 'rounded' })
+        vim.lsp.util.open_floating_preview(
+          vim.split(text, '\n'),
+          'markdown',
+          { border = 'rounded' }
+        )
       end
     end)
   end,

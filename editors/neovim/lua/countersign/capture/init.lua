@@ -145,7 +145,8 @@ function M.after(snap, origin, timeout_ms)
   -- Scheduled work of the plugin runs before ours (the queue is FIFO); returned keys
   -- are inserted before TextChangedI fires.
   vim.schedule(function()
-    if vim.api.nvim_buf_is_valid(snap.bufnr)
+    if
+      vim.api.nvim_buf_is_valid(snap.bufnr)
       and vim.api.nvim_buf_get_changedtick(snap.bufnr) ~= snap.tick
     then
       finish()
