@@ -100,6 +100,67 @@ local function run()
       local s = require('countersign').statusline(buf)
       return s ~= '' and s
     end)
+  elseif scenario == 'adapters' then
+    -- Stand-ins with the interfaces of nvim-cmp, blink.cmp and copilot.lua: each inserts a
+    -- line the way the plugin would and signals it the way the plugin does.
+    local handlers = {}
+    package.loaded['cmp'] = {
+      event = {
+        on = function(_, name, fn)
+          handlers[name] = fn
+        end,
+      },
+    }
+    package.loaded['copilot.suggestion'] = {
+      accept = function()
+        vim.api.nvim_buf_set_lines(buf, -1, -1, false, { 'copilot: ' .. text })
+      end,
+    }
+    require('countersign').install()
+    local function insert(prefix)
+      vim.api.nvim_buf_set_lines(buf, -1, -1, false, { prefix .. text })
+      local row = vim.api.nvim_buf_line_count(buf)
+      vim.api.nvim_win_set_cursor(0, { row, #prefix + #text })
+      return row
+    end
+    local function ai_lines(n)
+      return function()
+        local s = summary(cs, buf)
+        return s and s.aiLines == n and s
+      end
+    end
+    local row = insert('cmp: ')
+    handlers.confirm_done({
+      entry = {
+        source = { name = 'codeium' },
+        context = { cursor = { row = row } },
+        get_offset = function()
+          return #'cmp: ' + 1
+        end,
+      },
+    })
+    wait('nvim-cmp entry reported', ai_lines(1))
+    row = insert('blink: ')
+    vim.api.nvim_exec_autocmds('User', {
+      pattern = 'BlinkCmpAccept',
+      data = {
+        item = { source_id = 'supermaven' },
+        context = { bufnr = buf, bounds = { line_number = row, start_col = #'blink: ' + 1 } },
+      },
+    })
+    wait('blink.cmp item reported', ai_lines(2))
+    require('copilot.suggestion').accept()
+    wait('copilot.lua accept reported', ai_lines(3))
+    insert('cmp, not AI: ')
+    handlers.confirm_done({
+      entry = {
+        source = { name = 'buffer' },
+        context = { cursor = { row = row } },
+        get_offset = function()
+          return 1
+        end,
+      },
+    })
   else
     -- Typed by hand: no suggestion is accepted.
     vim.api.nvim_input('Go' .. text .. '<Esc>')
