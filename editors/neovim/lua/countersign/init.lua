@@ -1,0 +1,200 @@
+--- countersign for Neovim: reports AI edits to the countersign language server and shows
+--- what it says. Works without `setup()`; `setup{}` only overrides defaults.
+local client = require('countersign.client')
+local config = require('countersign.config')
+
+local M = {}
+
+local adapters = {
+  inline_completion = 'countersign.capture.inline',
+  cmp = 'countersign.capture.cmp',
+  blink = 'countersign.capture.blink',
+  copilot_lua = 'countersign.capture.copilot_lua',
+  copilot_vim = 'countersign.capture.copilot_vim',
+}
+
+--- Override defaults (see `:help countersign-setup`).
+---@param opts? countersign.SetupOpts
+function M.setup(opts)
+  local errors = config.set(opts)
+  for _, message in ipairs(errors) do
+    vim.notify('countersign: ' .. message, vim.log.levels.WARN)
+  end
+  M.install()
+end
+
+--- Hook into the AI plugins that are loaded now; the rest stay silent until they load.
+---@return table<string, boolean> installed adapter name -> installed
+function M.install()
+  local installed = {}
+  for name, module in pairs(adapters) do
+    if config.options.capture[name] then
+      installed[name] = require(module).install()
+    end
+  end
+  return installed
+end
+
+-- Statusline ---------------------------------------------------------------------------
+
+---@type table<integer, countersign.Summary?>
+M.summaries = {}
+
+--- Ask the server for the buffer's summary again and redraw the statusline with it.
+---@param bufnr? integer
+function M.refresh(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  client.summary(bufnr --[[@as integer]], function(summary)
+    M.summaries[bufnr] = summary
+    vim.cmd.redrawstatus({ bang = true })
+  end)
+end
+
+--- Statusline component: AI lines and tier of the buffer (`AI 3 high`), or '' without AI.
+--- Cheap: answers from the last `countersign/summary`, refreshed on diagnostics changes.
+---@param bufnr? integer
+---@return string
+function M.statusline(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local s = M.summaries[bufnr]
+  if not s or (s.aiLines or 0) == 0 then
+    return ''
+  end
+  local text = ('%s %d'):format(config.options.statusline.ai_icon, s.aiLines)
+  if s.tier and s.tier ~= 'none' then
+    text = text .. ' ' .. s.tier
+  end
+  if s.review and s.review ~= 'none' then
+    text = text .. ' (' .. s.review .. ')'
+  end
+  return text
+end
+
+-- Commands -----------------------------------------------------------------------------
+
+---@class countersign.CommandArgs
+---@field bufnr integer
+---@field range? { [1]: integer, [2]: integer } 1-based first and last line
+---@field args string[]
+
+---@param bufnr integer
+---@param range? { [1]: integer, [2]: integer }
+---@return lsp.Range?
+local function lines_range(bufnr, range)
+  if not range then
+    return nil
+  end
+  local last = vim.api.nvim_buf_line_count(bufnr)
+  local stop = range[2] >= last
+      and { line = last - 1, character = #vim.api.nvim_buf_get_lines(bufnr, -2, -1, false)[1] }
+    or { line = range[2], character = 0 }
+  return { start = { line = range[1] - 1, character = 0 }, ['end'] = stop }
+end
+
+---@param what string
+---@return fun(err: lsp.ResponseError?, result: any)
+local function done(what)
+  return function(err, result)
+    if err then
+      vim.notify(('countersign: %s failed: %s'):format(what, err.message), vim.log.levels.ERROR)
+    else
+      vim.notify(('countersign: %s: %s line(s)'):format(what, vim.inspect(result)))
+    end
+  end
+end
+
+---@param bufnr integer
+local function require_client(bufnr)
+  if client.get(bufnr) then
+    return true
+  end
+  vim.notify(
+    "countersign: the language server is not attached to this buffer (vim.lsp.enable('countersign'), :checkhealth countersign)",
+    vim.log.levels.WARN
+  )
+  return false
+end
+
+---@type table<string, fun(a: countersign.CommandArgs)>
+M.commands = {
+  markAi = function(a)
+    local details = { tool = a.args[1] or 'unknown', kind = a.args[2] or 'chat', model = a.args[3] }
+    client.exec(a.bufnr, 'countersign.markAi', {
+      vim.uri_from_bufnr(a.bufnr),
+      lines_range(a.bufnr, a.range) or vim.NIL,
+      details,
+    }, done('marked AI'))
+  end,
+  markHuman = function(a)
+    client.exec(a.bufnr, 'countersign.markHuman', {
+      vim.uri_from_bufnr(a.bufnr),
+      lines_range(a.bufnr, a.range) or vim.NIL,
+    }, done('marked human'))
+  end,
+  acknowledge = function(a)
+    local args = { vim.uri_from_bufnr(a.bufnr), lines_range(a.bufnr, a.range) or vim.NIL }
+    if a.args[1] then
+      args[3] = a.args[1]
+    end
+    client.exec(a.bufnr, 'countersign.acknowledge', args, done('acknowledged'))
+  end,
+  explain = function(a)
+    local rule = a.args[1]
+    if not rule then
+      local row = vim.api.nvim_win_get_cursor(0)[1] - 1
+      for _, d in ipairs(vim.diagnostic.get(a.bufnr, { lnum = row })) do
+        if d.source == 'countersign' and d.code then
+          rule = tostring(d.code)
+          break
+        end
+      end
+    end
+    if not rule then
+      vim.notify('countersign: no rule id given and no countersign diagnostic on this line')
+      return
+    end
+    client.exec(a.bufnr, 'countersign.explain', { rule }, function(err, text)
+      if err then
+        vim.notify('countersign: ' .. err.message, vim.log.levels.ERROR)
+      elseif type(text) == 'string' then
+        vim.lsp.util.open_floating_preview(
+          vim.split(text, '\n'),
+          'markdown',
+          { border = 'rounded' }
+        )
+      end
+    end)
+  end,
+  status = function(a)
+    client.summary(a.bufnr, function(summary, err)
+      if err or not summary then
+        vim.notify('countersign: ' .. (err and err.message or 'no summary'), vim.log.levels.WARN)
+        return
+      end
+      M.summaries[a.bufnr] = summary
+      local tools = #summary.tools > 0 and (' by ' .. table.concat(summary.tools, ', ')) or ''
+      vim.notify(('countersign: %s%s'):format(summary.title, tools))
+    end)
+  end,
+}
+
+--- Run `:Countersign {name} [args]`.
+---@param name string
+---@param a countersign.CommandArgs
+function M.run(name, a)
+  local command = M.commands[name]
+  if not command then
+    local names = vim.tbl_keys(M.commands)
+    table.sort(names)
+    vim.notify(
+      ('countersign: unknown subcommand %q (one of: %s)'):format(name, table.concat(names, ', ')),
+      vim.log.levels.ERROR
+    )
+    return
+  end
+  if require_client(a.bufnr) then
+    command(a)
+  end
+end
+
+return M

