@@ -161,6 +161,54 @@ local function run()
         end,
       },
     })
+  elseif scenario == 'commands' then
+    -- Typed by hand, then the :Countersign commands a reviewer uses.
+    local messages = {}
+    vim.notify = function(msg)
+      table.insert(messages, msg)
+    end
+    vim.api.nvim_input('Go' .. text .. '<Esc>')
+    wait('text typed', function()
+      return vim.api.nvim_get_mode().mode == 'n' and vim.api.nvim_get_current_line() == text
+    end)
+    vim.cmd('.Countersign markAi claude-code agent anthropic/claude-sonnet-4-5')
+    local marked = wait('diagnostic after markAi', function()
+      local d = countersign_diagnostics(buf)
+      return #d > 0 and d
+    end)
+    result.marked = vim.tbl_map(function(d)
+      return { code = d.code, lnum = d.lnum, message = d.message }
+    end, marked)
+    vim.cmd('Countersign status')
+    result.status = wait('status message', function()
+      for _, m in ipairs(messages) do
+        if m:find('^countersign: AI') then
+          return m
+        end
+      end
+    end)
+    local wins = #vim.api.nvim_list_wins()
+    vim.cmd('Countersign explain')
+    result.explain_opened = wait('explain float', function()
+      return #vim.api.nvim_list_wins() > wins
+    end)
+    vim.cmd('.Countersign acknowledge')
+    result.refresh_support = vim.tbl_get(cs.capabilities, 'workspace', 'diagnostics') or false
+    wait('acknowledged lines are silent', function()
+      local pulled = cs:request_sync('textDocument/diagnostic', {
+        textDocument = { uri = vim.uri_from_bufnr(buf) },
+      }, 5000, buf)
+      local items = pulled and pulled.result and pulled.result.items
+      return items and #items == 0
+    end)
+    result.acknowledged = summary(cs, buf)
+    vim.cmd('.Countersign markHuman')
+    result.after_human = wait('markHuman clears the AI line', function()
+      local s = summary(cs, buf)
+      return s and s.aiLines == 0 and s
+    end)
+    vim.cmd('Countersign nonsense')
+    result.messages = messages
   else
     -- Typed by hand: no suggestion is accepted.
     vim.api.nvim_input('Go' .. text .. '<Esc>')

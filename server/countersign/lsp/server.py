@@ -310,9 +310,12 @@ def build() -> CountersignServer:
 
 
 def _changed(ls: CountersignServer, uri: str) -> None:
+    """A command changed a document's AI lines without an edit: pull clients must re-pull."""
     entry = ls.documents.find(uri)
     if entry is not None:
         ls.changed(entry)
+        if ls.pull:
+            ls.refresh_all()
 
 
 def _summary(ls: CountersignServer, uri: str) -> dict[str, Any]:
