@@ -151,6 +151,20 @@ local function run()
     wait('blink.cmp item reported', ai_lines(2))
     require('copilot.suggestion').accept()
     wait('copilot.lua accept reported', ai_lines(3))
+    -- copilot.vim: a Vimscript accept function behind an <expr> insert map
+    local stub = vim.fn.tempname()
+    vim.fn.mkdir(stub .. '/autoload', 'p')
+    vim.fn.writefile({
+      'function! copilot#Accept(...) abort',
+      '  return "copilot.vim: ' .. text .. '"',
+      'endfunction',
+    }, stub .. '/autoload/copilot.vim')
+    vim.opt.runtimepath:prepend(stub)
+    vim.cmd([[imap <silent><script><expr> <C-J> copilot#Accept("\<CR>")]])
+    vim.g.loaded_copilot = 1
+    require('countersign').install()
+    vim.api.nvim_input('Go<C-J><Esc>')
+    wait('copilot.vim accept reported', ai_lines(4))
     insert('cmp, not AI: ')
     handlers.confirm_done({
       entry = {
