@@ -1,23 +1,38 @@
-"""The README's first command: the demo runs on a fresh repository and shows the key findings."""
+"""The README's first command: ``countersign demo`` plays the whole flow and says so."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo.py"
 
-
-def test_demo_shows_ai_findings_and_required_review() -> None:
-    proc = subprocess.run([sys.executable, str(DEMO)], capture_output=True, text=True,
-                          check=True, timeout=120)
+def test_demo_plays_the_whole_flow(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["TMPDIR"] = str(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "countersign", "demo"], capture_output=True,
+                          text=True, env=env, timeout=120, check=False)
     out = proc.stdout
-    assert proc.stderr == ""
-    assert "scripts/reset-staging.sh:5:1: critical DES001 terraform / pulumi / cdk destroy" in out
-    ai_part = out.split("== 4.")[1]
-    assert ("db/migrations/0002_replace_orders.sql:2:1: critical DAT002 DROP TABLE / DATABASE "
-            "/ SCHEMA [AI: claude-code (agent, anthropic/claude-sonnet-4-5)]") in ai_part
-    assert "app/payments.py:15:9: high PAY002" in ai_part
-    assert "DES001" not in ai_part  # written by a person: not an AI finding
-    assert "5 AI lines in 2 files; tier critical; required review: senior+owner" in out
+    assert proc.returncode == 0, out + proc.stderr
+    steps = [line for line in out.splitlines() if line.startswith("== ")]
+    assert [s.split(" ", 2)[1] for s in steps] == ["1.", "2.", "3.", "4.", "5.", "6."]
+    editor = out.split("== 2.")[1].split("== 3.")[0]
+    assert "A person types line 2" in editor and "0 diagnostics" in editor
+    assert "infra/main.tf:26: warning [DES007] Deletion protection or final snapshot disabled" \
+        in editor
+    assert "AI-written by copilot (inline, openai/gpt-4.1); tier high" in editor
+    agent = out.split("== 3.")[1].split("== 4.")[0]
+    assert "(exit 2: Claude Code does not run the command" in agent
+    assert "db/migrations/0002_replace_orders.sql: 3/3 AI lines; tier critical" in agent
+    commit = out.split("== 4.")[1].split("== 5.")[0]
+    assert "AI-Assisted: copilot (inline, openai/gpt-4.1), claude-code (agent)" in commit
+    assert "Review-Required: senior+owner" in commit
+    assert "db/migrations/0002_replace_orders.sql: lines 1-3 by claude-code" in commit
+    gate = out.split("== 5.")[1]
+    first, second = gate.split("== 6.")
+    assert "FAIL " in first and "1 commit: 0 passed, 1 failed" in first
+    assert "ok   " in second and "1 commit: 1 passed, 0 failed" in second
+    assert "countersign refused this command: DES001 (critical)" in proc.stderr
+    assert not list(tmp_path.glob("countersign-demo-*"))  # cleaned up without --keep
+    assert out.rstrip().splitlines()[-1].startswith("Demo finished in ")

@@ -20,6 +20,7 @@ from countersign.cli import (
     agent_hook,
     approve,
     blame,
+    demo,
     export,
     hook,
     import_cmd,
@@ -37,7 +38,7 @@ from countersign.cli.errors import UserError
 from countersign.store.ledger import LedgerError
 
 COMMANDS = (scan, status, lsp_cmd, hook, trailers_cmd, verify, approve, blame, mark,
-            agent_hook, integrate, import_cmd, export, rules_cmd, version)
+            agent_hook, integrate, import_cmd, export, demo, rules_cmd, version)
 
 
 def build_parser() -> argparse.ArgumentParser:
