@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pathspec
 
 from countersign.store.git import Workspace, tracked_and_untracked
 
 MAX_BYTES = 2 * 1024 * 1024
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class Progress:
         self.total, self.label = total, label
         self.enabled = sys.stderr.isatty() and total >= threshold
 
-    def iterate(self, items: list[Path]) -> Iterator[Path]:
+    def iterate(self, items: Sequence[T]) -> Iterator[T]:
         line = ""
         for done, item in enumerate(items, start=1):
             if self.enabled and (done % 25 == 0 or done == self.total):

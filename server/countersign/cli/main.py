@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from countersign.cli import (
     integrate,
     lsp_cmd,
     mark,
+    report_cmd,
     rules_cmd,
     scan,
     status,
@@ -38,7 +40,8 @@ from countersign.cli.errors import UserError
 from countersign.store.ledger import LedgerError
 
 COMMANDS = (scan, status, lsp_cmd, hook, trailers_cmd, verify, approve, blame, mark,
-            agent_hook, integrate, import_cmd, export, demo, rules_cmd, version)
+            agent_hook, integrate, import_cmd, export, report_cmd, demo, rules_cmd,
+            version)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `countersign ... | head`: the reader left; not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except Exception:
         log = log_crash()
         print(f"error: countersign {args.command} failed unexpectedly; details in {log}\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from countersign.core.report import finding_dict, sarif_document, sarif_result
 from countersign.core.signoff import Commit, Verdict, judge
 from countersign.core.trailers import compute_stamp, parse_declared
 from countersign.store import commits
+from countersign.store.commits import LoggedCommit
 from countersign.store.gitcli import Git, GitError
 from countersign.store.stamping import Sources
 
@@ -58,8 +59,11 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(v.ok for v in verdicts) else 1
 
 
-def evaluate(context: Context, repo: Git, revs: list[str]) -> Iterator[Verdict]:
-    """One verdict per commit of ``revs``, newest first."""
+def evaluate(
+    context: Context, repo: Git, revs: list[str],
+    wrap: Callable[[list[LoggedCommit]], Iterable[LoggedCommit]] | None = None,
+) -> Iterator[Verdict]:
+    """One verdict per commit of ``revs``, newest first (``wrap``: e.g. a progress bar)."""
     if commits.head(repo) is None:
         raise UserError("the repository has no commits yet", "commit first, then verify", 2)
     notes = commits.all_notes(repo)
@@ -70,7 +74,7 @@ def evaluate(context: Context, repo: Git, revs: list[str]) -> Iterator[Verdict]:
         # every note and approval blob of the range in one cat-file
         blobs = repo.objects([table[c.sha] for c in logged_commits
                               for table in (notes, approvals) if c.sha in table])
-        for logged in logged_commits:
+        for logged in (wrap(logged_commits) if wrap else logged_commits):
             ai = _note_lines(sources, logged.sha, blobs.get(notes.get(logged.sha, "")))
             if ai is None:
                 ai = ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
@@ -79,7 +83,7 @@ def evaluate(context: Context, repo: Git, revs: list[str]) -> Iterator[Verdict]:
             commit = Commit(logged.sha, logged.subject, logged.author,
                             parse_declared(logged.trailers), stamp, logged.sha in notes,
                             _approvals(blobs.get(approvals.get(logged.sha, ""))),
-                            {c.path: c.added for c in logged.changes})
+                            {c.path: c.added for c in logged.changes}, logged.time)
             yield judge(commit, context.config)
     except GitError as exc:
         raise UserError(f"git cannot read the range {' '.join(revs)}: "

@@ -32,6 +32,8 @@ class Commit:
     """Approvals recorded outside the message (the approvals notes ref)."""
     added: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
     """Path -> 0-based line -> text of the lines the commit added (for reports)."""
+    time: int = 0
+    """Commit time, seconds since the epoch."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,62 @@
+"""``countersign report [REV-RANGE] --html OUT.html | --format json``: the manager's view.
+
+AI share of added lines over time, AI lines by tool, commits by tier, the riskiest
+AI-written files and the commits missing sign-off. Computed with the same gate as
+``verify`` (same policy, same numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from countersign.cli.common import load_context, report_problems
+from countersign.cli.errors import UserError
+from countersign.cli.files import Progress
+from countersign.cli.verify import evaluate
+from countersign.core.report_html import render
+from countersign.core.reporting import build
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("report", help="a report of AI-written code, risk and sign-off")
+    parser.add_argument("range", nargs="*", metavar="REV-RANGE",
+                        help="commits (git rev-list syntax; default HEAD's history)")
+    parser.add_argument("--html", type=Path, metavar="OUT.html",
+                        help="write a self-contained HTML page with charts")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--policy", type=Path, help="organisation policy TOML (authoritative)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    context = load_context(Path.cwd(), args.policy)
+    if context.workspace.git_dir is None:
+        raise UserError(f"{Path.cwd()} is not inside a git repository",
+                        "run it in a clone (with notes fetched)", 2)
+    report_problems(context)
+    revs = args.range or ["HEAD"]
+
+    verdicts = list(evaluate(context, context.workspace.git(), revs,
+                             lambda items: Progress(len(items), "countersign report",
+                                                    threshold=100).iterate(items)))
+    report = build(verdicts)
+    if args.html:
+        title = f"{context.workspace.root.name}: {' '.join(revs)}"
+        args.html.write_text(render(report, title), encoding="utf-8")
+        print(f"Wrote {args.html} ({report.commits} commits)", file=sys.stderr)
+    if args.format == "json":
+        json.dump(report.to_json(), sys.stdout, indent=2)
+        print()
+    elif not args.html:
+        data = report.to_json()
+        print(f"{data['commits']} commits, {data['added_lines']} added lines, "
+              f"{data['ai_lines']} by AI ({data['ai_share']:.0%}); "
+              f"{data['failed']} missing sign-off")
+        for tool, lines in data["by_tool"].items():
+            print(f"  {tool}: {lines} AI lines")
+        for f in data["riskiest_files"][:5]:
+            print(f"  {f['tier']:8} {f['path']} ({f['ai_lines']} AI lines)")
+    return 0
