@@ -127,3 +127,27 @@ def test_report_renders_in_chromium(history: Path, tmp_path: Path) -> None:
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 30_000  # a blank or broken page compresses to a few kilobytes
+
+
+def test_progress_bar_only_on_a_terminal(history: Path, tmp_path: Path) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "countersign", "report", "--html",
+                             str(tmp_path / "r.html")], cwd=history, stderr=follower,
+                            stdout=subprocess.DEVNULL)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(timeout=60) == 0
+    os.close(leader)
+    assert b"countersign report [" in seen and b"] 200/200" in seen
+    piped = countersign(history, "report", "--html", str(tmp_path / "r2.html"))
+    assert "countersign report [" not in piped.stderr
