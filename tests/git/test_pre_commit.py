@@ -11,7 +11,8 @@ from pathlib import Path
 from tests.git.conftest import AGENT, ai_file, git, note_ranges, trailers
 
 PROJECT = Path(__file__).resolve().parents[2]
-SHIPPED = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "server", "rules")
+SHIPPED = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "server", "rules",
+           "examples", "docs")  # everything pyproject.toml builds the package from
 
 
 def _hook_repo(tmp_path: Path) -> tuple[Path, str]:
@@ -42,8 +43,11 @@ def test_pre_commit_framework_runs_the_hooks(repo: Path, tmp_path: Path) -> None
     subprocess.run([*pre_commit, "install", "--hook-type", "prepare-commit-msg",
                     "--hook-type", "commit-msg", "--hook-type", "post-commit"],
                    cwd=repo, env=env, check=True, capture_output=True)
-    subprocess.run([*pre_commit, "install-hooks"], cwd=repo, env=env, check=True,
-                   capture_output=True, timeout=600)
+    installed = subprocess.run([*pre_commit, "install-hooks"], cwd=repo, env=env,
+                               capture_output=True, text=True, timeout=600)
+    log = Path(env["PRE_COMMIT_HOME"]) / "pre-commit.log"
+    assert installed.returncode == 0, installed.stdout + installed.stderr + (
+        log.read_text() if log.exists() else "")
     ai_file(repo, "migrations/001.sql", "DROP TABLE users;\n", {0: AGENT})
     git(repo, "add", "-A")
     done = subprocess.run(["git", "commit", "-q", "-m", "Drop users"], cwd=repo, env=env,
