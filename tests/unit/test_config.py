@@ -91,7 +91,8 @@ def test_bad_config_names_file_line_and_key_and_falls_back(tmp_path: Path) -> No
     path.write_text('[rules]\ndisable = "SEC001"\n\n[review]\nhigh = "boss"\n[colour]\nx = 1\n')
     loaded, errors = load_config(path)
     assert [str(e) for e in errors] == [
-        f"{path}:6: key 'colour': unknown section (allowed: rules, review, trailers, reviewers, verify)",
+        f"{path}:6: key 'colour': unknown section (allowed: rules, review, trailers, reviewers, "
+        "verify)",
         f"{path}:2: key 'rules.disable': expected a list of strings, got 'SEC001'",
         f"{path}:5: key 'review.high': unknown review level 'boss'; expected one of none, peer, "
         "senior, senior+owner",
