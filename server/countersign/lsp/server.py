@@ -110,6 +110,7 @@ def build() -> CountersignServer:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: CountersignServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
+        ls.forget(doc.uri)
         entry = ls.documents.open(doc.uri, convert.path_of(doc.uri), doc.text, doc.version,
                                   doc.language_id)
         if entry is None:
@@ -169,10 +170,8 @@ def build() -> CountersignServer:
     @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(
         identifier="countersign", inter_file_dependencies=False, workspace_diagnostics=False))
     def pull_diagnostics(ls: CountersignServer, params: types.DocumentDiagnosticParams
-                         ) -> types.RelatedFullDocumentDiagnosticReport:
-        entry = ls.documents.find(params.text_document.uri)
-        items = ls.diagnostics(entry) if entry is not None else []
-        return types.RelatedFullDocumentDiagnosticReport(items=items)
+                         ) -> types.DocumentDiagnosticReport:
+        return ls.pull_report(params.text_document.uri, params.previous_result_id)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def on_hover(ls: CountersignServer, params: types.HoverParams) -> types.Hover | None:
