@@ -19,7 +19,7 @@ from countersign.core.positions import index_to_column
 from countersign.core.settings import parse_settings
 from countersign.lsp import convert
 from countersign.lsp.documents import Change, DocumentError
-from countersign.lsp.runtime import CountersignServer
+from countersign.lsp.runtime import CountersignServer, long_lived
 
 log = logging.getLogger(__name__)
 AI_EDIT = "countersign/aiEdit"
@@ -111,8 +111,9 @@ def build() -> CountersignServer:
     def did_open(ls: CountersignServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
         ls.forget(doc.uri)
-        entry = ls.documents.open(doc.uri, convert.path_of(doc.uri), doc.text, doc.version,
-                                  doc.language_id)
+        with long_lived():
+            entry = ls.documents.open(doc.uri, convert.path_of(doc.uri), doc.text,
+                                      doc.version, doc.language_id)
         if entry is None:
             ls.window_log_message(types.LogMessageParams(
                 types.MessageType.Warning,
@@ -156,7 +157,8 @@ def build() -> CountersignServer:
                 raise ValueError("textDocument needs a string uri and an integer version")
             ranges = [convert.range_of(r) for r in data["ranges"]]
             origin = convert.origin_of(data, default_kind="")
-            outcome = ls.documents.ai_edit(uri, version, ranges, origin)
+            with long_lived():
+                outcome = ls.documents.ai_edit(uri, version, ranges, origin)
         except (KeyError, TypeError, ValueError, DocumentError) as exc:
             log.warning("ignoring %s: %s (params: %.300r)", AI_EDIT, exc, data)
             ls.window_log_message(types.LogMessageParams(
