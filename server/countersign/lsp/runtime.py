@@ -22,8 +22,8 @@ from countersign import __version__
 from countersign.core.rulesdoc import default_href
 from countersign.core.settings import Settings
 from countersign.lsp import convert, published
-from countersign.lsp.documents import Documents, Entry
-from countersign.lsp.projects import Projects
+from countersign.lsp.documents import DocumentError, Documents, Entry
+from countersign.lsp.projects import Project, Projects
 
 log = logging.getLogger(__name__)
 PROVENANCE = "countersign/provenance"
@@ -254,6 +254,21 @@ class CountersignServer(LanguageServer):
         for uri, diags in found.items():
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diags))
         self._config_uris = set(found)
+
+    def project_for(self, uri: str | None) -> Project:
+        """The project of a document URI, or of the first workspace folder without one."""
+        if uri is None:
+            folders = [f.uri for f in self.workspace.folders.values()]
+            uri = folders[0] if folders else self.workspace.root_uri
+            if not uri:
+                raise DocumentError("no workspace folder is open: pass textDocument.uri")
+        entry = self.documents.find(uri)
+        if entry is not None and entry.project is not None:
+            return entry.project
+        path = convert.path_of(uri)
+        if path is None:
+            raise DocumentError(f"{uri} is not a file: countersign needs a file:// URI")
+        return self.projects.for_path(path)
 
     # -- watching other processes ----------------------------------------------------
 

@@ -6,11 +6,12 @@ Handlers translate LSP to plain values, call the features (``Documents``, ``Proj
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from countersign.core.comments import suppression_comment
 from countersign.core.diagnostics import explain, hover, lens_title, summarize
@@ -19,14 +20,23 @@ from countersign.core.positions import index_to_column
 from countersign.core.settings import parse_settings
 from countersign.lsp import convert
 from countersign.lsp.documents import Change, DocumentError
+from countersign.lsp.preview import PreviewError, PreviewInput, commit_preview
 from countersign.lsp.runtime import CountersignServer, long_lived
 
 log = logging.getLogger(__name__)
 AI_EDIT = "countersign/aiEdit"
 SUMMARY = "countersign/summary"
 PROVENANCE = "countersign/provenance"
+COMMIT_PREVIEW = "countersign/commitPreview"
 COMMANDS = ("countersign.markAi", "countersign.markHuman", "countersign.acknowledge",
             "countersign.explain", "countersign.summary")
+
+
+class RequestFailed(JsonRpcException):
+    """LSP ``RequestFailed``: the request was valid but cannot be answered here."""
+
+    CODE = types.LSPErrorCodes.RequestFailed.value
+    MESSAGE = "Request failed"
 
 
 def _invalid(exc: Exception) -> JsonRpcInvalidParams:
@@ -252,6 +262,25 @@ def build() -> CountersignServer:
             return ls.provenance(ls.documents.get(uri if isinstance(uri, str) else ""))
         except DocumentError as exc:
             raise _invalid(exc) from None
+
+    @server.feature(COMMIT_PREVIEW)
+    async def commit_preview_request(ls: CountersignServer, params: Any) -> dict[str, Any]:
+        data = convert.plain(params)
+        doc = data.get("textDocument") if isinstance(data, dict) else None
+        uri = doc.get("uri") if isinstance(doc, dict) else None
+        if uri is not None and not isinstance(uri, str):
+            raise JsonRpcInvalidParams(f"textDocument.uri must be a string, got {uri!r}")
+        try:
+            project = ls.project_for(uri)
+        except DocumentError as exc:
+            raise _invalid(exc) from None
+        ls.documents.flush(project)  # the hook reads the ledger: give it the buffers' lines
+        source = PreviewInput(project.workspace.root, project.workspace.git_dir,
+                              project.rules, project.config)
+        try:
+            return await asyncio.to_thread(commit_preview, source)
+        except PreviewError as exc:
+            raise RequestFailed(str(exc)) from None
 
     @server.command("countersign.summary")
     def summary_command(ls: CountersignServer, *args: Any) -> dict[str, Any]:
