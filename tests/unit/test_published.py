@@ -28,7 +28,7 @@ STEP = st.tuples(st.integers(0, 3), st.integers(0, 400), st.integers(0, 30),
 
 def expected(doc: TrackedDocument) -> list[tuple[int, int, int, str, str]]:
     out = []
-    for p in problems(doc.findings(), Config(), HREF):
+    for p in problems(doc.findings(), Config(), HREF, doc.text.line):
         line = doc.text.line(p.line)
         out.append((p.line, index_to_column(line, p.start, "utf-16"),
                     index_to_column(line, p.end, "utf-16"), p.rule_id, p.message))

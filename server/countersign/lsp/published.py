@@ -64,7 +64,7 @@ def _line(doc: TrackedDocument, line: int, config: Config, href: str,
     cached = doc.line_cache[line]
     if isinstance(cached, tuple):
         return cached
-    found = problems(doc.line_findings(line), config, href)
+    found = problems(doc.line_findings(line), config, href, doc.text.line)
     content = doc.text.line(line) if found else ""
     converted = tuple(sorted((_convert(p, content, enc) for p in found), key=_order))
     doc.line_cache[line] = converted
@@ -76,7 +76,7 @@ def current(doc: TrackedDocument, config: Config, href: str,
     """Every diagnostic of the document with its line, in order (line, column, rule)."""
     out = [(n, item) for n in doc.lines_with_matches()
            for item in _line(doc, n, config, href, enc)]
-    baseline = problems(doc.baseline_findings(), config, href)
+    baseline = problems(doc.baseline_findings(), config, href, doc.text.line)
     if baseline:  # path rules without a pattern, on the first AI line: not cached
         line = baseline[0].line
         content = doc.text.line(line)

@@ -13,12 +13,11 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from countersign.core.comments import suppression_comment
 from countersign.core.diagnostics import explain, hover, lens_title, summarize
 from countersign.core.origin import HUMAN
-from countersign.core.positions import index_to_column
 from countersign.core.settings import parse_settings
 from countersign.lsp import convert
+from countersign.lsp.actions import suppress_action
 from countersign.lsp.documents import Change, DocumentError
 from countersign.lsp.preview import PreviewError, PreviewInput, commit_preview
 from countersign.lsp.runtime import CountersignServer, long_lived
@@ -233,15 +232,10 @@ def build() -> CountersignServer:
                 kind=types.CodeActionKind.QuickFix,
                 command=types.Command("Acknowledge", "countersign.acknowledge",
                                       arguments=[entry.uri, ack_range])))
+        snippets = ls._client_can("workspace.workspace_edit.snippet_edit_support") and \
+            ls._client_can("workspace.workspace_edit.document_changes")
         for f in findings:
-            content = entry.doc.text.line(f.line)
-            end = types.Position(f.line, index_to_column(content, len(content), enc))
-            comment = suppression_comment(f.rule.id, entry.language_id, entry.doc.path)
-            actions.append(types.CodeAction(
-                f"countersign: suppress {f.rule.id} with a reason (edit the REASON)",
-                kind=types.CodeActionKind.QuickFix,
-                edit=types.WorkspaceEdit(changes={entry.uri: [
-                    types.TextEdit(types.Range(end, end), comment)]})))
+            actions.append(suppress_action(entry, f, enc, snippets))
             actions.append(types.CodeAction(
                 f"countersign: explain {f.rule.id}", kind=types.CodeActionKind.QuickFix,
                 command=types.Command(f"Explain {f.rule.id}", "countersign.explain",
