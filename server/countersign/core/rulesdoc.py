@@ -13,7 +13,12 @@ from countersign.core.rules import Rule
 
 
 def reference_path() -> Path:
-    """Where the reference lives next to the built-in packs (source checkout or wheel)."""
+    """Where the reference lives next to the built-in packs.
+
+    A source checkout has ``rules/`` and ``docs/`` side by side at its root; a wheel ships
+    them as ``countersign/rules/`` and ``countersign/docs/rules-reference.md``
+    (``force-include`` in pyproject.toml), so the same relative step finds it in both.
+    """
     return builtin_rules_dir().parent / "docs" / "rules-reference.md"
 
 
