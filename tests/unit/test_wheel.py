@@ -1,4 +1,4 @@
-"""An installed wheel links diagnostics to a rule reference it ships."""
+"""An installed wheel links diagnostics to the rule reference it ships inside the package."""
 
 from __future__ import annotations
 
