@@ -72,17 +72,23 @@ async def test_code_actions(client: LanguageClient, repo: Path) -> None:
         types.CodeActionContext(diagnostics=[])))
     titles = [a.title for a in actions or []]  # type: ignore[union-attr]
     assert titles == ["countersign: acknowledge 1 AI line(s) as reviewed",
-                      "countersign: suppress DAT002 with a reason (edit the REASON)",
+                      "countersign: add ignore[DAT002] (then write why it is safe: critical "
+                      "findings need a reason)",
                       "countersign: explain DAT002"]
     suppress = actions[1]  # type: ignore[index]
     [text_edit] = suppress.edit.changes[uri]  # type: ignore[union-attr]
-    assert text_edit.new_text == "  # countersign: ignore[DAT002] REASON: say why this is safe"
+    assert text_edit.new_text == "  # countersign: ignore[DAT002]"
     assert text_edit.range.start == types.Position(1, len(DROP))
     explained = await client.workspace_execute_command_async(types.ExecuteCommandParams(
         "countersign.explain", arguments=["DAT002"]))
     assert explained.startswith("DAT002 DROP TABLE")
-    # applying the suppression silences the diagnostic
+    # the comment alone is no reason: the finding stays and says so; a reason silences it
     edit(client, uri, 2, (1, len(DROP)), (1, len(DROP)), text_edit.new_text)
+    [diag] = await wait_diagnostics(client, uri, lambda d: len(d) == 1 and "without a reason"
+                                    in d[0].message)
+    assert "ignore[DAT002] comment on this line does not count" in diag.message
+    end = len(DROP + text_edit.new_text)
+    edit(client, uri, 3, (1, end), (1, end), " test fixture, the table is recreated")
     await wait_diagnostics(client, uri, lambda d: d == [])
 
 

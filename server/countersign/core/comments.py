@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 _HASH = ("#", "")
@@ -40,12 +41,26 @@ def comment_syntax(language_id: str | None, path: str) -> tuple[str, str]:
     return _BY_LANGUAGE.get(_BY_SUFFIX.get(PurePosixPath(name).suffix, ""), _HASH)
 
 
-REASON_PLACEHOLDER = "REASON: say why this is safe"
+_IGNORE = re.compile(r"countersign:\s*ignore\[([A-Za-z0-9_,\s]+)\]")
 
 
 def suppression_comment(rule_id: str, language_id: str | None, path: str,
-                        reason: str = REASON_PLACEHOLDER) -> str:
-    """`` # countersign: ignore[DAT002] reason`` to append to the flagged line."""
+                        reason: str = "") -> str:
+    """`` # countersign: ignore[DAT002] reason`` to append to the flagged line.
+
+    Without a reason the comment ends after the rule id: a high or critical finding stays
+    active until someone writes why it is safe (nobody's placeholder counts as a reason).
+    """
     opening, closing = comment_syntax(language_id, path)
-    tail = f" {closing}" if closing else ""
-    return f"  {opening} countersign: ignore[{rule_id}] {reason}{tail}"
+    body = f"{opening} countersign: ignore[{rule_id}]" + (f" {reason}" if reason else "")
+    return f"  {body} {closing}" if closing else f"  {body}"
+
+
+def ignores(line: str, rule_id: str) -> bool:
+    """Whether the line has a ``countersign: ignore[...]`` comment naming ``rule_id``
+    (or ALL), with or without a reason."""
+    match = _IGNORE.search(line)
+    if match is None:
+        return False
+    ids = {part.strip().upper() for part in match.group(1).split(",")}
+    return rule_id.upper() in ids or "ALL" in ids

@@ -6,10 +6,11 @@ Plain values; the language server turns them into LSP types.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from countersign.core.comments import ignores
 from countersign.core.config import Config
 from countersign.core.origin import Origin
 from countersign.core.rules import Finding, Rule, highest_tier
@@ -58,14 +59,28 @@ def message(finding: Finding, config: Config) -> str:
             f"review. {finding.rule.message}")
 
 
-def problems(findings: Iterable[Finding], config: Config, href: str) -> list[Problem]:
-    """Diagnostics for active findings; acknowledged AI lines are silenced."""
+def reason_required(finding: Finding) -> str:
+    return (f" The countersign: ignore[{finding.rule.id}] comment on this line does not count "
+            f"without a reason: write why this is safe after it ({finding.rule.tier.label} "
+            f"findings need one).")
+
+
+def problems(findings: Iterable[Finding], config: Config, href: str,
+             line_text: Callable[[int], str] | None = None) -> list[Problem]:
+    """Diagnostics for active findings; acknowledged AI lines are silenced.
+
+    With ``line_text``, a finding still active under an ignore comment naming its rule
+    (a high or critical one without a reason) says that the reason is missing.
+    """
     out = []
     for f in findings:
         if not f.active or (f.origin is not None and f.origin.acknowledged_by):
             continue
-        out.append(Problem(f.line, f.start, f.end, f.rule.id, SEVERITY[f.tier],
-                           message(f, config), rule_href(f.rule, href)))
+        text = message(f, config)
+        if line_text is not None and ignores(line_text(f.line), f.rule.id):
+            text += reason_required(f)
+        out.append(Problem(f.line, f.start, f.end, f.rule.id, SEVERITY[f.tier], text,
+                           rule_href(f.rule, href)))
     return out
 
 

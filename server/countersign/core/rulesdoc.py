@@ -1,20 +1,31 @@
-"""``docs/rules-reference.md``: one anchored section per built-in rule.
+"""The rule reference: one anchored section per built-in rule.
 
-Diagnostics link to ``docs/rules-reference.md#<id in lower case>``. Regenerate with
-``python -m countersign.core.rulesdoc > docs/rules-reference.md``.
+It ships inside the package (``countersign/docs/rules-reference.md``), so diagnostic links
+(``...rules-reference.md#<id in lower case>``) resolve in a wheel install as well as in a
+source checkout; ``docs/rules-reference.md`` is the same text for readers of the
+repository. Regenerate both with ``python -m countersign.core.rulesdoc --write``.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from countersign.core.rulepack import builtin_rules_dir, load_builtin
+from countersign.core.rulepack import load_builtin
 from countersign.core.rules import Rule
+
+PACKAGED = Path(__file__).resolve().parent.parent / "docs" / "rules-reference.md"
+CHECKOUT = Path(__file__).resolve().parents[3] / "docs" / "rules-reference.md"
 
 
 def reference_path() -> Path:
-    """Where the reference lives next to the built-in packs (source checkout or wheel)."""
-    return builtin_rules_dir().parent / "docs" / "rules-reference.md"
+    """The reference diagnostics link to: the copy inside the package."""
+    return PACKAGED
+
+
+def copies() -> list[Path]:
+    """Every copy to keep current: the packaged one, and ``docs/`` in a source checkout."""
+    return [PACKAGED, *([CHECKOUT] if CHECKOUT.parent.is_dir() else [])]
 
 
 def default_href() -> str:
@@ -45,4 +56,9 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    print(render())
+    if sys.argv[1:] == ["--write"]:
+        for path in copies():
+            path.write_text(render() + "\n", encoding="utf-8")
+            print(f"wrote {path}")
+    else:
+        print(render())

@@ -55,7 +55,7 @@ class Settings:
     """Organisation policy TOML (authoritative over the repository config)."""
     rules_doc_url: str | None = None
     """Link template for rule docs with ``{id}`` / ``{anchor}``; default: the bundled
-    ``docs/rules-reference.md``."""
+    reference inside the package (``countersign/docs/rules-reference.md``)."""
     max_file_bytes: int = 10_000_000
     """Files larger than this are not tracked (the server says so and keeps serving)."""
     watch_interval_ms: int = 250

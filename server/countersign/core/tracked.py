@@ -1,15 +1,15 @@
 """One open document: its text, who wrote each character, and its risk findings, kept
 current edit by edit.
 
-Per-line caches (the AI origin of each line, the rule matches of each line) are updated
-only for the lines an edit touches, so an edit costs the lines it changes, not the
-document. ``findings()`` gives exactly what ``RuleSet.scan_text`` would give for the
-whole text and its AI lines.
+Per-line caches (the AI origin of each line, the rule matches of each line, and
+``line_cache`` for what a caller derives from a line) are updated only for the lines an
+edit touches, so an edit costs the lines it changes, not the document. ``findings()``
+gives exactly what ``RuleSet.scan_text`` would give for the whole text and its AI lines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import compress
 
@@ -50,6 +50,10 @@ class TrackedDocument:
         self.line_ai: list[Origin | None] = [None] * self.text.line_count
         self.matches: list[tuple[Match, ...]] = [self._match(n) for n in
                                                  range(self.text.line_count)]
+        self.line_cache: list[object | None] = [None] * self.text.line_count
+        """What a caller derived from each line (the server: converted diagnostics).
+        None when the line's text, origin or rules changed since; lines that only moved
+        keep theirs."""
 
     # -- per-line caches -------------------------------------------------------------
 
@@ -74,15 +78,22 @@ class TrackedDocument:
         stop = edit.first + edit.removed
         self.line_ai[edit.first:stop] = [self._origin_of_line(n) for n in new]
         self.matches[edit.first:stop] = [self._match(n) for n in new]
+        self.line_cache[edit.first:stop] = [None] * edit.added
 
     def _refresh_origins(self, lines: Iterable[int]) -> None:
         for n in lines:
             self.line_ai[n] = self._origin_of_line(n)
+            self.line_cache[n] = None
+
+    def forget_derived(self) -> None:
+        """Empty ``line_cache`` (what it was derived from changed, like the settings)."""
+        self.line_cache = [None] * self.text.line_count
 
     def set_rules(self, rules: RuleSet) -> None:
         """Use another rule set (the configuration changed): every line is matched again."""
         self.rules = rules
         self.matches = [self._match(n) for n in range(self.text.line_count)]
+        self.forget_derived()
 
     # -- edits -----------------------------------------------------------------------
 
@@ -102,6 +113,7 @@ class TrackedDocument:
         self.log.reset(self.version)
         self.line_ai = [None] * self.text.line_count
         self.matches = [self._match(n) for n in range(self.text.line_count)]
+        self.forget_derived()
 
     def advance(self, version: int) -> bool:
         """The edits that follow produce ``version``; False if it arrived out of order.
@@ -176,18 +188,27 @@ class TrackedDocument:
     def first_ai_line(self) -> int | None:
         return next(compress(range(len(self.line_ai)), self.line_ai), None)
 
+    def lines_with_matches(self) -> Iterator[int]:
+        """Lines where some rule's pattern matches (AI-written or not)."""
+        return compress(range(len(self.matches)), self.matches)
+
+    def line_findings(self, line: int) -> list[Finding]:
+        """The pattern findings of one line (baseline findings are separate)."""
+        origin = self.line_ai[line]
+        return [Finding(rule, self.path, line, start, end, origin, suppression)
+                for rule, start, end, suppression in self.matches[line]
+                if origin is not None or rule.applies_to != "ai"]
+
+    def baseline_findings(self) -> list[Finding]:
+        """Path rules without a pattern: one finding on the first AI line, if any."""
+        first = self.first_ai_line()
+        if first is None:
+            return []
+        width = len(self.text.line(first))
+        return [Finding(rule, self.path, first, 0, width, self.line_ai[first])
+                for rule in self.rules.for_path(self.path)[1]]
+
     def findings(self) -> list[Finding]:
         """The findings ``RuleSet.scan_text(path, text, ai_lines)`` would report."""
-        out = []
-        for n in compress(range(len(self.matches)), self.matches):
-            origin = self.line_ai[n]
-            for rule, start, end, suppression in self.matches[n]:
-                if origin is None and rule.applies_to == "ai":
-                    continue
-                out.append(Finding(rule, self.path, n, start, end, origin, suppression))
-        first = self.first_ai_line()
-        if first is not None:
-            width = len(self.text.line(first))
-            out.extend(Finding(rule, self.path, first, 0, width, self.line_ai[first])
-                       for rule in self.rules.for_path(self.path)[1])
-        return sorted(out, key=lambda f: (f.line, f.start, f.rule.id))
+        out = [f for n in self.lines_with_matches() for f in self.line_findings(n)]
+        return sorted(out + self.baseline_findings(), key=lambda f: (f.line, f.start, f.rule.id))

@@ -10,9 +10,9 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from countersign.core.diagnostics import Problem, Severity
+from countersign.core.diagnostics import Severity
 from countersign.core.origin import AI_KINDS, Origin
-from countersign.core.positions import ENCODINGS, Encoding, index_to_column
+from countersign.core.positions import ENCODINGS, Encoding
 from countersign.core.rulepack import RuleError
 from countersign.core.spans import Span
 from countersign.core.text import Text
@@ -87,26 +87,6 @@ def origin_of(data: dict[str, Any], default_kind: str = "chat") -> Origin:
     return Origin(kind, tool, model, at=time.time())
 
 
-def lsp_range(text: Text, line: int, start: int, end: int, enc: Encoding) -> types.Range:
-    content = text.line(line) if line < text.line_count else ""
-    return types.Range(types.Position(line, index_to_column(content, start, enc)),
-                       types.Position(line, index_to_column(content, end, enc)))
-
-
-def offset_range(text: Text, start: int, end: int, enc: Encoding) -> types.Range:
-    sl, sc = text.position(start, enc)
-    el, ec = text.position(end, enc)
-    return types.Range(types.Position(sl, sc), types.Position(el, ec))
-
-
-def diagnostic(problem: Problem, text: Text, enc: Encoding) -> types.Diagnostic:
-    return types.Diagnostic(
-        range=lsp_range(text, problem.line, problem.start, problem.end, enc),
-        message=problem.message, severity=SEVERITY[problem.severity], code=problem.rule_id,
-        code_description=types.CodeDescription(href=problem.href), source=SOURCE,
-    )
-
-
 def config_diagnostics(errors: Iterable[RuleError]) -> dict[str, list[types.Diagnostic]]:
     """Rule pack and config errors, on the TOML file itself at the line they name."""
     out: dict[str, list[types.Diagnostic]] = {}
@@ -124,12 +104,18 @@ def config_diagnostics(errors: Iterable[RuleError]) -> dict[str, list[types.Diag
 
 def provenance(uri: str, version: int, text: Text, spans: list[Span],
                enc: Encoding) -> dict[str, Any]:
-    """The ``countersign/provenance`` payload: AI spans with tool and model."""
-    return {"uri": uri, "version": version, "spans": [
-        {"range": _range_json(offset_range(text, s.start, s.end, enc)),
-         **s.origin.to_dict()} for s in spans]}
+    """The ``countersign/provenance`` payload: AI spans with tool and model.
 
-
-def _range_json(r: types.Range) -> dict[str, Any]:
-    return {"start": {"line": r.start.line, "character": r.start.character},
-            "end": {"line": r.end.line, "character": r.end.character}}
+    Built from plain dicts, each origin described once: a document can hold thousands of
+    spans, and this runs whenever typing pauses.
+    """
+    described: dict[Origin, dict[str, Any]] = {}
+    out = []
+    for span in spans:
+        about = described.get(span.origin)
+        if about is None:
+            about = described[span.origin] = span.origin.to_dict()
+        (sl, sc), (el, ec) = text.position(span.start, enc), text.position(span.end, enc)
+        out.append({"range": {"start": {"line": sl, "character": sc},
+                              "end": {"line": el, "character": ec}}, **about})
+    return {"uri": uri, "version": version, "spans": out}

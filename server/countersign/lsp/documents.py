@@ -228,6 +228,20 @@ class Documents:
         except Exception:
             log.exception("could not write %s to the ledger %s", entry.uri, ledger.path)
 
+    def flush(self, project: Project) -> None:
+        """Write every open document of ``project`` whose AI lines the ledger lacks.
+
+        AI edits and saves are written at once; this catches the typing since then, so a
+        commit preview sees the lines where the buffer has them now.
+        """
+        for entry in self:
+            if entry.project is not project or entry.persisted is entry.doc.text.text:
+                continue
+            if entry.persisted is None and entry.doc.first_ai_line() is None:
+                continue  # never had AI lines: nothing to record
+            if entry.persisted != entry.doc.text.text:
+                self.persist(entry)
+
     def merge_ledger(self, entry: Entry) -> bool:
         """Adopt AI lines and acknowledgements other processes stored for this content."""
         ledger = entry.project.ledger if entry.project else None

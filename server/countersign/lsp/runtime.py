@@ -6,24 +6,47 @@ Handlers (``server.py``) call these methods; nothing here parses LSP requests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
+import inspect
+import json
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from countersign import __version__
-from countersign.core.diagnostics import problems
 from countersign.core.rulesdoc import default_href
 from countersign.core.settings import Settings
-from countersign.lsp import convert
-from countersign.lsp.documents import Documents, Entry
-from countersign.lsp.projects import Projects
+from countersign.lsp import convert, published
+from countersign.lsp.documents import DocumentError, Documents, Entry
+from countersign.lsp.projects import Project, Projects
 
 log = logging.getLogger(__name__)
 PROVENANCE = "countersign/provenance"
+
+
+@contextlib.contextmanager
+def long_lived() -> Iterator[None]:
+    """Build long-lived state (an opened document, thousands of AI spans) without pauses.
+
+    The cyclic collector is off while it is built, and what exists afterwards is frozen
+    (``gc.freeze``): a 20,000-line document is hundreds of thousands of objects, and
+    without this every full collection walks all of them, a stall of 100+ ms in the
+    middle of typing. Frozen objects are still freed by reference counting when a
+    document closes; only reference cycles among them would stay.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 class CountersignProtocol(LanguageServerProtocol):
@@ -48,6 +71,25 @@ class CountersignProtocol(LanguageServerProtocol):
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
 
+    _writes: ClassVar[set[asyncio.Future[Any]]] = set()
+
+    def notify_json(self, method: str, params: str) -> None:
+        """Send a notification whose ``params`` are JSON text already.
+
+        Diagnostics are kept as JSON per line (``published``); going through pygls's
+        converter would turn hundreds of them back into objects and out again per keystroke.
+        """
+        if self.writer is None:
+            log.error("cannot send %s: no transport", method)
+            return
+        body = f'{{"jsonrpc":"2.0","method":{json.dumps(method)},"params":{params}}}'.encode()
+        header = (f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; "
+                  f"charset={self.CHARSET}\r\n\r\n").encode() if self._include_headers else b""
+        result = self.writer.write(header + body)
+        if inspect.isawaitable(result):  # websocket transports write asynchronously
+            self._writes.add(task := asyncio.ensure_future(result))
+            task.add_done_callback(self._writes.discard)
+
 
 class CountersignServer(LanguageServer):
     """Documents, projects, settings, and the timers that publish results."""
@@ -61,6 +103,11 @@ class CountersignServer(LanguageServer):
         self.pull = False
         self._timers: dict[tuple[str, str], asyncio.TimerHandle | asyncio.Handle] = {}
         self._sent_provenance: dict[str, dict[str, Any]] = {}
+        self._published: dict[str, str] = {}
+        """URI -> the diagnostics JSON last pushed (an unchanged list is not sent again)."""
+        self._results: dict[str, tuple[str, str]] = {}
+        """URI -> (resultId, diagnostics JSON) last pulled."""
+        self._result_ids = 0
         self._config_uris: set[str] = set()
         self._watcher: asyncio.Task[None] | None = None
 
@@ -69,6 +116,8 @@ class CountersignServer(LanguageServer):
     def apply_settings(self, settings: Settings, errors: list[str]) -> None:
         self.settings = settings
         self.documents.settings = settings
+        for entry in self.documents:
+            entry.doc.forget_derived()  # the rule links may have changed
         if settings.policy:
             from pathlib import Path
             self.projects.policy = Path(settings.policy)
@@ -128,20 +177,47 @@ class CountersignServer(LanguageServer):
 
     # -- results ---------------------------------------------------------------------
 
-    def diagnostics(self, entry: Entry) -> list[types.Diagnostic]:
+    def _items(self, entry: Entry) -> list[tuple[int, published.LineDiagnostic]]:
         config = entry.project.config if entry.project else None
         if config is None:
             return []
-        enc = self.documents.encoding
-        return [convert.diagnostic(p, entry.doc.text, enc)
-                for p in problems(entry.doc.findings(), config, self.href)]
+        return published.current(entry.doc, config, self.href, self.documents.encoding)
+
+    def diagnostics(self, entry: Entry) -> list[types.Diagnostic]:
+        return published.as_lsp(self._items(entry))
 
     def publish(self, uri: str) -> None:
+        """Push the document's diagnostics unless the client already has this list.
+
+        An edit that moves a diagnostic (lines inserted above it, characters before it)
+        changes the list, so the client always gets a publish when positions changed.
+        """
         entry = self.documents.find(uri)
         if entry is None:
             return
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, diagnostics=self.diagnostics(entry), version=entry.doc.version))
+        text = published.as_json(self._items(entry))
+        if self._published.get(uri) == text:
+            return
+        self._published[uri] = text
+        protocol = self.protocol
+        assert isinstance(protocol, CountersignProtocol)
+        protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                                  f'{{"uri":{json.dumps(uri)},"version":{entry.doc.version},'
+                                  f'"diagnostics":{text}}}')
+
+    def pull_report(self, uri: str, previous: str | None) -> types.DocumentDiagnosticReport:
+        """A full report, or "unchanged" when the client's ``previous`` result is current."""
+        entry = self.documents.find(uri)
+        items = self._items(entry) if entry is not None else []
+        text = published.as_json(items)
+        last = self._results.get(uri)
+        if last is None or last[1] != text:
+            self._result_ids += 1
+            last = self._results[uri] = (str(self._result_ids), text)
+        if previous is not None and previous == last[0]:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=last[0])
+        return types.RelatedFullDocumentDiagnosticReport(items=published.as_lsp(items),
+                                                         result_id=last[0])
 
     def provenance(self, entry: Entry) -> dict[str, Any]:
         return convert.provenance(entry.uri, entry.doc.version, entry.doc.text,
@@ -160,6 +236,8 @@ class CountersignServer(LanguageServer):
 
     def forget(self, uri: str) -> None:
         self._sent_provenance.pop(uri, None)
+        self._published.pop(uri, None)
+        self._results.pop(uri, None)
         for key in [k for k in self._timers if k[1] == uri]:
             self._timers.pop(key).cancel()
 
@@ -176,6 +254,21 @@ class CountersignServer(LanguageServer):
         for uri, diags in found.items():
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diags))
         self._config_uris = set(found)
+
+    def project_for(self, uri: str | None) -> Project:
+        """The project of a document URI, or of the first workspace folder without one."""
+        if uri is None:
+            folders = [f.uri for f in self.workspace.folders.values()]
+            uri = folders[0] if folders else self.workspace.root_uri
+            if not uri:
+                raise DocumentError("no workspace folder is open: pass textDocument.uri")
+        entry = self.documents.find(uri)
+        if entry is not None and entry.project is not None:
+            return entry.project
+        path = convert.path_of(uri)
+        if path is None:
+            raise DocumentError(f"{uri} is not a file: countersign needs a file:// URI")
+        return self.projects.for_path(path)
 
     # -- watching other processes ----------------------------------------------------
 

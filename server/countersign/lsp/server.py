@@ -6,27 +6,36 @@ Handlers translate LSP to plain values, call the features (``Documents``, ``Proj
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-from countersign.core.comments import suppression_comment
 from countersign.core.diagnostics import explain, hover, lens_title, summarize
 from countersign.core.origin import HUMAN
-from countersign.core.positions import index_to_column
 from countersign.core.settings import parse_settings
 from countersign.lsp import convert
+from countersign.lsp.actions import suppress_action
 from countersign.lsp.documents import Change, DocumentError
-from countersign.lsp.runtime import CountersignServer
+from countersign.lsp.preview import PreviewError, PreviewInput, commit_preview
+from countersign.lsp.runtime import CountersignServer, long_lived
 
 log = logging.getLogger(__name__)
 AI_EDIT = "countersign/aiEdit"
 SUMMARY = "countersign/summary"
 PROVENANCE = "countersign/provenance"
+COMMIT_PREVIEW = "countersign/commitPreview"
 COMMANDS = ("countersign.markAi", "countersign.markHuman", "countersign.acknowledge",
             "countersign.explain", "countersign.summary")
+
+
+class RequestFailed(JsonRpcException):
+    """LSP ``RequestFailed``: the request was valid but cannot be answered here."""
+
+    CODE = types.LSPErrorCodes.RequestFailed.value
+    MESSAGE = "Request failed"
 
 
 def _invalid(exc: Exception) -> JsonRpcInvalidParams:
@@ -110,8 +119,10 @@ def build() -> CountersignServer:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: CountersignServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
-        entry = ls.documents.open(doc.uri, convert.path_of(doc.uri), doc.text, doc.version,
-                                  doc.language_id)
+        ls.forget(doc.uri)
+        with long_lived():
+            entry = ls.documents.open(doc.uri, convert.path_of(doc.uri), doc.text,
+                                      doc.version, doc.language_id)
         if entry is None:
             ls.window_log_message(types.LogMessageParams(
                 types.MessageType.Warning,
@@ -155,7 +166,8 @@ def build() -> CountersignServer:
                 raise ValueError("textDocument needs a string uri and an integer version")
             ranges = [convert.range_of(r) for r in data["ranges"]]
             origin = convert.origin_of(data, default_kind="")
-            outcome = ls.documents.ai_edit(uri, version, ranges, origin)
+            with long_lived():
+                outcome = ls.documents.ai_edit(uri, version, ranges, origin)
         except (KeyError, TypeError, ValueError, DocumentError) as exc:
             log.warning("ignoring %s: %s (params: %.300r)", AI_EDIT, exc, data)
             ls.window_log_message(types.LogMessageParams(
@@ -169,10 +181,8 @@ def build() -> CountersignServer:
     @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(
         identifier="countersign", inter_file_dependencies=False, workspace_diagnostics=False))
     def pull_diagnostics(ls: CountersignServer, params: types.DocumentDiagnosticParams
-                         ) -> types.RelatedFullDocumentDiagnosticReport:
-        entry = ls.documents.find(params.text_document.uri)
-        items = ls.diagnostics(entry) if entry is not None else []
-        return types.RelatedFullDocumentDiagnosticReport(items=items)
+                         ) -> types.DocumentDiagnosticReport:
+        return ls.pull_report(params.text_document.uri, params.previous_result_id)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def on_hover(ls: CountersignServer, params: types.HoverParams) -> types.Hover | None:
@@ -222,15 +232,10 @@ def build() -> CountersignServer:
                 kind=types.CodeActionKind.QuickFix,
                 command=types.Command("Acknowledge", "countersign.acknowledge",
                                       arguments=[entry.uri, ack_range])))
+        snippets = ls._client_can("workspace.workspace_edit.snippet_edit_support") and \
+            ls._client_can("workspace.workspace_edit.document_changes")
         for f in findings:
-            content = entry.doc.text.line(f.line)
-            end = types.Position(f.line, index_to_column(content, len(content), enc))
-            comment = suppression_comment(f.rule.id, entry.language_id, entry.doc.path)
-            actions.append(types.CodeAction(
-                f"countersign: suppress {f.rule.id} with a reason (edit the REASON)",
-                kind=types.CodeActionKind.QuickFix,
-                edit=types.WorkspaceEdit(changes={entry.uri: [
-                    types.TextEdit(types.Range(end, end), comment)]})))
+            actions.append(suppress_action(entry, f, enc, snippets))
             actions.append(types.CodeAction(
                 f"countersign: explain {f.rule.id}", kind=types.CodeActionKind.QuickFix,
                 command=types.Command(f"Explain {f.rule.id}", "countersign.explain",
@@ -251,6 +256,25 @@ def build() -> CountersignServer:
             return ls.provenance(ls.documents.get(uri if isinstance(uri, str) else ""))
         except DocumentError as exc:
             raise _invalid(exc) from None
+
+    @server.feature(COMMIT_PREVIEW)
+    async def commit_preview_request(ls: CountersignServer, params: Any) -> dict[str, Any]:
+        data = convert.plain(params)
+        doc = data.get("textDocument") if isinstance(data, dict) else None
+        uri = doc.get("uri") if isinstance(doc, dict) else None
+        if uri is not None and not isinstance(uri, str):
+            raise JsonRpcInvalidParams(f"textDocument.uri must be a string, got {uri!r}")
+        try:
+            project = ls.project_for(uri)
+        except DocumentError as exc:
+            raise _invalid(exc) from None
+        ls.documents.flush(project)  # the hook reads the ledger: give it the buffers' lines
+        source = PreviewInput(project.workspace.root, project.workspace.git_dir,
+                              project.rules, project.config)
+        try:
+            return await asyncio.to_thread(commit_preview, source)
+        except PreviewError as exc:
+            raise RequestFailed(str(exc)) from None
 
     @server.command("countersign.summary")
     def summary_command(ls: CountersignServer, *args: Any) -> dict[str, Any]:

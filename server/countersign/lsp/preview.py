@@ -1,0 +1,57 @@
+"""``countersign/commitPreview``: the trailers the commit hook would stamp for what is staged.
+
+The same computation as ``countersign trailers --json`` (``store.stamping.Sources``). It reads
+git objects and the ledger, which can take a while in a large repository, so the server
+runs it in a worker thread; the thread opens its own ledger connection (SQLite connections
+belong to the thread that made them).
+"""
+
+from __future__ import annotations
+
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import git
+
+from countersign.core.config import Config
+from countersign.core.rules import RuleSet
+from countersign.store import commits
+from countersign.store.ledger import Ledger, LedgerError, default_path
+from countersign.store.stamping import Sources
+
+
+class PreviewError(Exception):
+    """Why there is nothing to preview (not a git repository, git failed)."""
+
+
+@dataclass(frozen=True)
+class PreviewInput:
+    """What the worker thread needs, taken from the project on the event loop."""
+
+    root: Path
+    git_dir: Path | None
+    rules: RuleSet
+    config: Config
+
+
+def commit_preview(source: PreviewInput) -> dict[str, Any]:
+    """``{trailers: [{key, value}], tier, review, addedLines, aiLines}`` for the index."""
+    if source.git_dir is None:
+        raise PreviewError(f"{source.root} is not inside a git repository: there is no "
+                           f"commit to preview (run git init, or open a repository)")
+    try:
+        with closing(git.Repo(source.root)) as repo, \
+                closing(Ledger(default_path(source.git_dir))) as ledger:
+            head = commits.head(repo)
+            stamp = Sources(repo, ledger, source.rules, source.config).staged(
+                [head] if head else [])
+    except git.GitError as exc:
+        raise PreviewError(f"git failed in {source.root}: {exc}") from exc
+    except LedgerError as exc:
+        raise PreviewError(str(exc)) from exc
+    return {"trailers": [{"key": k, "value": v}
+                         for k, v in stamp.trailers(source.config.assisted_by)],
+            "tier": stamp.tier.label, "review": stamp.review.label,
+            "addedLines": stamp.added_lines, "aiLines": stamp.ai_line_count}

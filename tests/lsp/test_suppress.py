@@ -1,0 +1,70 @@
+"""The suppress code action never writes a reason for the person."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
+
+from tests.lsp.conftest import (
+    CLIENTS,
+    DROP,
+    ai_edit,
+    edit,
+    open_doc,
+    session,
+    stop,
+    wait_diagnostics,
+    write,
+)
+
+FETCH = "requests.get(url)"
+
+
+async def actions_on(client: LanguageClient, uri: str, line: int) -> list[types.CodeAction]:
+    found = await client.text_document_code_action_async(types.CodeActionParams(
+        types.TextDocumentIdentifier(uri),
+        types.Range(types.Position(line, 0), types.Position(line, 0)),
+        types.CodeActionContext(diagnostics=[])))
+    return [a for a in found or [] if isinstance(a, types.CodeAction) and a.edit is not None]
+
+
+async def test_medium_rule_is_suppressed_by_the_comment_alone(client: LanguageClient,
+                                                              repo: Path) -> None:
+    uri = open_doc(client, write(repo, "app/fetch.py", "import requests\n" + FETCH + "\n"))
+    ai_edit(client, uri, 1, [((1, 0), (1, len(FETCH)))])
+    await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["CON001"])
+    [action] = await actions_on(client, uri, 1)
+    assert action.title == "countersign: suppress CON001"
+    [text_edit] = action.edit.changes[uri]  # type: ignore[union-attr]
+    assert text_edit.new_text == "  # countersign: ignore[CON001]"
+    edit(client, uri, 2, (1, len(FETCH)), (1, len(FETCH)), text_edit.new_text)
+    await wait_diagnostics(client, uri, lambda d: d == [])
+
+
+@pytest.mark.parametrize("spec", CLIENTS)
+async def test_snippet_clients_get_a_tab_stop_where_the_reason_goes(repo: Path,
+                                                                    spec: str) -> None:
+    caps = copy.deepcopy(client_capabilities(spec))
+    workspace = caps.workspace or types.WorkspaceClientCapabilities()
+    workspace.workspace_edit = types.WorkspaceEditClientCapabilities(
+        document_changes=True, snippet_edit_support=True)
+    caps.workspace = workspace
+    client = await session(repo, spec, capabilities=caps)
+    uri = open_doc(client, write(repo, "app/db.sql", "select 1;\n" + DROP + "\n"),
+                   language="sql")
+    ai_edit(client, uri, 1, [((1, 0), (1, len(DROP)))])
+    await wait_diagnostics(client, uri, lambda d: "DAT002" in [x.code for x in d])
+    [action] = [a for a in await actions_on(client, uri, 1) if "DAT002" in a.title]
+    assert action.title == "countersign: suppress DAT002 (type the reason)"
+    [change] = action.edit.document_changes  # type: ignore[union-attr, misc]
+    assert isinstance(change, types.TextDocumentEdit)
+    assert change.text_document.uri == uri and change.text_document.version == 1
+    [snippet] = change.edits
+    assert isinstance(snippet, types.SnippetTextEdit)
+    assert snippet.snippet.value == "  -- countersign: ignore[DAT002] $0"
+    assert snippet.range.start == types.Position(1, len(DROP))
+    await stop(client)
