@@ -18,7 +18,7 @@ def test_demo_plays_the_whole_flow(tmp_path: Path) -> None:
     steps = [line for line in out.splitlines() if line.startswith("== ")]
     assert [s.split(" ", 2)[1] for s in steps] == ["1.", "2.", "3.", "4.", "5.", "6."]
     editor = out.split("== 2.")[1].split("== 3.")[0]
-    assert "A person types line 2" in editor and "0 diagnostics" in editor
+    assert "A person types line 2" in editor and "0 AI lines, 0 diagnostics" in editor
     assert "infra/main.tf:26: warning [DES007] Deletion protection or final snapshot disabled" \
         in editor
     assert "AI-written by copilot (inline, openai/gpt-4.1); tier high" in editor

@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from countersign.cli.lsp_client import StdioClient
+from countersign.cli.errors import UserError
+from countersign.cli.lsp_client import LspError, StdioClient
 
 SEVERITY = {1: "error", 2: "warning", 3: "info", 4: "hint"}
 DEV = ("Dana Developer", "dana@example.com")
@@ -86,7 +87,12 @@ def run(args: argparse.Namespace) -> int:
     repo = root / "sample-service"
     try:
         setup(repo, root)
-        editor_session(repo)
+        try:
+            editor_session(repo)
+        except LspError as exc:
+            raise UserError(f"the editor session failed: {exc}",
+                            "run `countersign lsp --log-level DEBUG` by hand to see why; "
+                            "`countersign demo --keep` keeps the repository") from None
         agent_edit(repo)
         commit_and_gate(repo, root / "policy.toml")
     finally:
@@ -127,8 +133,10 @@ def editor_session(repo: Path) -> None:
         print("Opened infra/main.tf: no AI lines, no countersign diagnostics.")
         change(client, uri, 2, (1, 0), HUMAN_LINE)
         text = _insert(text, 1, HUMAN_LINE)
-        shown = diagnostics(client, uri, 2)
-        print(f"A person types line 2 ({HUMAN_LINE.strip()!r}): {len(shown)} diagnostics.")
+        # the list stays empty, so the server publishes nothing new; ask for the summary
+        typed = client.request("countersign/summary", {"textDocument": {"uri": uri}})
+        print(f"A person types line 2 ({HUMAN_LINE.strip()!r}): {typed['aiLines']} AI "
+              f"lines, 0 diagnostics.")
         end = text.count("\n")
         change(client, uri, 3, (end, 0), "\n" + AI_COMPLETION)
         text += "\n" + AI_COMPLETION

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import git
-
 from countersign.core.config import Config
 from countersign.core.rules import RuleSet
 from countersign.store import commits
+from countersign.store.gitcli import Git, GitError
 from countersign.store.ledger import Ledger, LedgerError, default_path
 from countersign.store.stamping import Sources
 
@@ -42,12 +41,12 @@ def commit_preview(source: PreviewInput) -> dict[str, Any]:
         raise PreviewError(f"{source.root} is not inside a git repository: there is no "
                            f"commit to preview (run git init, or open a repository)")
     try:
-        with closing(git.Repo(source.root)) as repo, \
-                closing(Ledger(default_path(source.git_dir))) as ledger:
+        repo = Git(source.root)
+        with closing(Ledger(default_path(source.git_dir))) as ledger:
             head = commits.head(repo)
             stamp = Sources(repo, ledger, source.rules, source.config).staged(
                 [head] if head else [])
-    except git.GitError as exc:
+    except (GitError, OSError) as exc:
         raise PreviewError(f"git failed in {source.root}: {exc}") from exc
     except LedgerError as exc:
         raise PreviewError(str(exc)) from exc
