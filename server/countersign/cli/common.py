@@ -59,3 +59,13 @@ def report_problems(context: Context) -> None:
     if context.errors:
         print("hint: run `countersign rules test` to check rule packs and config",
               file=sys.stderr)
+
+
+def repository_context(hint: str, policy: Path | None = None) -> Context:
+    """``load_context`` for commands that need a git repository (exit 2 outside one), with
+    configuration problems reported."""
+    context = load_context(Path.cwd(), policy)
+    if context.workspace.git_dir is None:
+        raise UserError(f"{Path.cwd()} is not inside a git repository", hint, 2)
+    report_problems(context)
+    return context

@@ -10,9 +10,8 @@ new commits.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from countersign.cli.common import load_context, report_problems
+from countersign.cli.common import repository_context
 from countersign.cli.errors import UserError
 from countersign.core.agents import aider_origin
 from countersign.store import commits
@@ -29,11 +28,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    context = load_context(Path.cwd())
-    if context.workspace.git_dir is None:
-        raise UserError(f"{Path.cwd()} is not inside a git repository",
-                        "run it in the repository Aider committed to", 2)
-    report_problems(context)
+    context = repository_context("run it in the repository Aider committed to")
     repo = context.workspace.git()
     if commits.head(repo) is None:
         print("No commits yet.")

@@ -12,8 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from countersign.cli.common import load_context, report_problems
-from countersign.cli.errors import UserError
+from countersign.cli.common import repository_context
 from countersign.cli.files import Progress
 from countersign.cli.verify import evaluate
 from countersign.core.report_html import render
@@ -32,11 +31,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    context = load_context(Path.cwd(), args.policy)
-    if context.workspace.git_dir is None:
-        raise UserError(f"{Path.cwd()} is not inside a git repository",
-                        "run it in a clone (with notes fetched)", 2)
-    report_problems(context)
+    context = repository_context("run it in a clone (with notes fetched)", args.policy)
     revs = args.range or ["HEAD"]
 
     verdicts = list(evaluate(context, context.workspace.git(), revs,

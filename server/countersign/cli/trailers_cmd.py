@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from countersign.cli.common import load_context, report_problems
-from countersign.cli.errors import UserError
+from countersign.cli.common import repository_context
 from countersign.core.report import finding_dict
 from countersign.store import commits
 from countersign.store.stamping import Sources
@@ -21,11 +19,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    context = load_context(Path.cwd())
-    if context.workspace.git_dir is None:
-        raise UserError(f"{Path.cwd()} is not inside a git repository",
-                        "run it in the repository you are committing to", 2)
-    report_problems(context)
+    context = repository_context("run it in the repository you are committing to")
     repo = context.workspace.git()
     head = commits.head(repo)
     with context.ledger() as ledger:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from countersign.cli.common import Context, load_context, report_problems
+from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
 from countersign.core.origin import Origin
 from countersign.core.provenance import NoteError, record_lines, record_revision
@@ -41,11 +41,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    context = load_context(Path.cwd(), args.policy)
-    if context.workspace.git_dir is None:
-        raise UserError(f"{Path.cwd()} is not inside a git repository",
-                        "run verify in a clone of the repository to check", 2)
-    report_problems(context)
+    context = repository_context("run verify in a clone of the repository to check", args.policy)
     repo = context.workspace.git()
     verdicts = list(evaluate(context, repo, args.range or ["--max-count=1", "HEAD"]))
     if args.format == "json":

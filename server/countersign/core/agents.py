@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from countersign.core.lines import line_starts, split_lines
+from countersign.core.lines import line_of, line_starts, split_lines
 from countersign.core.origin import Origin
 
 
@@ -77,15 +77,9 @@ def ai_lines_of(content: str, replacement: Replacement) -> set[int] | None:
     index = line_starts(content)
     out: set[int] = set()
     for offset in starts:
-        first = _line_of(index, offset)
+        first = line_of(index, offset)
         out.update(first + n for n in fresh)
     return out
-
-
-def _line_of(starts: Sequence[int], offset: int) -> int:
-    import bisect
-
-    return bisect.bisect_right(starts, offset) - 1
 
 
 def changed_lines(before: str, after: str) -> set[int]:

@@ -45,15 +45,24 @@ class LineIndex:
         return cls(text, tuple(line_starts(text)))
 
     def line_of(self, offset: int) -> int:
-        return bisect.bisect_right(self.starts, offset) - 1
+        return line_of(self.starts, offset)
 
     def line_range(self, line: int) -> tuple[int, int]:
-        """``[start, end)`` of ``line`` without its terminator."""
-        start = self.starts[line]
-        end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
-        while end > start and self.text[end - 1] in "\r\n":
-            end -= 1
-        return start, end
+        return line_range(self.text, self.starts, line)
+
+
+def line_of(starts: Sequence[int], offset: int) -> int:
+    """The 0-based line holding ``offset``, given the line starts of its text."""
+    return bisect.bisect_right(starts, offset) - 1
+
+
+def line_range(text: str, starts: Sequence[int], line: int) -> tuple[int, int]:
+    """``[start, end)`` of ``line`` of ``text`` without its terminator."""
+    start = starts[line]
+    end = starts[line + 1] if line + 1 < len(starts) else len(text)
+    while end > start and text[end - 1] in "\r\n":
+        end -= 1
+    return start, end
 
 
 def ai_lines(text: str, spans: Sequence[Span]) -> dict[int, Origin]:

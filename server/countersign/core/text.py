@@ -7,10 +7,9 @@ document.
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 
-from countersign.core.lines import line_starts
+from countersign.core.lines import line_of, line_range, line_starts
 from countersign.core.positions import Encoding, column_to_index, index_to_column
 
 
@@ -38,15 +37,11 @@ class Text:
         return len(self.starts)
 
     def line_of(self, offset: int) -> int:
-        return bisect.bisect_right(self.starts, offset) - 1
+        return line_of(self.starts, offset)
 
     def line_range(self, line: int) -> tuple[int, int]:
         """``[start, end)`` of ``line`` without its terminator."""
-        start = self.starts[line]
-        end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
-        while end > start and self.text[end - 1] in "\r\n":
-            end -= 1
-        return start, end
+        return line_range(self.text, self.starts, line)
 
     def line(self, line: int) -> str:
         start, end = self.line_range(line)
