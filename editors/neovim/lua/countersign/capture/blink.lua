@@ -1,5 +1,5 @@
 --- blink.cmp: its `User BlinkCmpAccept` event, for items from AI sources.
-local client = require('countersign.client')
+local capture = require('countersign.capture')
 local config = require('countersign.config')
 
 local M = {}
@@ -20,12 +20,7 @@ function M.on_accept(data)
   local bounds = ctx.bounds or {}
   local row = (bounds.line_number or ctx.cursor[1]) - 1
   local col = (bounds.start_col or (ctx.cursor[2] + 1)) - 1
-  local cursor = vim.api.nvim_win_get_cursor(0)
-  local end_row, end_col = cursor[1] - 1, cursor[2]
-  if end_row < row or (end_row == row and end_col <= col) then
-    return
-  end
-  client.report_ai(bufnr, { { row, col, end_row, end_col } }, { tool = tool, kind = 'inline' })
+  capture.report_to_cursor(bufnr, row, col, tool)
 end
 
 --- Listen for the event; harmless when blink.cmp is not installed (it never fires).

@@ -1,5 +1,5 @@
 --- nvim-cmp: `confirm_done` for entries whose source is an AI source.
-local client = require('countersign.client')
+local capture = require('countersign.capture')
 local config = require('countersign.config')
 
 local M = {}
@@ -16,12 +16,7 @@ function M.on_confirm_done(evt)
   local bufnr = vim.api.nvim_get_current_buf()
   local row = entry.context.cursor.row - 1 -- cmp rows are 1-based
   local col = entry:get_offset() - 1 -- and columns 1-based bytes
-  local cursor = vim.api.nvim_win_get_cursor(0)
-  local end_row, end_col = cursor[1] - 1, cursor[2]
-  if end_row < row or (end_row == row and end_col <= col) then
-    return
-  end
-  client.report_ai(bufnr, { { row, col, end_row, end_col } }, { tool = tool, kind = 'inline' })
+  capture.report_to_cursor(bufnr, row, col, tool)
 end
 
 --- Subscribe once nvim-cmp is loaded (never loads it).

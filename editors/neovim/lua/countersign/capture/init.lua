@@ -163,4 +163,19 @@ function M.after(snap, origin, timeout_ms)
   end)
 end
 
+--- Report the text from (`row`, `col`) (0-based, byte column) to the cursor as inline AI
+--- text: what a completion menu inserted when an item was accepted.
+---@param bufnr integer
+---@param row integer
+---@param col integer
+---@param tool string
+function M.report_to_cursor(bufnr, row, col, tool)
+  local cursor = vim.api.nvim_win_get_cursor(0)
+  local end_row, end_col = cursor[1] - 1, cursor[2]
+  if end_row < row or (end_row == row and end_col <= col) then
+    return
+  end
+  client.report_ai(bufnr, { { row, col, end_row, end_col } }, { tool = tool, kind = 'inline' })
+end
+
 return M
