@@ -1,15 +1,14 @@
-// AI-edit capture. VS Code's stable API says nothing about why text changed, so:
+// AI-edit capture for edits made through VS Code commands. VS Code's stable API says nothing
+// about why text changed, so:
 // - accepting an inline suggestion is taken over (the built-in accept commands and Tab run
 //   through here): the document is snapshotted, the original command runs, and the text it
 //   inserted is reported as `countersign/aiEdit` (kind `inline`);
-// - chat and agent edits: while a chat editing session is open (documents on the
-//   chat-editing URI schemes exist), edits to files that are not being typed in are reported
-//   with kind `chat`;
 // - pastes are human: paste is taken over too, and the change it makes is marked human, so
 //   the server's large-insertion heuristic cannot call it AI.
+// Chat and agent edits are found in chat.ts.
 import * as vscode from 'vscode';
 import { type Client, lspRange } from './client';
-import { type Interval, Insertions, insertedBy } from './insertions';
+import { type Interval, Insertions } from './insertions';
 import { guessTool } from './tools';
 
 export const INLINE_ACCEPT_COMMANDS = [
@@ -18,14 +17,10 @@ export const INLINE_ACCEPT_COMMANDS = [
   'editor.action.inlineSuggest.acceptNextLine',
 ];
 export const PASTE_COMMAND = 'editor.action.clipboardPasteAction';
-/** URI schemes of the documents VS Code's chat editing keeps while a session is open. */
-export const CHAT_SCHEMES = ['chat-editing-snapshot-text-model', 'chat-editing-text-model'];
-/** A chat session counts as open this long after its documents were last seen. */
-const CHAT_GRACE_MS = 30_000;
 /** A paste's change must arrive this soon after the paste command started. */
 const PASTE_WINDOW_MS = 2_000;
 
-type Kind = 'inline' | 'chat';
+export type Kind = 'inline' | 'chat';
 
 /**
  * Replaces a built-in command with `handler`, which gets a function running the original.
@@ -75,7 +70,6 @@ export class Capture implements vscode.Disposable {
   private readonly disposables: { dispose(): unknown }[] = [];
   /** Documents whose changes an accept or paste is recording right now. */
   private readonly recording = new Set<vscode.TextDocument>();
-  private lastChatSeen = 0;
   private readonly inline: Takeover;
 
   constructor(private readonly client: Client) {
@@ -89,13 +83,12 @@ export class Capture implements vscode.Disposable {
       ...takeovers,
       new Takeover(PASTE_COMMAND, (original) => this.paste(original)),
       vscode.commands.registerCommand('countersign.acceptInlineSuggestion', (...args: unknown[]) => this.inline.run(args)),
-      vscode.workspace.onDidOpenTextDocument((document) => {
-        this.noteChat(document);
-      }),
-      vscode.workspace.onDidChangeTextDocument((event) => {
-        this.onChange(event);
-      }),
     );
+  }
+
+  /** Whether an accept or paste is recording the changes of `document` right now. */
+  isRecording(document: vscode.TextDocument): boolean {
+    return this.recording.has(document);
   }
 
   dispose(): void {
@@ -156,60 +149,8 @@ export class Capture implements vscode.Disposable {
     }
   }
 
-  private onChange(event: vscode.TextDocumentChangeEvent): void {
-    const { document, contentChanges } = event;
-    if (this.noteChat(document) || document.uri.scheme !== 'file' || contentChanges.length === 0) {
-      return;
-    }
-    if (event.reason !== undefined || this.recording.has(document) || !this.chatSessionOpen()) {
-      return; // undo/redo, or an accept or paste that reports itself
-    }
-    if (!document.isDirty || this.typedByUser(document, contentChanges)) {
-      return; // reloaded from disk (git, an agent on disk: the server sees those), or typing
-    }
-    this.reportAi(document, toRanges(document, insertedBy(contentChanges)), 'chat');
-  }
-
-  /** Remember a chat editing document; true when `document` is one. */
-  private noteChat(document: vscode.TextDocument): boolean {
-    if (!CHAT_SCHEMES.includes(document.uri.scheme)) {
-      return false;
-    }
-    this.lastChatSeen = Date.now();
-    return true;
-  }
-
-  private chatSessionOpen(): boolean {
-    if (vscode.workspace.textDocuments.some((document) => this.noteChat(document))) {
-      return true;
-    }
-    return Date.now() - this.lastChatSeen < CHAT_GRACE_MS;
-  }
-
-  /** The change is at a cursor of the focused editor showing the document. */
-  private typedByUser(document: vscode.TextDocument, changes: readonly vscode.TextDocumentContentChangeEvent[]): boolean {
-    const editor = vscode.window.activeTextEditor;
-    if (!vscode.window.state.focused || editor?.document !== document) {
-      return false;
-    }
-    return changes.every((change) => {
-      const last = change.range.start.line + change.text.split('\n').length - 1;
-      return editor.selections.some(
-        (selection) => selection.active.line >= change.range.start.line && selection.active.line <= Math.max(last, change.range.end.line),
-      );
-    });
-  }
-
   private reportAi(document: vscode.TextDocument, ranges: vscode.Range[], kind: Kind): void {
-    if (ranges.length === 0) {
-      return;
-    }
-    this.client.notify('countersign/aiEdit', {
-      textDocument: { uri: document.uri.toString(), version: document.version },
-      ranges: ranges.map(lspRange),
-      tool: guessTool(kind),
-      kind,
-    });
+    reportAi(this.client, document, document.version, ranges, kind);
   }
 
   private markHuman(document: vscode.TextDocument, ranges: vscode.Range[]): void {
@@ -224,7 +165,20 @@ export class Capture implements vscode.Disposable {
   }
 }
 
-function toRanges(document: vscode.TextDocument, intervals: readonly Interval[]): vscode.Range[] {
+/** Tell the server the text in `ranges` of `document` version `version` came from AI. */
+export function reportAi(client: Client, document: vscode.TextDocument, version: number, ranges: vscode.Range[], kind: Kind): void {
+  if (ranges.length === 0) {
+    return;
+  }
+  client.notify('countersign/aiEdit', {
+    textDocument: { uri: document.uri.toString(), version },
+    ranges: ranges.map(lspRange),
+    tool: guessTool(kind),
+    kind,
+  });
+}
+
+export function toRanges(document: vscode.TextDocument, intervals: readonly Interval[]): vscode.Range[] {
   return intervals.map(([start, end]) => new vscode.Range(document.positionAt(start), document.positionAt(end)));
 }
 

@@ -8,7 +8,6 @@ import {
   type LanguageClientOptions,
   type Middleware,
   State,
-  TransportKind,
 } from 'vscode-languageclient/node';
 import { findServer, ServerNotFound } from './server';
 import { SECTION, serverSettings } from './settings';
@@ -122,7 +121,7 @@ export class Client implements vscode.Disposable {
     const client = new LanguageClient(
       SECTION,
       'countersign',
-      { command: server.command, args: server.args, transport: TransportKind.stdio },
+      { command: server.command, args: server.args }, // stdio; TransportKind.stdio would add --stdio
       this.clientOptions(),
     );
     this.client = client;
