@@ -98,10 +98,14 @@ workspace "$RUN/ws-exthost"
 workspace "$RUN/ws-ui"
 
 export HOME=$RUN/home XDG_CONFIG_HOME=$RUN/xdg/config XDG_DATA_HOME=$RUN/xdg/data XDG_CACHE_HOME=$RUN/xdg/cache
-mkdir -p "$HOME" "$RUN/data/User" "$RUN/extensions"
+mkdir -p "$HOME" "$RUN/data/User" "$RUN/data/Machine" "$RUN/extensions"
+# Machine-scoped settings (the server path) apply from the remote machine's settings: the
+# window is a remote one (vscode-remote://), as with SSH or WSL.
+cat > "$RUN/data/Machine/settings.json" <<JSON
+{ "countersign.server.path": "$COUNTERSIGN" }
+JSON
 cat > "$RUN/data/User/settings.json" <<JSON
 {
-  "countersign.server.path": "$COUNTERSIGN",
   "countersign.capture.aiExtensions": { "countersign-test.fake-ai": "fake-ai" },
   "security.workspace.trust.enabled": false,
   "workbench.startupEditor": "none",
@@ -123,6 +127,9 @@ for vsix in countersign fake-ai; do
         >>"$RUN/install.log" 2>&1 || { cat "$RUN/install.log"; fail "installing $vsix.vsix failed"; }
 done
 PORT=${PORT:-$((20000 + RANDOM % 20000))}
+# countersign on PATH too, the way a user's login shell would put it there (VS Code takes
+# the extension host's PATH from it): the suite clears the settings to see it found there.
+printf 'export PATH="%s:$PATH"\n' "$(dirname "$COUNTERSIGN")" > "$HOME/.profile"
 setsid "$CS" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry --disable-update-check \
     --disable-workspace-trust --disable-getting-started-override --disable-proxy \
     --user-data-dir "$RUN/data" --extensions-dir "$RUN/extensions" >"$RUN/code-server.log" 2>&1 &

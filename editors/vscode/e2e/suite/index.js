@@ -139,6 +139,11 @@ async function paletteCommands({ document, line }) {
   assert.strictEqual(about.aiLines, 1);
   assert.strictEqual(about.acknowledged, 1);
 
+  const lenses = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', document.uri);
+  const lens = lenses.find((l) => l.command && /^AI: 1 lines/.test(l.command.title));
+  assert.ok(lens, `no countersign code lens in ${JSON.stringify(lenses.map((l) => l.command))}`);
+  assert.strictEqual(lens.command.command, 'countersign.showReport');
+
   const explanation = await vscode.commands.executeCommand('countersign.explainRule', 'DES001');
   assert.match(explanation, /^DES001 terraform \/ pulumi \/ cdk destroy/);
   log('palette commands: report, mark human, mark AI, acknowledge, explain all work');
@@ -198,6 +203,46 @@ async function chatEdits() {
   log('chat edits: reported as chat only while a chat editing session is open');
 }
 
+/**
+ * The server follows its settings: a wrong path stops it; the interpreter, PATH and
+ * `countersign.restart` start it. (Workspace settings: the machine's own are not the test's.)
+ */
+async function serverDiscovery() {
+  const config = () => vscode.workspace.getConfiguration('countersign');
+  const set = (key, value) => config().update(key, value, vscode.ConfigurationTarget.Workspace);
+  const main = fileUri('infra/main.tf');
+  const serverPath = config().get('server.path');
+  assert.match(serverPath, /countersign$/, 'countersign.server.path is not set for the test');
+  const running = async () => {
+    try {
+      return Boolean(await summary(main));
+    } catch {
+      return false;
+    }
+  };
+  const stopped = async () => !(await running());
+  try {
+    // Each setting is honoured, even when a later source would work: no fallback.
+    await set('server.path', '/nonexistent/countersign');
+    await waitFor('the server to stop for a wrong countersign.server.path', stopped);
+    await set('interpreter', '/bin/false'); // runs, but cannot import countersign
+    await set('server.path', '');
+    await waitFor('the server to stay stopped for an interpreter without countersign', stopped);
+    await set('interpreter', serverPath.replace(/countersign$/, 'python'));
+    await waitFor('the server to start with countersign.interpreter', running, 60000);
+    await set('interpreter', '/bin/false');
+    await waitFor('the server to stop again', stopped);
+    await set('interpreter', ''); // no Python extension here: only PATH is left
+    await waitFor('the server to start from PATH', running, 60000);
+    await vscode.commands.executeCommand('countersign.restart');
+    await waitFor('the server to come back after countersign.restart', running, 60000);
+  } finally {
+    await set('server.path', undefined);
+    await set('interpreter', undefined);
+  }
+  log('server discovery: wrong path stops it; interpreter, PATH and restart start it');
+}
+
 exports.run = async function run() {
   const extension = vscode.extensions.getExtension('countersign.countersign');
   assert.ok(extension, 'countersign.countersign is not installed');
@@ -212,5 +257,7 @@ exports.run = async function run() {
   log('PASS paste');
   await chatEdits();
   log('PASS chat edits');
+  await serverDiscovery();
+  log('PASS server discovery and restart');
   log('ALL PASSED');
 };
