@@ -19,5 +19,14 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
     },
   },
+  {
+    files: ['src/test/**'],
+    rules: {
+      // node:test's test() returns a promise the runner awaits.
+      '@typescript-eslint/no-floating-promises': ['error', {
+        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it'] }],
+      }],
+    },
+  },
   { files: ['*.mjs'], ...tseslint.configs.disableTypeChecked },
 );
