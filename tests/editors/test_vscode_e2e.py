@@ -38,8 +38,9 @@ def test_accepted_ai_suggestion_is_flagged_in_vscode_and_typing_is_not() -> None
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-8000:]
     for line in ("PASS accepted inline suggestion -> DES001 diagnostic",
-                 "PASS typed by hand -> no diagnostic", "PASS palette commands", "PASS paste",
-                 "PASS chat edits", "PASS server discovery and restart", "ALL PASSED",
+                 "PASS accept next word / next line", "PASS typed by hand -> no diagnostic",
+                 "PASS palette commands", "PASS paste", "PASS chat edits",
+                 "PASS server discovery and restart", "ALL PASSED",
                  "ok   DES001 in the Problems panel", "ok   no squiggle on the typed line",
                  "UI TEST PASSED"):
         assert line in output, output[-8000:]

@@ -86,7 +86,7 @@ workspace() {
     local ws=$1
     mkdir -p "$ws/infra"
     printf '# Tear-down steps for the staging stack\n' > "$ws/infra/main.tf"
-    for name in prod insert paste refactor chat; do
+    for name in prod partial insert paste refactor chat; do
         printf '# %s\n' "$name" > "$ws/infra/$name.tf"
     done
     git -C "$ws" init -q -b main

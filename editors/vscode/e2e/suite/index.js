@@ -100,6 +100,36 @@ async function acceptedInlineSuggestion() {
   return { document, line };
 }
 
+/** Accept word by word, then the rest of the line: both are taken over too. */
+async function partialAccepts() {
+  const fakeAi = vscode.extensions.getExtension('countersign-test.fake-ai');
+  const { editor, document } = await open('infra/partial.tf');
+  moveToEnd(editor);
+  await vscode.commands.executeCommand('type', { text: 'terr' });
+  const lastLine = () => document.lineAt(document.lineCount - 1).text;
+  await waitFor('a word to be accepted', async () => {
+    const before = fakeAi.exports.provided();
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    await waitFor('the fake AI to be asked', () => fakeAi.exports.provided() > before, 5000);
+    await sleep(300);
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.acceptNextWord');
+    return lastLine() !== 'terr';
+  });
+  log('accepted a word:', JSON.stringify(lastLine()));
+  await waitFor('the word to count as AI', async () => (await summary(document.uri)).aiLines === 1);
+  assert.ok(countersignDiagnostics(document.uri).every((d) => codeOf(d) !== 'DES001'), 'DES001 before the whole line');
+  await waitFor('the rest of the line to be accepted', async () => {
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    await sleep(300);
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.acceptNextLine');
+    return lastLine() === LINE;
+  });
+  await waitFor('DES001 after accepting the rest of the line', () =>
+    countersignDiagnostics(document.uri).some((d) => codeOf(d) === 'DES001'));
+  assert.deepStrictEqual((await summary(document.uri)).tools, ['fake-ai (inline)']);
+  log('partial accepts: word, then line');
+}
+
 async function typedByHand() {
   const { editor, document } = await open('infra/prod.tf');
   moveToEnd(editor);
@@ -249,6 +279,8 @@ exports.run = async function run() {
   log('countersign extension at', extension.extensionPath);
   const accepted = await acceptedInlineSuggestion();
   log('PASS accepted inline suggestion -> DES001 diagnostic');
+  await partialAccepts();
+  log('PASS accept next word / next line');
   await typedByHand();
   log('PASS typed by hand -> no diagnostic');
   await paletteCommands(accepted);
