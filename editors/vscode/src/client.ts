@@ -48,12 +48,20 @@ export class Client implements vscode.Disposable {
 
   /** Start (or restart) the server; calls run one after the other. */
   restart(): Promise<void> {
-    this.queue = this.queue.then(() => this.stopNow()).then(() => this.startNow());
-    return this.queue;
+    return this.enqueue(async () => {
+      await this.stopNow();
+      await this.startNow();
+    });
   }
 
   stop(): Promise<void> {
-    this.queue = this.queue.then(() => this.stopNow());
+    return this.enqueue(() => this.stopNow());
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(step).catch((error: unknown) => {
+      this.output.error(`countersign: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    });
     return this.queue;
   }
 
