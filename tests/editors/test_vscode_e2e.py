@@ -42,7 +42,8 @@ def test_accepted_ai_suggestion_is_flagged_in_vscode_and_typing_is_not() -> None
                  "PASS palette commands", "PASS paste", "PASS chat edits",
                  "PASS server discovery and restart", "ALL PASSED",
                  "ok   DES001 in the Problems panel", "ok   no squiggle on the typed line",
-                 "UI TEST PASSED"):
+                 "ok   a click on the status bar item shows the report", "UI TEST PASSED"):
         assert line in output, output[-8000:]
     assert (ARTIFACTS / "vscode-ai-accepted.png").stat().st_size > 10_000
     assert (ARTIFACTS / "vscode-typed-by-hand.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "vscode-report.png").stat().st_size > 10_000

@@ -64,6 +64,14 @@ const editorText = (page) => page.evaluate(() => {
     console.log('PROBLEMS PANEL:', JSON.stringify(problems.slice(0, 400)));
     check('the problem names the AI tool', /fake-ai/.test(problems));
     await page.screenshot({ path: path.join(artifacts, 'vscode-ai-accepted.png') });
+    await page.locator('.statusbar-item', { hasText: 'AI 1 critical' }).click();
+    const report = page.locator('.editor-instance .view-lines', { hasText: 'countersign report' }).first();
+    check('a click on the status bar item shows the report', await found(report));
+    const reportText = (await report.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+    check('the report has the file summary and the commit preview', /AI lines \| 1 of 2/.test(reportText) && /Commit preview/.test(reportText));
+    await page.screenshot({ path: path.join(artifacts, 'vscode-report.png') });
+    await page.locator('.tab', { hasText: 'countersign report.md' }).locator('.codicon-close').click();
+    await page.locator('.tab', { hasText: 'countersign report.md' }).waitFor({ state: 'detached', timeout: 10000 });
 
     await openFile(page, 'infra/prod.tf');
     await page.keyboard.type(LINE, { delay: 20 });
