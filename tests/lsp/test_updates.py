@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import LanguageClient, client_capabilities
 
 from tests.lsp.conftest import (
     DROP,
     ai_edit,
     edit,
+    eventually,
     open_doc,
     pulls,
+    session,
+    stop,
     summary,
     wait_diagnostics,
     write,
@@ -83,3 +87,34 @@ async def test_pull_answers_unchanged_for_the_current_result(client: LanguageCli
     moved = await pull(first.result_id)
     assert isinstance(moved, types.RelatedFullDocumentDiagnosticReport)
     assert moved.result_id != first.result_id and starts(list(moved.items))[0][0] == 2
+
+
+async def test_an_ai_report_after_the_pull_asks_the_client_to_pull_again(repo: Path) -> None:
+    """VS Code's languageclient pulls right after each didChange, and the client reports the
+    AI edit that made the change only after that: the server must ask for a new pull."""
+    caps = copy.deepcopy(client_capabilities("visual-studio-code"))
+    assert caps.text_document is not None and caps.workspace is not None
+    caps.text_document.diagnostic = types.DiagnosticClientCapabilities(dynamic_registration=True)
+    caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    client = await session(repo, "visual-studio-code", capabilities=caps)
+    refreshes: list[object] = []
+    features = client.protocol.fm.features
+    original = features[types.WORKSPACE_DIAGNOSTIC_REFRESH]
+
+    def record(*args: Any) -> Any:
+        refreshes.append(args[-1])
+        return original(*args)
+
+    features[types.WORKSPACE_DIAGNOSTIC_REFRESH] = record
+    uri = open_doc(client, write(repo, "app/db.py", "import db\n"))
+    doc = types.TextDocumentIdentifier(uri)
+
+    edit(client, uri, 2, (1, 0), (1, 0), DROP + "\n")
+    pulled = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(doc))
+    assert isinstance(pulled, types.RelatedFullDocumentDiagnosticReport) and not pulled.items
+    ai_edit(client, uri, 2, [((1, 0), (1, len(DROP)))])
+    await eventually(lambda: refreshes, what="workspace/diagnostic/refresh")
+    pulled = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(doc))
+    assert isinstance(pulled, types.RelatedFullDocumentDiagnosticReport)
+    assert [d.code for d in pulled.items] == ["DAT002"]
+    await stop(client)

@@ -164,6 +164,14 @@ class CountersignServer(LanguageServer):
     def refresh_all(self) -> None:
         for entry in self.documents:
             self.changed(entry)
+        self.refresh_pulled()
+
+    def refresh_pulled(self) -> None:
+        """Diagnostics changed without an edit: a pull client must ask again.
+
+        Pull clients (VS Code's languageclient) ask right after each ``didChange``; an AI
+        report, a command or a ledger written by another process changes the answer later.
+        """
         if self.pull and self._client_can("workspace.diagnostics.refresh_support"):
             self.workspace_diagnostic_refresh(None)
 
@@ -298,6 +306,4 @@ class CountersignServer(LanguageServer):
                 for entry in self.documents:
                     if entry.project is project and self.documents.merge_ledger(entry):
                         self.changed(entry)
-                        if self.pull and self._client_can(
-                                "workspace.diagnostics.refresh_support"):
-                            self.workspace_diagnostic_refresh(None)
+                        self.refresh_pulled()

@@ -177,6 +177,7 @@ def build() -> CountersignServer:
         entry = ls.documents.find(uri)
         if entry is not None and outcome == "applied":
             ls.changed(entry)
+            ls.refresh_pulled()  # the client pulled after the didChange, before this report
 
     @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(
         identifier="countersign", inter_file_dependencies=False, workspace_diagnostics=False))
@@ -338,8 +339,7 @@ def _changed(ls: CountersignServer, uri: str) -> None:
     entry = ls.documents.find(uri)
     if entry is not None:
         ls.changed(entry)
-        if ls.pull:
-            ls.refresh_all()
+        ls.refresh_pulled()
 
 
 def _summary(ls: CountersignServer, uri: str) -> dict[str, Any]:

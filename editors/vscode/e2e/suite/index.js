@@ -1,0 +1,295 @@
+// Runs INSIDE VS Code's extension host (code-server), with the countersign extension
+// installed from its .vsix and the fake AI extension playing the AI. `run()` is VS Code's
+// extension test contract: resolve = pass, throw = fail.
+const vscode = require('vscode');
+const assert = require('assert');
+
+const LINE = 'terraform destroy -auto-approve';
+const log = (...args) => console.log('[countersign-e2e]', ...args);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(what, check, ms = 30000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await check();
+      if (last) {
+        return last;
+      }
+    } catch (error) {
+      last = error;
+    }
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+function fileUri(relative) {
+  return vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, relative);
+}
+
+function codeOf(diagnostic) {
+  return typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code);
+}
+
+function countersignDiagnostics(uri) {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'countersign');
+}
+
+function describe(diagnostics) {
+  return diagnostics.map((d) => `${codeOf(d)}@${d.range.start.line} sev=${d.severity} ${d.message}`);
+}
+
+/** The server's summary of a document (the languageclient registers the server's commands). */
+function summary(uri) {
+  return vscode.commands.executeCommand('countersign.summary', uri.toString());
+}
+
+async function open(relative) {
+  const document = await vscode.workspace.openTextDocument(fileUri(relative));
+  const editor = await vscode.window.showTextDocument(document);
+  // The server has the document once it answers for it.
+  await waitFor(`the server to track ${relative}`, () => summary(document.uri), 60000);
+  return { document, editor };
+}
+
+function moveToEnd(editor) {
+  const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+  editor.selection = new vscode.Selection(end, end);
+}
+
+/** The server has seen every edit of `document` (its line count matches). */
+async function settled(document) {
+  await waitFor(`the server to catch up on ${document.uri.path}`, async () => (await summary(document.uri)).totalLines === document.lineCount);
+  await sleep(1000); // and diagnostics had the time to arrive
+}
+
+async function acceptedInlineSuggestion() {
+  const fakeAi = vscode.extensions.getExtension('countersign-test.fake-ai');
+  assert.ok(fakeAi, 'the fake AI extension is not installed');
+  await fakeAi.activate();
+  const { editor, document } = await open('infra/main.tf');
+  assert.deepStrictEqual(describe(countersignDiagnostics(document.uri)), []);
+  moveToEnd(editor);
+  await vscode.commands.executeCommand('type', { text: 'terr' });
+  // Accept the ghost text the way Tab does; retry until the suggestion was there to accept.
+  await waitFor('the suggestion to be accepted', async () => {
+    const before = fakeAi.exports.provided();
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    await waitFor('the fake AI to be asked', () => fakeAi.exports.provided() > before, 5000);
+    await sleep(300);
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+    return document.getText().includes(LINE);
+  });
+  const line = document.getText().split('\n').indexOf(LINE);
+  log('accepted the suggestion on line', line);
+  const found = await waitFor('the DES001 diagnostic on the accepted line', () => {
+    const diagnostics = countersignDiagnostics(document.uri).filter((d) => codeOf(d) === 'DES001');
+    return diagnostics.length > 0 ? diagnostics : null;
+  });
+  log('diagnostics:', JSON.stringify(describe(countersignDiagnostics(document.uri))));
+  assert.strictEqual(found[0].range.start.line, line);
+  assert.strictEqual(found[0].severity, vscode.DiagnosticSeverity.Error);
+  assert.match(found[0].message, /fake-ai/);
+  const about = await summary(document.uri);
+  assert.strictEqual(about.aiLines, 1);
+  assert.strictEqual(about.tier, 'critical');
+  assert.deepStrictEqual(about.tools, ['fake-ai (inline)']);
+  await vscode.commands.executeCommand('workbench.action.files.save');
+  return { document, line };
+}
+
+/** Accept word by word, then the rest of the line: both are taken over too. */
+async function partialAccepts() {
+  const fakeAi = vscode.extensions.getExtension('countersign-test.fake-ai');
+  const { editor, document } = await open('infra/partial.tf');
+  moveToEnd(editor);
+  await vscode.commands.executeCommand('type', { text: 'terr' });
+  const lastLine = () => document.lineAt(document.lineCount - 1).text;
+  await waitFor('a word to be accepted', async () => {
+    const before = fakeAi.exports.provided();
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    await waitFor('the fake AI to be asked', () => fakeAi.exports.provided() > before, 5000);
+    await sleep(300);
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.acceptNextWord');
+    return lastLine() !== 'terr';
+  });
+  log('accepted a word:', JSON.stringify(lastLine()));
+  await waitFor('the word to count as AI', async () => (await summary(document.uri)).aiLines === 1);
+  assert.ok(countersignDiagnostics(document.uri).every((d) => codeOf(d) !== 'DES001'), 'DES001 before the whole line');
+  await waitFor('the rest of the line to be accepted', async () => {
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    await sleep(300);
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.acceptNextLine');
+    return lastLine() === LINE;
+  });
+  await waitFor('DES001 after accepting the rest of the line', () =>
+    countersignDiagnostics(document.uri).some((d) => codeOf(d) === 'DES001'));
+  assert.deepStrictEqual((await summary(document.uri)).tools, ['fake-ai (inline)']);
+  log('partial accepts: word, then line');
+}
+
+async function typedByHand() {
+  const { editor, document } = await open('infra/prod.tf');
+  moveToEnd(editor);
+  for (const ch of LINE) {
+    await vscode.commands.executeCommand('type', { text: ch });
+  }
+  await vscode.commands.executeCommand('hideSuggestWidget');
+  await vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
+  assert.ok(document.getText().includes(LINE));
+  await settled(document);
+  assert.deepStrictEqual(describe(countersignDiagnostics(document.uri)), []);
+  assert.strictEqual((await summary(document.uri)).aiLines, 0);
+  log('typed by hand: no diagnostic');
+}
+
+async function paletteCommands({ document, line }) {
+  await vscode.window.showTextDocument(document);
+  const report = await vscode.commands.executeCommand('countersign.showReport', document.uri);
+  log('report:', JSON.stringify(report));
+  assert.match(report, /\| AI lines \| 1 of \d+ \|/);
+  assert.match(report, /\| tier \| critical \|/);
+  assert.match(report, /AI-Assisted: /);
+  // A new editor: the one from before was closed when another file took its place.
+  const editor = await vscode.window.showTextDocument(document);
+  editor.selection = new vscode.Selection(line, 0, line, LINE.length);
+  assert.strictEqual(await vscode.commands.executeCommand('countersign.markSelectionHuman'), 1);
+  await waitFor('no diagnostics after marking human', () => countersignDiagnostics(document.uri).length === 0);
+
+  const marked = await vscode.commands.executeCommand('countersign.markSelectionAi', { tool: 'claude-code', kind: 'agent' });
+  assert.strictEqual(marked, 1);
+  await waitFor('DES001 naming claude-code', () =>
+    countersignDiagnostics(document.uri).some((d) => codeOf(d) === 'DES001' && /claude-code/.test(d.message)));
+
+  assert.strictEqual(await vscode.commands.executeCommand('countersign.acknowledgeSelection'), 1);
+  await waitFor('acknowledged lines to be silent', () => countersignDiagnostics(document.uri).length === 0);
+  const about = await summary(document.uri);
+  assert.strictEqual(about.aiLines, 1);
+  assert.strictEqual(about.acknowledged, 1);
+
+  const lenses = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', document.uri);
+  const lens = lenses.find((l) => l.command && /^AI: 1 lines/.test(l.command.title));
+  assert.ok(lens, `no countersign code lens in ${JSON.stringify(lenses.map((l) => l.command))}`);
+  assert.strictEqual(lens.command.command, 'countersign.showReport');
+
+  const explanation = await vscode.commands.executeCommand('countersign.explainRule', 'DES001');
+  assert.match(explanation, /^DES001 terraform \/ pulumi \/ cdk destroy/);
+  log('palette commands: report, mark human, mark AI, acknowledge, explain all work');
+}
+
+async function pasteIsHuman() {
+  const config = vscode.workspace.getConfiguration('countersign');
+  await config.update('heuristic.enabled', true, vscode.ConfigurationTarget.Global);
+  const block = ['# teardown', ...Array.from({ length: 9 }, (_, i) => `# step ${i}`), LINE, ''].join('\n');
+  try {
+    // Control: the same block inserted in one edit is suspected AI (the heuristic is on).
+    const control = await open('infra/insert.tf');
+    moveToEnd(control.editor);
+    await control.editor.edit((edit) => edit.insert(control.editor.selection.active, block));
+    await waitFor('the heuristic to flag a large insertion', () =>
+      countersignDiagnostics(control.document.uri).some((d) => codeOf(d) === 'DES001'));
+
+    const pasted = await open('infra/paste.tf');
+    moveToEnd(pasted.editor);
+    await vscode.env.clipboard.writeText(block);
+    await vscode.commands.executeCommand('editor.action.clipboardPasteAction');
+    await waitFor('the paste', () => pasted.document.getText().includes(LINE), 10000);
+    await settled(pasted.document);
+    assert.deepStrictEqual(describe(countersignDiagnostics(pasted.document.uri)), []);
+    assert.strictEqual((await summary(pasted.document.uri)).aiLines, 0);
+    log('paste: human, while the same insertion as one edit is suspected AI');
+  } finally {
+    await config.update('heuristic.enabled', undefined, vscode.ConfigurationTarget.Global);
+  }
+}
+
+async function chatEdits() {
+  const edit = async (relative) => {
+    const uri = fileUri(relative);
+    await vscode.workspace.openTextDocument(uri); // open (not shown), as a chat session does
+    const workspaceEdit = new vscode.WorkspaceEdit();
+    workspaceEdit.insert(uri, new vscode.Position(1, 0), `${LINE}\n`);
+    assert.ok(await vscode.workspace.applyEdit(workspaceEdit));
+    const document = await vscode.workspace.openTextDocument(uri);
+    await waitFor(`the server to track ${relative}`, () => summary(uri), 60000);
+    await settled(document);
+    return document;
+  };
+  // Without a chat editing session, an edit to a file nobody is typing in is not AI
+  // (a rename, a search and replace).
+  const refactor = await edit('infra/refactor.tf');
+  assert.strictEqual((await summary(refactor.uri)).aiLines, 0);
+
+  // With one (its documents are open), the same edit is a chat edit.
+  await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'chat-editing-snapshot-text-model', path: '/infra/chat.tf' }));
+  const chat = await edit('infra/chat.tf');
+  const about = await summary(chat.uri);
+  assert.strictEqual(about.aiLines, 1);
+  assert.deepStrictEqual(about.tools, ['fake-ai (chat)']);
+  await vscode.window.showTextDocument(chat);
+  await waitFor('DES001 on the chat edit', () => countersignDiagnostics(chat.uri).some((d) => codeOf(d) === 'DES001'));
+  log('chat edits: reported as chat only while a chat editing session is open');
+}
+
+/**
+ * The server follows its settings: a wrong path stops it; the interpreter, PATH and
+ * `countersign.restart` start it. (Workspace settings: the machine's own are not the test's.)
+ */
+async function serverDiscovery() {
+  const config = () => vscode.workspace.getConfiguration('countersign');
+  const set = (key, value) => config().update(key, value, vscode.ConfigurationTarget.Workspace);
+  const main = fileUri('infra/main.tf');
+  const serverPath = config().get('server.path');
+  assert.match(serverPath, /countersign$/, 'countersign.server.path is not set for the test');
+  const running = async () => {
+    try {
+      return Boolean(await summary(main));
+    } catch {
+      return false;
+    }
+  };
+  const stopped = async () => !(await running());
+  try {
+    // Each setting is honoured, even when a later source would work: no fallback.
+    await set('server.path', '/nonexistent/countersign');
+    await waitFor('the server to stop for a wrong countersign.server.path', stopped);
+    await set('interpreter', '/bin/false'); // runs, but cannot import countersign
+    await set('server.path', '');
+    await waitFor('the server to stay stopped for an interpreter without countersign', stopped);
+    await set('interpreter', serverPath.replace(/countersign$/, 'python'));
+    await waitFor('the server to start with countersign.interpreter', running, 60000);
+    await set('interpreter', '/bin/false');
+    await waitFor('the server to stop again', stopped);
+    await set('interpreter', ''); // no Python extension here: only PATH is left
+    await waitFor('the server to start from PATH', running, 60000);
+    await vscode.commands.executeCommand('countersign.restart');
+    await waitFor('the server to come back after countersign.restart', running, 60000);
+  } finally {
+    await set('server.path', undefined);
+    await set('interpreter', undefined);
+  }
+  log('server discovery: wrong path stops it; interpreter, PATH and restart start it');
+}
+
+exports.run = async function run() {
+  const extension = vscode.extensions.getExtension('countersign.countersign');
+  assert.ok(extension, 'countersign.countersign is not installed');
+  log('countersign extension at', extension.extensionPath);
+  const accepted = await acceptedInlineSuggestion();
+  log('PASS accepted inline suggestion -> DES001 diagnostic');
+  await partialAccepts();
+  log('PASS accept next word / next line');
+  await typedByHand();
+  log('PASS typed by hand -> no diagnostic');
+  await paletteCommands(accepted);
+  log('PASS palette commands');
+  await pasteIsHuman();
+  log('PASS paste');
+  await chatEdits();
+  log('PASS chat edits');
+  await serverDiscovery();
+  log('PASS server discovery and restart');
+  log('ALL PASSED');
+};
