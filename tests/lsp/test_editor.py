@@ -59,7 +59,7 @@ async def test_hover_code_lens_and_summary(client: LanguageClient, repo: Path) -
         types.HoverParams(doc, types.Position(0, 1))) is None
     [lens] = await client.text_document_code_lens_async(types.CodeLensParams(doc))
     assert lens.command is not None
-    assert lens.command.title == "AI: 1 lines, 1 high-risk — needs senior+owner sign-off"
+    assert lens.command.title == "AI: 1 line, 1 high-risk — needs senior+owner sign-off"
     result = await summary(client, uri)
     assert (result["aiLines"], result["tier"], result["review"]) == (1, "critical",
                                                                      "senior+owner")

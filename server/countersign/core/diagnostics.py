@@ -123,7 +123,8 @@ def lens_title(summary: Summary) -> str:
     sign = (f"needs {summary.review} sign-off" if summary.review != "none"
             else "no sign-off needed")
     acked = f", {summary.acknowledged} acknowledged" if summary.acknowledged else ""
-    return f"AI: {summary.ai_lines} lines{risk}{acked} — {sign}"
+    lines = "line" if summary.ai_lines == 1 else "lines"
+    return f"AI: {summary.ai_lines} {lines}{risk}{acked} — {sign}"
 
 
 def hover(origin: Origin, findings: list[Finding], config: Config, href: str) -> str:

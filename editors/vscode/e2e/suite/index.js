@@ -170,7 +170,7 @@ async function paletteCommands({ document, line }) {
   assert.strictEqual(about.acknowledged, 1);
 
   const lenses = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', document.uri);
-  const lens = lenses.find((l) => l.command && /^AI: 1 lines/.test(l.command.title));
+  const lens = lenses.find((l) => l.command && /^AI: 1 line,/.test(l.command.title));
   assert.ok(lens, `no countersign code lens in ${JSON.stringify(lenses.map((l) => l.command))}`);
   assert.strictEqual(lens.command.command, 'countersign.showReport');
 
