@@ -45,6 +45,14 @@ local function countersign_diagnostics(buf)
   end, vim.diagnostic.get(buf))
 end
 
+--- The server's current diagnostics for the buffer (a fresh pull, no result id).
+local function pull(c, buf)
+  local pulled = c:request_sync('textDocument/diagnostic', {
+    textDocument = { uri = vim.uri_from_bufnr(buf) },
+  }, 5000, buf)
+  return pulled and pulled.result and pulled.result.items
+end
+
 local function summary(c, buf)
   local answer = c:request_sync('countersign/summary', {
     textDocument = { uri = vim.uri_from_bufnr(buf) },
@@ -186,12 +194,14 @@ local function run()
       return vim.api.nvim_get_mode().mode == 'n' and vim.api.nvim_get_current_line() == text
     end)
     vim.cmd('.Countersign markAi claude-code agent anthropic/claude-sonnet-4-5')
+    -- ask the server (a pull): whether Neovim re-pulls on its own after the server's
+    -- workspace/diagnostic/refresh races with a pull already in flight
     local marked = wait('diagnostic after markAi', function()
-      local d = countersign_diagnostics(buf)
-      return #d > 0 and d
+      local d = pull(cs, buf)
+      return d and #d > 0 and d
     end)
     result.marked = vim.tbl_map(function(d)
-      return { code = d.code, lnum = d.lnum, message = d.message }
+      return { code = d.code, lnum = d.range.start.line, message = d.message }
     end, marked)
     vim.cmd('Countersign status')
     result.status = wait('status message', function()
@@ -209,10 +219,7 @@ local function run()
     vim.cmd('.Countersign acknowledge')
     result.refresh_support = vim.tbl_get(cs.capabilities, 'workspace', 'diagnostics') or false
     wait('acknowledged lines are silent', function()
-      local pulled = cs:request_sync('textDocument/diagnostic', {
-        textDocument = { uri = vim.uri_from_bufnr(buf) },
-      }, 5000, buf)
-      local items = pulled and pulled.result and pulled.result.items
+      local items = pull(cs, buf)
       return items and #items == 0
     end)
     result.acknowledged = summary(cs, buf)
