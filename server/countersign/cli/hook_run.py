@@ -60,10 +60,12 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
     sources = _sources()
     repo = sources.repo
     message = msg_file.read_bytes().decode("utf-8", "surrogateescape")
-    # most messages carry no countersign trailer yet: then git need not parse them
+    # most messages carry no countersign or Aider trailer: then git need not parse them
     maybe_ours = any(is_ours(line.partition(":")[0].strip()) for line in message.split("\n"))
-    parsed = commits.parse_trailers(repo, message) if maybe_ours else []
-    if _replaying(repo) and any(is_ours(k) for k, _ in parsed):
+    parsed = (commits.parse_trailers(repo, message) if maybe_ours or "aider" in message
+              else [])
+    stamped_before = any(is_ours(k) for k, _ in parsed)
+    if _replaying(repo) and stamped_before:
         return  # a rebase or cherry-pick keeps the original stamp; post-rewrite moves notes
     head = commits.head(repo)
     carry = None
@@ -73,10 +75,10 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
         parents = ([head] if head else []) + _merge_heads(repo)
     author = aider_origin(os.environ.get("GIT_AUTHOR_NAME", "") + " <"
                           + os.environ.get("GIT_AUTHOR_EMAIL", "") + ">",
-                          commits.parse_trailers(repo, message) if "aider" in message else [])
+                          parsed)
     stamp = sources.staged(parents, carry, author)
     base = (strip_ours(message, [f"{k}: {v}" for k, v in parsed], commits.comment_char(repo))
-            if parsed else message)
+            if stamped_before else message)
     stamped = commits.add_trailers(repo, base, stamp.trailers(sources.config.assisted_by))
     if stamped != message:
         msg_file.write_bytes(stamped.encode("utf-8", "surrogateescape"))

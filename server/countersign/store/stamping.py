@@ -69,9 +69,7 @@ class Sources:
                           and (found := self.ledger.attributions(p, content))), {})
             in_note = next((p for p in names if p in carried), None)
             if in_note and carry_from:
-                old = blobs.get(f"{carry_from}:{in_note}")
-                moved = (reanchor(split_lines(commits.decode(old)), carried[in_note],
-                                  split_lines(content)) if old is not None else {})
+                moved = _moved(blobs.get(f"{carry_from}:{in_note}"), carried[in_note], content)
                 lines = {**moved, **lines}
             out[path] = {n: o for n, o in lines.items() if o.is_ai}
         return out
@@ -86,10 +84,7 @@ class Sources:
     def carry(
         self, sha: str, path: str, lines: Mapping[int, Origin], content: str
     ) -> dict[int, Origin]:
-        old = commits.read_blob(self.repo, f"{sha}:{path}")
-        if old is None:
-            return {}
-        return reanchor(split_lines(commits.decode(old)), lines, split_lines(content))
+        return _moved(commits.read_blob(self.repo, f"{sha}:{path}"), lines, content)
 
     def staged(
         self, parents: Sequence[str], carry_from: str | None = None, author: Origin | None = None
@@ -143,6 +138,13 @@ class Sources:
             return None
         revision = record_revision(record) if record is not None else None
         return revision if revision and revision != sha else None
+
+
+def _moved(old: bytes | None, lines: Mapping[int, Origin], content: str) -> dict[int, Origin]:
+    """``lines`` of the blob ``old`` re-anchored onto ``content`` (none if ``old`` is gone)."""
+    if old is None:
+        return {}
+    return reanchor(split_lines(commits.decode(old)), lines, split_lines(content))
 
 
 def summary_of(stamp: Stamp) -> dict[str, Any]:
