@@ -18,16 +18,22 @@ local co
 local function wait(what, cond, timeout_ms)
   local deadline = vim.uv.now() + (timeout_ms or 20000)
   local timer = assert(vim.uv.new_timer())
+  local settled = false -- ticks already scheduled may run after the timer stops
   timer:start(
     20,
     20,
     vim.schedule_wrap(function()
+      if settled then
+        return
+      end
       local ok, value = pcall(cond)
       if ok and value then
+        settled = true
         timer:stop()
         timer:close()
         assert(coroutine.resume(co, value))
       elseif vim.uv.now() > deadline or not ok then
+        settled = true
         timer:stop()
         timer:close()
         finish(false, ('timed out waiting for %s%s'):format(what, ok and '' or (': ' .. value)))
@@ -212,10 +218,19 @@ local function run()
       end
     end)
     local wins = #vim.api.nvim_list_wins()
+    -- Neovim may or may not hold the diagnostics yet; clear them so the command has to ask
+    -- the server which rule fires on the line, as it must right after a markAi.
+    vim.diagnostic.reset(nil, buf)
     vim.cmd('Countersign explain')
-    result.explain_opened = wait('explain float', function()
-      return #vim.api.nvim_list_wins() > wins
+    result.explain_text = wait('explain float', function()
+      for _, win in ipairs(vim.api.nvim_list_wins()) do
+        if vim.api.nvim_win_get_config(win).relative ~= '' then
+          local lines = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false)
+          return table.concat(lines, '\n')
+        end
+      end
     end)
+    result.explain_opened = #vim.api.nvim_list_wins() > wins
     vim.cmd('.Countersign acknowledge')
     result.refresh_support = vim.tbl_get(cs.capabilities, 'workspace', 'diagnostics') or false
     wait('acknowledged lines are silent', function()

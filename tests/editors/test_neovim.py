@@ -178,6 +178,8 @@ def test_countersign_commands(tmp_path: Path, workspace: Path) -> None:
     assert all("claude-code" in d["message"] for d in result["marked"])
     assert result["status"].startswith("countersign: AI: 1 line")
     assert result["explain_opened"] is True
+    # the first rule on the line, found by asking the server (Neovim's copy was cleared)
+    assert "DAT001" in result["explain_text"], result["explain_text"]
     assert result["acknowledged"]["aiLines"] == 1  # still AI, but reviewed: silent
     assert result["after_human"]["aiLines"] == 0
     assert any("unknown subcommand" in m for m in result["messages"])

@@ -129,4 +129,29 @@ function M.summary(bufnr, on_result)
   return true
 end
 
+--- Ask the server which countersign rules fire on `row` of `bufnr` now (a diagnostic pull,
+--- so it does not depend on Neovim having received or re-pulled the latest diagnostics).
+---@param bufnr integer
+---@param row integer 0-based
+---@param on_result fun(rules: string[], err: lsp.ResponseError?)
+---@return boolean started
+function M.rules_at(bufnr, row, on_result)
+  local client = M.get(bufnr)
+  if not client then
+    return false
+  end
+  client:request('textDocument/diagnostic', {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+  }, function(err, result)
+    local rules = {}
+    for _, d in ipairs((result and result.items) or {}) do
+      if d.code and d.range.start.line <= row and row <= d.range['end'].line then
+        rules[#rules + 1] = tostring(d.code)
+      end
+    end
+    on_result(rules, err)
+  end, bufnr)
+  return true
+end
+
 return M

@@ -139,28 +139,37 @@ M.commands = {
     client.exec(a.bufnr, 'countersign.acknowledge', args, done('acknowledged'))
   end,
   explain = function(a)
-    local rule = a.args[1]
-    if not rule then
-      local row = vim.api.nvim_win_get_cursor(0)[1] - 1
-      for _, d in ipairs(vim.diagnostic.get(a.bufnr, { lnum = row })) do
-        if d.source == 'countersign' and d.code then
-          rule = tostring(d.code)
-          break
+    local function show(rule)
+      client.exec(a.bufnr, 'countersign.explain', { rule }, function(err, text)
+        if err then
+          vim.notify('countersign: ' .. err.message, vim.log.levels.ERROR)
+        elseif type(text) == 'string' then
+          vim.lsp.util.open_floating_preview(
+            vim.split(text, '\n'),
+            'markdown',
+            { border = 'rounded' }
+          )
         end
+      end)
+    end
+    if a.args[1] then
+      return show(a.args[1])
+    end
+    local row = vim.api.nvim_win_get_cursor(0)[1] - 1
+    for _, d in ipairs(vim.diagnostic.get(a.bufnr, { lnum = row })) do
+      if d.source == 'countersign' and d.code then
+        return show(tostring(d.code))
       end
     end
-    if not rule then
-      vim.notify('countersign: no rule id given and no countersign diagnostic on this line')
-      return
-    end
-    client.exec(a.bufnr, 'countersign.explain', { rule }, function(err, text)
-      if err then
-        vim.notify('countersign: ' .. err.message, vim.log.levels.ERROR)
-      elseif type(text) == 'string' then
-        vim.lsp.util.open_floating_preview(
-          vim.split(text, '\n'),
-          'markdown',
-          { border = 'rounded' }
+    -- Neovim may not have the newest diagnostics yet (just after markAi): ask the server.
+    client.rules_at(a.bufnr, row, function(rules, err)
+      if rules[1] then
+        show(rules[1])
+      else
+        vim.notify(
+          'countersign: no rule id given and no countersign diagnostic on this line'
+            .. (err and (' (' .. err.message .. ')') or ''),
+          vim.log.levels.WARN
         )
       end
     end)
