@@ -68,7 +68,7 @@ class TrackedDocument:
         counts: dict[Origin, int] = {}
         for run in self.spans.runs(start, end) if end > start else ():
             if run.origin.is_ai:
-                visible = len("".join(self.text.text[run.start:run.end].split()))
+                visible = len("".join(self.text.slice(run.start, run.end).split()))
                 if visible:
                     counts[run.origin] = counts.get(run.origin, 0) + visible
         return max(counts, key=counts.__getitem__) if counts else None
@@ -99,7 +99,7 @@ class TrackedDocument:
 
     def change(self, start: int, end: int, new: str, origin: Origin = HUMAN) -> LineEdit:
         """Apply one edit in code-point offsets; the new text comes from ``origin``."""
-        removed = self.text.text[start:end]
+        removed = self.text.slice(start, end)
         edit = self.text.replace(start, end, new)
         self.spans.apply_edit(start, end, len(new), origin)
         self.log.record(Edit(self.version, start, end, len(new), removed))
