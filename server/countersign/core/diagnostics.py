@@ -51,12 +51,16 @@ def author(origin: Origin | None) -> str:
 
 
 def message(finding: Finding, config: Config) -> str:
-    """``DAT002 (critical): ... AI-written by copilot (inline); needs senior+owner review.``"""
+    """``DROP TABLE / DATABASE / SCHEMA — AI-written by copilot (inline); tier critical,
+    needs senior+owner review.``
+
+    One line, as the Problems panel and Neovim's virtual text show it. Why the rule
+    matters is in the hover, in ``countersign.explain`` and behind the rule's link.
+    """
     review = config.required_review(finding.tier).label
     who = ("AI-written by " + author(finding.origin)) if finding.origin is not None else \
         "on any line (applies to every author)"
-    return (f"{finding.rule.title} — {who}; tier {finding.tier.label}, needs {review} "
-            f"review. {finding.rule.message}")
+    return f"{finding.rule.title} — {who}; tier {finding.tier.label}, needs {review} review."
 
 
 def reason_required(finding: Finding) -> str:
