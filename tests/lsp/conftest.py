@@ -151,11 +151,19 @@ async def summary(client: LanguageClient, uri: str) -> Any:
 
 
 async def session(root: Path, spec: str, options: dict[str, Any] | None = None,
-                  capabilities: types.ClientCapabilities | None = None) -> LanguageClient:
-    """A client and server started by hand (for restarts, kills and custom capabilities)."""
+                  capabilities: types.ClientCapabilities | None = None,
+                  configuration: dict[str, Any] | None = None) -> LanguageClient:
+    """A client and server started by hand (for restarts, kills and custom capabilities).
+
+    ``configuration`` is what the client answers to ``workspace/configuration`` for the
+    ``countersign`` section (clients that support it, like VS Code's, get asked and their
+    answer replaces ``initializationOptions``).
+    """
     from pytest_lsp.client import make_test_lsp_client
 
     client = make_test_lsp_client()
+    if configuration is not None:
+        client.set_configuration(configuration, section="countersign")
     client.feature(types.CLIENT_REGISTER_CAPABILITY)(lambda ls, params: None)
     await client.start_io(*SERVER)
     await start(client, root, spec, {"debounceMs": 0, **(options or {})}, capabilities)

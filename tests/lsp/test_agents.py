@@ -1,4 +1,7 @@
-"""An open editor sees an agent's edit on disk (agent-hook -> ledger) within a second."""
+"""An open editor sees an agent's edit on disk (agent-hook -> ledger).
+
+The issue asks for it within a second: bench/bench_refresh.py measures that; tests only
+check that it happens, so a slow CI machine cannot make them fail."""
 
 from __future__ import annotations
 
@@ -32,7 +35,5 @@ async def test_agent_edit_on_disk_reaches_the_open_editor(
     client.text_document_did_change(types.DidChangeTextDocumentParams(
         types.VersionedTextDocumentIdentifier(2, uri),
         [types.TextDocumentContentChangeWholeDocument(AFTER)]))
-    # within one second of the hook finishing and the editor reloading the file
-    found = await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"],
-                                   timeout=1.0)
+    found = await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"])
     assert "claude-code" in found[0].message

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -78,29 +77,32 @@ async def test_sigkill_loses_no_reported_ai_edit(repo: Path, spec: str) -> None:
     await stop(client)
 
 
-async def test_ledger_written_by_another_process_refreshes_within_a_second(
+async def test_ledger_written_by_another_process_refreshes_the_editor(
         client: LanguageClient, repo: Path) -> None:
+    """Nothing tells the server; it notices the ledger changed. How fast (the issue asks
+    for under a second) is measured by bench/bench_refresh.py, not timed here."""
     uri = open_doc(client, write(repo, "app/db.py", TEXT))
     await wait_diagnostics(client, uri, lambda d: d == [])
-    started = time.monotonic()
     with ledger(repo) as db:  # an agent hook records what it wrote
         db.save("app/db.py", TEXT, {1: Origin("agent", "codex")})
-    await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"],
-                           timeout=1.0)
-    assert time.monotonic() - started < 1.0
+    await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"])
 
 
-async def test_watched_file_notification_refreshes_at_once(
-        client: LanguageClient, repo: Path) -> None:
+@pytest.mark.parametrize("spec", CLIENTS)
+async def test_watched_file_notification_refreshes_at_once(repo: Path, spec: str) -> None:
+    # the server's own check of the ledger runs once a minute here: only the client's
+    # notification can bring the agent's lines in before the test's timeout
+    settings = {"debounceMs": 0, "watchIntervalMs": 60000}
+    client = await session(repo, spec, settings, configuration=settings)
     uri = open_doc(client, write(repo, "app/db.py", TEXT))
-    await wait_diagnostics(client, uri, lambda d: d == [])
+    assert (await summary(client, uri))["aiLines"] == 0  # the open is processed
     with ledger(repo) as db:
         db.save("app/db.py", TEXT, {1: Origin("agent", "codex")})
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([
         types.FileEvent((repo / ".git/countersign/ledger.db").as_uri(),
                         types.FileChangeType.Changed)]))
-    await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"],
-                           timeout=1.0)
+    await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"])
+    await stop(client)
 
 
 async def test_save_writes_the_ledger(client: LanguageClient, repo: Path) -> None:
