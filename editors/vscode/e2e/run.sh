@@ -4,7 +4,8 @@
 #
 #   editors/vscode/e2e/run.sh [ARTIFACTS_DIR]      (or ./run vscode-e2e)
 #
-# 1. builds countersign.vsix (npm ci + vsce package) and the fake AI test extension;
+# 1. builds countersign.vsix (npm ci + vsce package), the fake AI test extension and a
+#    stand-in Python extension (ms-python.python's environments API);
 # 2. installs both into a fresh code-server profile, opens a git repository with infra/*.tf;
 # 3. extension-host suite (suite/index.js, inside VS Code): accepting the fake AI's inline
 #    suggestion raises the countersign DES001 diagnostic, typing the line by hand does not,
@@ -79,8 +80,10 @@ trap cleanup EXIT
 echo "vscode-e2e: packaging the extensions" >&2
 (cd "$EXT" && npm run --silent package -- --out "$RUN/countersign.vsix") >"$RUN/package.log" 2>&1 \
     || { cat "$RUN/package.log"; fail "vsce package failed"; }
-(cd "$HERE/fake-ai" && "$EXT/node_modules/.bin/vsce" package --allow-missing-repository --skip-license \
-    --out "$RUN/fake-ai.vsix") >>"$RUN/package.log" 2>&1 || { cat "$RUN/package.log"; fail "packaging fake-ai failed"; }
+for fake in fake-ai fake-python; do
+    (cd "$HERE/$fake" && "$EXT/node_modules/.bin/vsce" package --allow-missing-repository --skip-license \
+        --out "$RUN/$fake.vsix") >>"$RUN/package.log" 2>&1 || { cat "$RUN/package.log"; fail "packaging $fake failed"; }
+done
 
 workspace() {
     local ws=$1
@@ -122,7 +125,7 @@ cat > "$RUN/data/User/settings.json" <<JSON
 JSON
 
 CS=$HERE/node_modules/.bin/code-server
-for vsix in countersign fake-ai; do
+for vsix in countersign fake-ai fake-python; do
     "$CS" --user-data-dir "$RUN/data" --extensions-dir "$RUN/extensions" --install-extension "$RUN/$vsix.vsix" \
         >>"$RUN/install.log" 2>&1 || { cat "$RUN/install.log"; fail "installing $vsix.vsix failed"; }
 done

@@ -9,7 +9,7 @@ import {
   type Middleware,
   State,
 } from 'vscode-languageclient/node';
-import { findServer, ServerNotFound } from './server';
+import { findServer, ServerCommand, ServerNotFound } from './server';
 import { SECTION, serverSettings } from './settings';
 
 /** An LSP range as plain JSON (what `countersign/aiEdit` and the server commands take). */
@@ -28,6 +28,8 @@ export function lspRange(range: vscode.Range): LspRange {
 /** The one countersign language client of the window, across restarts. */
 export class Client implements vscode.Disposable {
   private client: LanguageClient | undefined;
+  /** How the running (or last started) server was started. */
+  server: ServerCommand | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly started = new vscode.EventEmitter<void>();
   private readonly provenance = new vscode.EventEmitter<string>();
@@ -121,11 +123,13 @@ export class Client implements vscode.Disposable {
       if (!(error instanceof ServerNotFound)) {
         throw error;
       }
+      this.server = undefined;
       this.output.error(error.message);
       void showNotFound(error.message);
       return;
     }
     this.output.info(`starting ${server.command} ${server.args.join(' ')} (from ${server.source})`);
+    this.server = server;
     const client = new LanguageClient(
       SECTION,
       'countersign',

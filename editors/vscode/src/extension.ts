@@ -12,7 +12,13 @@ import { Status } from './status';
 
 let client: Client | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What the extension offers other extensions (and its end-to-end test). */
+export interface CountersignApi {
+  /** How the language server was started (`source`: which setting, the Python extension, PATH). */
+  serverCommand(): { command: string; args: string[]; source: string } | undefined;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<CountersignApi> {
   const output = vscode.window.createOutputChannel('countersign', { log: true });
   client = new Client(output, declaredKeys(context.extension.packageJSON));
   const current = client;
@@ -34,6 +40,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidGrantWorkspaceTrust(() => void current.restart()),
   );
   await current.restart();
+  return {
+    serverCommand: () => (current.server ? { ...current.server, args: [...current.server.args] } : undefined),
+  };
 }
 
 export async function deactivate(): Promise<void> {

@@ -234,8 +234,8 @@ async function chatEdits() {
 }
 
 /**
- * The server follows its settings: a wrong path stops it; the interpreter, PATH and
- * `countersign.restart` start it. (Workspace settings: the machine's own are not the test's.)
+ * The server follows its settings: a wrong path stops it; the interpreter, the Python
+ * extension's interpreter (a stand-in with its API), PATH and `countersign.restart` start it. (Workspace settings: the machine's own are not the test's.)
  */
 async function serverDiscovery() {
   const config = () => vscode.workspace.getConfiguration('countersign');
@@ -251,6 +251,11 @@ async function serverDiscovery() {
     }
   };
   const stopped = async () => !(await running());
+  const api = vscode.extensions.getExtension('countersign.countersign').exports;
+  const source = () => api.serverCommand()?.source;
+  const setPython = (value) => vscode.workspace.getConfiguration('fakePython')
+    .update('interpreter', value, vscode.ConfigurationTarget.Workspace);
+  assert.ok(vscode.extensions.getExtension('ms-python.python'), 'the stand-in Python extension is not installed');
   try {
     // Each setting is honoured, even when a later source would work: no fallback.
     await set('server.path', '/nonexistent/countersign');
@@ -262,15 +267,22 @@ async function serverDiscovery() {
     await waitFor('the server to start with countersign.interpreter', running, 60000);
     await set('interpreter', '/bin/false');
     await waitFor('the server to stop again', stopped);
-    await set('interpreter', ''); // no Python extension here: only PATH is left
-    await waitFor('the server to start from PATH', running, 60000);
+    // The (stand-in) Python extension's selected interpreter comes next.
+    await setPython(serverPath.replace(/countersign$/, 'python'));
+    await set('interpreter', '');
+    await waitFor("the server to start with the Python extension's interpreter",
+      async () => source() === "the Python extension's interpreter" && (await running()), 60000);
+    // No interpreter selected there: only PATH is left.
+    await setPython('');
     await vscode.commands.executeCommand('countersign.restart');
-    await waitFor('the server to come back after countersign.restart', running, 60000);
+    await waitFor('the server to start from PATH after countersign.restart',
+      async () => source() === 'PATH' && (await running()), 60000);
   } finally {
     await set('server.path', undefined);
     await set('interpreter', undefined);
+    await setPython(undefined);
   }
-  log('server discovery: wrong path stops it; interpreter, PATH and restart start it');
+  log("server discovery: wrong path stops it; interpreter, the Python extension's interpreter, PATH and restart start it");
 }
 
 exports.run = async function run() {
