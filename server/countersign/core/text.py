@@ -117,8 +117,8 @@ class Text:
         b = self._block_of_offset(offset)
         return self._lines[b] + bisect.bisect_right(self._local[b], offset - self._chars[b]) - 1
 
-    def line_range(self, line: int) -> tuple[int, int]:
-        """``[start, end)`` of ``line`` without its terminator."""
+    def _locate(self, line: int) -> tuple[int, int, int]:
+        """Block of ``line`` and the line's ``[start, end)`` in it, without terminator."""
         if not 0 <= line < self.line_count:
             raise IndexError(f"line {line} is outside 0..{self.line_count - 1}")
         b = self._block_of_line(line)
@@ -128,12 +128,17 @@ class Text:
         end = local[i + 1] if i + 1 < len(local) else len(block)
         while end > start and block[end - 1] in "\r\n":
             end -= 1
+        return b, start, end
+
+    def line_range(self, line: int) -> tuple[int, int]:
+        """``[start, end)`` of ``line`` without its terminator."""
+        b, start, end = self._locate(line)
         base = self._chars[b]
         return base + start, base + end
 
     def line(self, line: int) -> str:
-        start, end = self.line_range(line)
-        return self.slice(start, end)
+        b, start, end = self._locate(line)
+        return self._blocks[b][start:end]
 
     def offset(self, line: int, column: int, encoding: Encoding) -> int:
         """The offset of an editor position; positions past the end are clamped to it."""
@@ -141,8 +146,9 @@ class Text:
             return 0
         if line >= self.line_count:
             return len(self)
-        start, _ = self.line_range(line)
-        return start + column_to_index(self.line(line), column, encoding)
+        b, start, end = self._locate(line)
+        return self._chars[b] + start + column_to_index(self._blocks[b][start:end], column,
+                                                        encoding)
 
     def in_range(self, line: int, column: int, encoding: Encoding) -> bool:
         """Whether a position lies inside the document (at most at the end of its line)."""
