@@ -21,7 +21,8 @@ def test_demo_plays_the_whole_flow(tmp_path: Path) -> None:
     assert "A person types line 2" in editor and "0 AI lines, 0 diagnostics" in editor
     assert "infra/main.tf:26: warning [DES007] Deletion protection or final snapshot disabled" \
         in editor
-    assert "AI-written by copilot (inline, openai/gpt-4.1); tier high" in editor
+    assert "AI-written by copilot (inline, openai/gpt-4.1); tier high, needs senior review.\n" \
+        in editor
     agent = out.split("== 3.")[1].split("== 4.")[0]
     assert "(exit 2: Claude Code does not run the command" in agent
     assert "db/migrations/0002_replace_orders.sql: 3/3 AI lines; tier critical" in agent

@@ -151,7 +151,7 @@ def editor_session(repo: Path) -> None:
             line = item["range"]["start"]["line"] + 1
             print(f"  infra/main.tf:{line}: {SEVERITY.get(item['severity'], '?')} "
                   f"[{item['code']}] {item['message'].split(' — ')[0]}")
-            print(f"      {item['message'].split(' — ', 1)[-1].split('. ')[0]}.")
+            print(f"      {item['message'].split(' — ', 1)[-1]}")
         path.write_text(text)
         client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
         summary = client.request("countersign/summary", {"textDocument": {"uri": uri}})
