@@ -37,7 +37,12 @@ def same_as_string(doc: Text, model: str) -> None:
     assert doc.starts == starts
     assert doc.line_count == len(starts)
     for offset in range(-1, len(model) + 2):
-        assert doc.line_of(offset) == line_of(starts, offset), offset
+        line = line_of(starts, offset)
+        assert doc.line_of(offset) == line, offset
+        if 0 <= offset <= len(model):
+            before = model[starts[line]:offset]
+            assert doc.position(offset, "utf-16") == (line, index_to_column(before, len(before),
+                                                                           "utf-16"))
     for n, content in enumerate(split_lines(model)):
         assert doc.line_range(n) == line_range(model, starts, n)
         assert doc.line(n) == content

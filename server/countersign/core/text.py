@@ -103,19 +103,23 @@ class Text:
         if end <= start:
             return ""
         b0, b1 = self._block_of_offset(start), self._block_of_offset(end - 1)
-        if b0 == b1:
-            base = self._chars[b0]
-            return self._blocks[b0][start - base:end - base]
-        joined = "".join(self._blocks[b0:b1 + 1])
         base = self._chars[b0]
-        return joined[start - base:end - base]
+        within = self._blocks[b0] if b0 == b1 else "".join(self._blocks[b0:b1 + 1])
+        return within[start - base:end - base]
+
+    def _find(self, offset: int) -> tuple[int, int, int]:
+        """Block holding ``offset`` (>= 0), the index of its line in the block, and the
+        offset relative to the block."""
+        b = self._block_of_offset(offset)
+        relative = offset - self._chars[b]
+        return b, bisect.bisect_right(self._local[b], relative) - 1, relative
 
     def line_of(self, offset: int) -> int:
         """The 0-based line holding ``offset`` (the last line past the end; -1 before 0)."""
         if offset < 0:
             return -1
-        b = self._block_of_offset(offset)
-        return self._lines[b] + bisect.bisect_right(self._local[b], offset - self._chars[b]) - 1
+        b, i, _ = self._find(offset)
+        return self._lines[b] + i
 
     def _locate(self, line: int) -> tuple[int, int, int]:
         """Block of ``line`` and the line's ``[start, end)`` in it, without terminator."""
@@ -159,11 +163,9 @@ class Text:
 
     def position(self, offset: int, encoding: Encoding) -> tuple[int, int]:
         """The editor position (line, column in code units) of an offset."""
-        offset = max(0, min(offset, len(self)))
-        line = self.line_of(offset)
-        start, _ = self.line_range(line)
-        before = self.slice(start, offset)
-        return line, index_to_column(before, len(before), encoding)
+        b, i, relative = self._find(max(0, min(offset, len(self))))
+        before = self._blocks[b][self._local[b][i]:relative]  # a line never spans blocks
+        return self._lines[b] + i, index_to_column(before, len(before), encoding)
 
     # -- editing ---------------------------------------------------------------------
 
