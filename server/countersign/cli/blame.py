@@ -1,18 +1,18 @@
 """``countersign blame FILE``: per line, whether an AI wrote it and which one.
 
 Committed lines are looked up in the provenance note of the commit ``git blame`` names
-(at the line number that commit gave it); uncommitted lines come from the ledger.
+(at the line number that commit gave it); uncommitted lines come from the ledger. git is
+run directly (``store.gitcli``): blame's own output is read here, file names included.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
-
-import git
 
 from countersign.cli.common import load_context
 from countersign.cli.errors import UserError
@@ -21,7 +21,7 @@ from countersign.core.lines import split_lines
 from countersign.core.origin import Origin
 from countersign.core.provenance import NoteError, record_lines
 from countersign.store import commits
-from countersign.store.gitcli import Git
+from countersign.store.gitcli import Git, unquote_name
 
 _UNCOMMITTED = "0" * 40
 
@@ -43,10 +43,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"cannot blame {args.file}: {text.reason}",
                         "pass a text file of the working tree", 2)
     rel = context.workspace.relative(args.file)
-    repo = git.Repo(context.workspace.root)
     with context.ledger() as ledger:
         uncommitted = ledger.attributions(rel, text)
-    rows = _rows(repo, context.workspace.git(), rel, split_lines(text), uncommitted)
+    rows = _rows(context.workspace.git(), rel, split_lines(text), uncommitted)
     if args.format == "json":
         json.dump({"path": rel, "lines": rows}, sys.stdout, indent=2)
         print()
@@ -61,14 +60,10 @@ def _who(row: dict[str, Any]) -> str:
     return str(row["origin"]) if row["ai"] is not None else "unknown (no note)"
 
 
-def _rows(repo: git.Repo, runner: Git, rel: str, lines: list[str],
+def _rows(runner: Git, rel: str, lines: list[str],
           uncommitted: dict[int, Origin]) -> list[dict[str, Any]]:
-    blamed: dict[int, tuple[str, str, int]] = {}
-    if commits.head(runner) is not None and _tracked(runner, rel):
-        for entry in repo.blame_incremental(None, rel):
-            sha = entry.commit.hexsha
-            for line, orig in zip(entry.linenos, entry.orig_linenos, strict=False):
-                blamed[line - 1] = (sha, entry.orig_path or rel, orig - 1)
+    blamed = (_blame(runner, rel) if commits.head(runner) is not None and _tracked(runner, rel)
+              else {})
     notes: dict[str, dict[str, dict[int, Origin]] | None] = {}
     rows = []
     for number, text in enumerate(lines[:-1] if lines and lines[-1] == "" else lines):
@@ -87,8 +82,27 @@ def _rows(repo: git.Repo, runner: Git, rel: str, lines: list[str],
     return rows
 
 
+def _blame(runner: Git, rel: str) -> dict[int, tuple[str, str, int]]:
+    """0-based line -> (commit, path in that commit, 0-based line there), from
+    ``git blame --incremental`` (each entry: a ``SHA ORIG FINAL COUNT`` line, headers,
+    and a ``filename`` line that ends it)."""
+    out = runner.run("-c", "core.quotePath=true", "blame", "--incremental", "--", rel)
+    blamed: dict[int, tuple[str, str, int]] = {}
+    entry: list[str] | None = None
+    for line in out.split(b"\n"):
+        if entry is None:
+            entry = line.decode("ascii").split() if line else None
+        elif line.startswith(b"filename "):
+            sha, orig, final, count = entry[0], int(entry[1]), int(entry[2]), int(entry[3])
+            path = os.fsdecode(unquote_name(line[len(b"filename "):]))
+            for i in range(count):
+                blamed[final - 1 + i] = (sha, path, orig - 1 + i)
+            entry = None
+    return blamed
+
+
 def _tracked(runner: Git, rel: str) -> bool:
-    return bool(runner.text("ls-files", "--", rel))
+    return bool(runner.run("--literal-pathspecs", "ls-files", "-z", "--", rel))
 
 
 def _note(repo: Git, sha: str) -> dict[str, dict[int, Origin]] | None:

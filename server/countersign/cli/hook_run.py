@@ -168,7 +168,7 @@ def _aider(sources: Sources, sha: str) -> Origin | None:
     out = sources.repo.text("log", "-1", "--format=%an <%ae>%x00%(trailers:only,unfold)", sha)
     author, _, trailer_text = out.partition("\0")
     pairs = [(k.strip(), v.strip()) for k, sep, v in
-             (line.partition(":") for line in trailer_text.splitlines()) if sep]
+             (line.partition(":") for line in trailer_text.split("\n")) if sep]
     return aider_origin(author, pairs)
 
 

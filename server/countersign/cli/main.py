@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _escape_undecodable_names()
     try:
         code: int = args.func(args)
     except UserError as exc:
@@ -79,6 +80,14 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"hint: please report it with that log", file=sys.stderr)
         return 3
     return code
+
+
+def _escape_undecodable_names() -> None:
+    """A file name that is not UTF-8 prints as ``caf\\udce9.py`` instead of crashing."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "") == "strict":
+            reconfigure(errors="backslashreplace")
 
 
 def log_crash() -> Path:

@@ -90,7 +90,10 @@ def _spec(patterns: tuple[str, ...]) -> Any:
 
 @functools.lru_cache(maxsize=65536)
 def _matches(patterns: tuple[str, ...], path: str) -> bool:
-    return bool(_spec(patterns).match_file(path))
+    # a file name that is not UTF-8 holds surrogate escapes, which RE2 cannot take; a
+    # pattern (valid text) cannot name those bytes, so U+FFFD in their place matches alike
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return bool(_spec(patterns).match_file(text))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,9 @@ that need GitPython's object model (``approve``, ``blame``, hook installation) u
 
 from __future__ import annotations
 
+import ast
+import os
+import re
 import subprocess
 from collections.abc import Sequence
 from functools import cached_property
@@ -52,12 +55,21 @@ class Git:
         """This worktree's git directory (``.git/worktrees/NAME`` in a linked worktree)."""
         return Path(self.text("rev-parse", "--absolute-git-dir"))
 
-    def objects(self, names: Sequence[str]) -> dict[str, bytes | None]:
-        """Contents of blobs named like ``:path`` or ``REV:path``, in one ``cat-file``."""
-        if not names:
+    def objects(self, ids: Sequence[str]) -> dict[str, bytes | None]:
+        """Contents of the blobs with object ids ``ids``, in one ``cat-file --batch``.
+
+        Only ids: ``cat-file --batch`` reads one name a line, so a ``REV:path`` name cannot
+        carry a path with a newline, and ``:1:x`` means stage 1 of ``x``, not the file
+        ``1:x``. ``blob_ids`` turns paths into ids first. ``None`` for a missing id or an
+        object that is not a blob.
+        """
+        unique = list(dict.fromkeys(ids))
+        if not unique:
             return {}
-        unique = list(dict.fromkeys(names))
-        out = self.run("cat-file", "--batch", stdin="".join(f"{n}\n" for n in unique).encode())
+        bad = [i for i in unique if not _OBJECT_ID.match(i)]
+        if bad:
+            raise ValueError(f"not object ids: {', '.join(map(repr, bad[:3]))}")
+        out = self.run("cat-file", "--batch", stdin="".join(f"{i}\n" for i in unique).encode())
         found: dict[str, bytes | None] = {}
         pos = 0
         for name in unique:
@@ -65,9 +77,58 @@ class Git:
             header = out[pos:end].split()
             pos = end + 1
             if len(header) != 3 or header[-1] == b"missing" or not header[2].isdigit():
-                found[name] = None  # "<name> missing" or "<name> ambiguous"
+                found[name] = None  # "<id> missing" or "<id> ambiguous"
                 continue
             size = int(header[2])
             found[name] = out[pos : pos + size] if header[1] == b"blob" else None
             pos += size + 1
         return found
+
+    def blob_ids(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
+        """Path -> blob id of each of ``paths`` that is a file in ``rev`` (``""``: the index).
+
+        Read NUL-separated (``ls-tree -z``/``ls-files -z -s``) and matched literally, so
+        any file name git can store comes back exactly.
+        """
+        found: dict[str, str] = {}
+        wanted = list(dict.fromkeys(paths))
+        for start in range(0, len(wanted), _PATHS_PER_CALL):
+            chunk = wanted[start : start + _PATHS_PER_CALL]
+            if rev:
+                out = self.run("--literal-pathspecs", "ls-tree", "-z", "-r", "--full-tree",
+                               rev, "--", *chunk)
+            else:
+                out = self.run("--literal-pathspecs", "ls-files", "-z", "-s", "--", *chunk)
+            for entry in out.split(b"\0"):
+                info, tab, name = entry.partition(b"\t")
+                fields = info.split()
+                if tab and _is_blob(fields, rev):
+                    found[os.fsdecode(name)] = fields[1 if not rev else 2].decode()
+        return found
+
+
+def unquote_name(raw: bytes) -> bytes:
+    """A file name as git prints it where it has no ``-z`` (``blame``'s ``filename``).
+
+    git C-quotes a name with special bytes; with ``core.quotePath=true`` (pass it with
+    ``-c``) the quoted form is pure ASCII using only escapes Python's bytes literals share
+    (``\\a \\b \\t \\n \\v \\f \\r \\" \\\\`` and octal), so Python's literal parser reads it.
+    """
+    if len(raw) < 2 or not raw.startswith(b'"') or not raw.endswith(b'"'):
+        return raw
+    value = ast.literal_eval("b" + raw.decode("ascii"))
+    if not isinstance(value, bytes):
+        raise ValueError(f"not a quoted file name: {raw!r}")
+    return value
+
+
+_OBJECT_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_PATHS_PER_CALL = 1000
+"""Paths per ``ls-tree``/``ls-files`` call: far below the kernel's argument size limit."""
+
+
+def _is_blob(fields: list[bytes], rev: str) -> bool:
+    """An ``ls-tree`` entry of a blob, or an ``ls-files -s`` entry at stage 0 (merged)."""
+    if rev:
+        return len(fields) == 3 and fields[1] == b"blob"
+    return len(fields) == 3 and fields[2] == b"0" and fields[0] != b"160000"

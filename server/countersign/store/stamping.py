@@ -39,9 +39,9 @@ class Sources:
     config: Config
 
     def ai_lines(
-        self, changes: Sequence[FileChange], rev: str, carry_from: str | None = None
+        self, changes: Sequence[FileChange], carry_from: str | None = None
     ) -> dict[str, dict[int, Origin]]:
-        """AI lines of each changed file as of ``rev`` (``""`` for the index)."""
+        """AI lines of each changed file, in the content the change gives it (its blob)."""
         known = set(self.ledger.paths())
         carried = self._note_lines(carry_from) if carry_from else {}
         # a move git did not detect as a rename: the ledger may know the file by a deleted path
@@ -55,13 +55,14 @@ class Sources:
                 names += gone
             if any(p in known or p in carried for p in names):
                 wanted[change.path] = names
-        blobs = self.repo.objects(
-            [f"{rev}:{p}" for p in wanted]
-            + [f"{carry_from}:{n}" for names in wanted.values() for n in names
-               if carry_from and n in carried])
+        blob_of = {c.path: c.blob for c in changes if c.path in wanted and c.blob}
+        carried_blobs = self.repo.blob_ids(
+            carry_from, [n for names in wanted.values() for n in names if n in carried]
+        ) if carry_from else {}
+        blobs = self.repo.objects([*blob_of.values(), *carried_blobs.values()])
         out: dict[str, dict[int, Origin]] = {}
         for path, names in wanted.items():
-            data = blobs.get(f"{rev}:{path}")
+            data = blobs.get(blob_of.get(path, ""))
             if data is None:
                 continue
             content = commits.decode(data)
@@ -69,7 +70,8 @@ class Sources:
                           and (found := self.ledger.attributions(p, content))), {})
             in_note = next((p for p in names if p in carried), None)
             if in_note and carry_from:
-                moved = _moved(blobs.get(f"{carry_from}:{in_note}"), carried[in_note], content)
+                moved = _moved(blobs.get(carried_blobs.get(in_note, "")), carried[in_note],
+                               content)
                 lines = {**moved, **lines}
             out[path] = {n: o for n, o in lines.items() if o.is_ai}
         return out
@@ -95,7 +97,7 @@ class Sources:
         every added line is then its.
         """
         changes = commits.staged_changes(self.repo, parents)
-        return compute_stamp(changes, self._with_author(changes, "", carry_from, author),
+        return compute_stamp(changes, self._with_author(changes, carry_from, author),
                              self.rules, self.config)
 
     def committed(
@@ -104,14 +106,13 @@ class Sources:
         """The stamp of commit ``sha`` as its content and the ledger say now."""
         parents = commits.parents_of(self.repo, sha)
         changes = commits.commit_changes(self.repo, sha, parents)
-        return compute_stamp(changes, self._with_author(changes, sha, carry_from, author),
+        return compute_stamp(changes, self._with_author(changes, carry_from, author),
                              self.rules, self.config)
 
     def _with_author(
-        self, changes: Sequence[FileChange], rev: str, carry_from: str | None,
-        author: Origin | None,
+        self, changes: Sequence[FileChange], carry_from: str | None, author: Origin | None,
     ) -> dict[str, dict[int, Origin]]:
-        lines = self.ai_lines(changes, rev, carry_from)
+        lines = self.ai_lines(changes, carry_from)
         if author is not None:
             for change in changes:
                 known = lines.setdefault(change.path, {})
