@@ -11,9 +11,15 @@ from typing import TypeVar
 
 import pathspec
 
+from countersign.core.regular import Refused, read_regular
+from countersign.core.settings import Settings
 from countersign.store.git import Workspace, tracked_and_untracked
 
 MAX_BYTES = 2 * 1024 * 1024
+"""What ``scan`` reads of one file by default (``--max-bytes``)."""
+MAX_FILE_BYTES = Settings.max_file_bytes
+"""What commands that read files one by one (mark, blame, agent-hook, status) read of one:
+the language server's ``maxFileBytes`` default, so what an editor tracks they can too."""
 T = TypeVar("T")
 
 
@@ -55,15 +61,13 @@ def _gitignore(directory: Path) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str | Skipped:
-    """The file's text, or why it was skipped (missing, huge, binary, not UTF-8)."""
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | Skipped:
+    """The file's text, or why it was skipped (missing, not a regular file, huge, binary,
+    not UTF-8)."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return Skipped(str(path), f"larger than {max_bytes // 1024} KiB ({size // 1024} KiB)")
-        data = path.read_bytes()
-    except OSError as exc:
-        return Skipped(str(path), exc.strerror or str(exc))
+        data = read_regular(path, max_bytes)
+    except Refused as exc:
+        return Skipped(str(path), exc.reason)
     if b"\0" in data[:8192]:
         return Skipped(str(path), "binary")
     try:

@@ -87,7 +87,10 @@ def read_blob(repo: Git, name: str) -> bytes | None:
     revision syntax.
     """
     rev, _, path = name.partition(":")
-    blob = repo.blob_ids(rev, [path]).get(path)
+    try:
+        blob = repo.blob_ids(rev, [path]).get(path)
+    except GitError:  # no such revision (HEAD before the first commit)
+        return None
     return repo.objects([blob])[blob] if blob else None
 
 
