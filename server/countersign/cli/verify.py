@@ -125,6 +125,8 @@ def print_text(verdicts: list[Verdict]) -> None:
         print(f"{'ok  ' if v.ok else 'FAIL'} {c.sha[:10]} {c.subject}")
         print(f"     tier {v.tier.label} (declared {declared}), review {v.review.label}, {ai}"
               + (f", rules {', '.join(stamp.rule_ids())}" if stamp.rule_ids() else "")
+              + (f", suppressed {', '.join(stamp.suppressed_ids())}"
+                 if stamp.suppressed_ids() else "")
               + (f", approved by {', '.join(v.approvers)}" if v.approvers else ""))
         for failure in v.failures:
             print(f"     - {failure}")
@@ -154,7 +156,8 @@ def _commit_json(v: Verdict) -> dict[str, Any]:
         "has_note": c.has_note, "added_lines": stamp.added_lines,
         "ai_lines": stamp.ai_line_count,
         "tools": [o.label() for o in stamp.contributors()],
-        "rules": stamp.rule_ids(), "approvers": list(v.approvers),
+        "rules": stamp.rule_ids(), "suppressed": stamp.suppressed_ids(),
+        "approvers": list(v.approvers),
         "failures": list(v.failures),
         "findings": [finding_dict(f) for f in stamp.findings],
     }

@@ -123,11 +123,25 @@ class Finding:
         return self.suppression is None
 
 
-def parse_suppression(line: str, rule: Rule) -> Suppression | None:
+def suppression_counts(origin: Origin | None) -> bool:
+    """Whether a suppression comment on a line written by ``origin`` may count.
+
+    On a line an AI wrote, the comment may be the AI's own: an AI must not suppress its
+    own finding. Lines are what commits and notes record, not characters, so such a
+    comment counts only once a person has acknowledged the line, and an acknowledgement
+    covers only the AI text that was there when it was given.
+    """
+    return origin is None or not origin.is_ai or origin.acknowledged_by is not None
+
+
+def parse_suppression(line: str, rule: Rule, origin: Origin | None = None) -> Suppression | None:
     """A ``countersign: ignore[RULE] reason`` comment on the line that covers ``rule``.
 
-    High and critical findings need a reason; without one the comment does not count.
+    High and critical findings need a reason; without one the comment does not count. Nor
+    does it on an AI-written line no person acknowledged (``suppression_counts``).
     """
+    if not suppression_counts(origin):
+        return None
     match = _SUPPRESS.search(line)
     if match is None:
         return None
@@ -228,7 +242,8 @@ class RuleSet:
                 if ai_lines is not None and origin is None and rule.applies_to == "ai":
                     continue
                 findings.append(
-                    Finding(rule, path, number, start, end, origin, parse_suppression(line, rule))
+                    Finding(rule, path, number, start, end, origin,
+                            parse_suppression(line, rule, origin))
                 )
         findings.extend(self._baseline(path, lines, ai_lines))
         return sorted(findings, key=lambda f: (f.line, f.start, f.rule.id))

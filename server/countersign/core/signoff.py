@@ -63,7 +63,8 @@ def judge(commit: Commit, config: Config) -> Verdict:
         failures.append(f"declares Review-Tier: {declared.tier.label} but its content is "
                         f"{commit.recomputed.tier.label} ({rules})")
     tier = max(commit.recomputed.tier, declared.tier or Tier.NONE)
-    review = max(config.required_review(tier), declared.review or Review.NONE)
+    review = max(config.required_review(tier), commit.recomputed.review,
+                 declared.review or Review.NONE)
     approvals = (*declared.approvers, *commit.extra_approvers)
     counted, missing = check_approvals(review, approvals, commit.author, config.reviewers)
     if missing:

@@ -127,7 +127,21 @@ def compute_stamp(
             kept[change.path] = file_ai
         findings.extend(scan_added(rules, change.path, change.added, file_ai))
     tier = highest_tier(findings)
-    return Stamp(added, kept, findings, tier, config.required_review(tier))
+    return Stamp(added, kept, findings, tier, required_review(findings, config))
+
+
+SUPPRESSION_REVIEW = Review.PEER
+"""What a person's suppression of a high or critical finding still needs: someone other
+than the author accepts it, whatever the remaining findings' tier requires."""
+
+
+def required_review(findings: Sequence[Finding], config: Config) -> Review:
+    """The review ``findings`` need: what their highest active tier requires, and at least
+    ``SUPPRESSION_REVIEW`` when a high or critical finding is suppressed."""
+    review = config.required_review(highest_tier(findings))
+    if any(not f.active and f.tier >= Tier.HIGH for f in findings):
+        review = max(review, SUPPRESSION_REVIEW)
+    return review
 
 
 def scan_added(
@@ -142,7 +156,7 @@ def scan_added(
             if origin is None and rule.applies_to == "ai":
                 continue
             findings.append(Finding(rule, path, number, start, end, origin,
-                                    parse_suppression(text, rule)))
+                                    parse_suppression(text, rule, origin)))
     if not ai:
         return findings
     baseline = rules.baseline_for(path)
