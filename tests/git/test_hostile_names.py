@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,21 @@ def test_a_hostile_subject_cannot_split_the_log(hooked: Path, cli: Run, policy: 
     lines = out.split("\n")  # splitlines() would split the subject at \x1e itself
     assert lines[0].endswith(" x\x1e\x1fy\x1fz")
     assert lines[1].startswith("     tier critical (declared critical)")
+
+
+def test_agent_hook_payloads_naming_hostile_files(hooked: Path) -> None:
+    names = [n for n in NAMES.values() if n == os.fsdecode(os.fsencode(n).decode(
+        "utf-8", "replace").encode())]  # JSON carries text: a non-UTF-8 name cannot be sent
+    for name in names:
+        write(hooked, name, CODE)
+        payload = {"cwd": str(hooked), "hook_event_name": "PostToolUse", "tool_name": "Write",
+                   "tool_input": {"file_path": name, "content": CODE}}
+        done = subprocess.run([sys.executable, "-m", "countersign", "agent-hook",
+                               "claude-code"], cwd=hooked, input=json.dumps(payload).encode(),
+                              capture_output=True, check=False)
+        assert (done.returncode, done.stderr) == (0, b"")
+    git(hooked, "add", "-A")
+    commit(hooked, "-m", "tools")
+    assert trailers(hooked)[1:] == [f"AI-Lines: {3 * len(names)}/{3 * len(names)}",
+                                    *STAMP[2:]]
+    assert note_ranges(hooked) == {n: [(1, 3, "claude-code")] for n in names}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -34,8 +36,14 @@ def encoding_of(kind: Any) -> Encoding:
 
 
 def path_of(uri: str) -> Path | None:
+    """The file a ``file:`` URI names. A percent-escaped byte that is not UTF-8 (Neovim
+    escapes such file names byte by byte) stays that byte, as Python names the file,
+    instead of becoming U+FFFD and another file than git and the hooks see."""
     if not uri.startswith("file:"):
         return None
+    parsed = urllib.parse.urlsplit(uri)
+    if os.name != "nt" and not parsed.netloc:
+        return Path(urllib.parse.unquote(parsed.path, errors="surrogateescape"))
     path = to_fs_path(uri)
     return Path(path) if path else None
 
