@@ -24,6 +24,8 @@ APPROVALS_REF = "refs/notes/countersign-approvals"
 _DIFF = ("--raw", "-p", "-z", "--no-abbrev", "-U0", "--inter-hunk-context=0", "--no-color",
          "--no-ext-diff", "--no-textconv", "--submodule=short", "-M", "--no-relative")
 """``core.diff.parse_raw_patch``'s input, whatever the user's diff configuration says."""
+TEXT_LIMIT = 10_000_000
+"""Largest content read to tell text from binary (the language server's maxFileBytes)."""
 _TRAILER_OPTS = ("--no-divider", "--where", "end", "--if-exists", "add", "--if-missing", "add")
 
 
@@ -48,8 +50,31 @@ def parents_of(repo: Git, rev: str) -> list[str]:
     return repo.text("log", "-1", "--format=%P", rev, "--").split()
 
 
-def _diff(repo: Git, *args: str) -> list[FileChange]:
-    return parse_raw_patch(repo.run("diff", *_DIFF, *args))
+def _diff(repo: Git, *revs: str) -> list[FileChange]:
+    """``git diff REVS`` parsed, with files that are text but shown as binary read again."""
+    changes = parse_raw_patch(repo.run("diff", *_DIFF, *revs, "--"))
+    hidden = {c.path for c in _text_shown_as_binary(repo, changes)}
+    if not hidden:
+        return changes
+    paths = [p for c in changes if c.path in hidden for p in (c.path, c.old_path) if p]
+    out = repo.run("--literal-pathspecs", "diff", *_DIFF, "--text", *revs, "--", *paths)
+    again = {c.path: c for c in parse_raw_patch(out)}
+    return [again.get(c.path, c) if c.path in hidden else c for c in changes]
+
+
+def _text_shown_as_binary(repo: Git, changes: Sequence[FileChange]) -> list[FileChange]:
+    """Changes git showed as binary although their new content is text.
+
+    ``.gitattributes`` decides that (``-diff``, ``binary``, a binary diff driver), and a
+    commit can write it itself: ``*.py -diff`` would hide every added line of a Python file
+    from the gate. So git's content check decides here, as it does without attributes.
+    Content over ``TEXT_LIMIT`` bytes stays binary (no editor tracks such a file).
+    """
+    candidates = [c for c in changes if c.binary and c.blob]
+    if not candidates:
+        return []
+    text = repo.text_blobs([c.blob for c in candidates if c.blob], TEXT_LIMIT)
+    return [c for c in candidates if c.blob in text]
 
 
 def staged_changes(repo: Git, parents: Sequence[str]) -> list[FileChange]:
@@ -59,13 +84,13 @@ def staged_changes(repo: Git, parents: Sequence[str]) -> list[FileChange]:
     lines brought in from a merged branch were stamped in their own commits.
     """
     bases = list(parents) or [empty_tree(repo)]
-    return _intersect([_diff(repo, "--cached", base, "--") for base in bases])
+    return _intersect([_diff(repo, "--cached", base) for base in bases])
 
 
 def commit_changes(repo: Git, sha: str, parents: Sequence[str]) -> list[FileChange]:
     """What commit ``sha`` added relative to its parents (see ``staged_changes``)."""
     bases = list(parents) or [empty_tree(repo)]
-    return _intersect([_diff(repo, base, sha, "--") for base in bases])
+    return _intersect([_diff(repo, base, sha) for base in bases])
 
 
 def _intersect(per_parent: list[list[FileChange]]) -> list[FileChange]:
@@ -224,8 +249,10 @@ def log(repo: Git, revs: Sequence[str]) -> Iterator[LoggedCommit]:
         fields = chunk.split(sep.encode(), len(_FIELDS))
         sha, parents, author, when, subject, trailer_text = (decode(f) for f in fields[:6])
         parent_list = parents.split()
-        changes = (commit_changes(repo, sha, parent_list) if len(parent_list) > 1
+        changes = (None if len(parent_list) > 1
                    else parse_raw_patch(fields[6].removeprefix(b"\0").removeprefix(b"\n")))
+        if changes is None or _text_shown_as_binary(repo, changes):
+            changes = commit_changes(repo, sha, parent_list)
         yield LoggedCommit(sha, parent_list, author, int(when), subject,
                            _trailer_pairs(trailer_text), changes)
 

@@ -84,6 +84,19 @@ class Git:
             pos += size + 1
         return found
 
+    def text_blobs(self, ids: Sequence[str], limit: int) -> set[str]:
+        """The ids among ``ids`` of blobs git's own content check calls text (no NUL in
+        the first 8,000 bytes), read only when at most ``limit`` bytes."""
+        unique = [i for i in dict.fromkeys(ids) if _OBJECT_ID.match(i)]
+        if not unique:
+            return set()
+        out = self.run("cat-file", "--batch-check",
+                       stdin="".join(f"{i}\n" for i in unique).encode())
+        small = [f[0].decode() for f in (line.split() for line in out.splitlines())
+                 if len(f) == 3 and f[1] == b"blob" and int(f[2]) <= limit]
+        return {i for i, data in self.objects(small).items()
+                if data is not None and b"\0" not in data[:_SNIFF]}
+
     def blob_ids(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
         """Path -> blob id of each of ``paths`` that is a file in ``rev`` (``""``: the index).
 
@@ -123,6 +136,8 @@ def unquote_name(raw: bytes) -> bytes:
 
 
 _OBJECT_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_SNIFF = 8000
+"""How much of a blob git looks at for a NUL to call it binary (``buffer_is_binary``)."""
 _PATHS_PER_CALL = 1000
 """Paths per ``ls-tree``/``ls-files`` call: far below the kernel's argument size limit."""
 
