@@ -100,6 +100,11 @@ async def test_code_actions(client: LanguageClient, repo: Path) -> None:
     # suppressed by a person: no longer critical, but a second person still looks at it
     result = await summary(client, uri)
     assert (result["tier"], result["review"], result["rules"]) == ("none", "peer", [])
+    hover = await client.text_document_hover_async(types.HoverParams(
+        types.TextDocumentIdentifier(uri), types.Position(1, 3)))
+    assert hover is not None
+    assert ("(suppressed: test fixture, the table is recreated; still needs peer review)"
+            in hover.contents.value)  # type: ignore[union-attr]
 
 
 async def test_large_insertion_is_suspected_until_a_client_reports_ai(

@@ -15,7 +15,7 @@ from countersign.core.config import Config
 from countersign.core.origin import Origin
 from countersign.core.rules import Finding, Rule, highest_tier, parse_suppression
 from countersign.core.tiers import Tier
-from countersign.core.trailers import required_review
+from countersign.core.trailers import SUPPRESSION_REVIEW, required_review
 
 Severity = Literal["error", "warning", "information", "hint"]
 SEVERITY: dict[Tier, Severity] = {
@@ -165,7 +165,8 @@ def hover(origin: Origin, findings: list[Finding], config: Config, href: str) ->
         parts.append(f"_{HEURISTIC_NOTE}._")
     for f in findings:
         reason = f.suppression.reason if f.suppression else ""
-        state = "" if f.active else f" (suppressed: {reason})"
+        state = "" if f.active else f" (suppressed: {reason}" + (
+            f"; still needs {SUPPRESSION_REVIEW.label} review)" if f.tier >= Tier.HIGH else ")")
         parts.append(f"- [{f.rule.id}]({rule_href(f.rule, href)}) tier **{f.tier.label}**, "
                      f"needs {config.required_review(f.tier).label} review{state}: "
                      f"{f.rule.title}. {f.rule.message}")
