@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import git as gitpython
 import pytest
 
 from countersign.store import hooks
+from countersign.store.gitcli import Git
 from tests.git.conftest import AGENT, Run, ai_file, commit, git, trailers, write
 
 HOOK_NAMES = ["prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite"]
@@ -123,7 +123,7 @@ def test_linked_worktree_shares_hooks_and_has_its_own_ledger(
 
 
 def test_a_vanished_interpreter_is_explained_and_does_not_block(repo: Path, cli: Run) -> None:
-    hooks.install(gitpython.Repo(repo), "/nonexistent/venv/bin/python")
+    hooks.install(Git(repo), "/nonexistent/venv/bin/python")
     code, out, _ = cli("hook", "status")
     assert code == 1
     assert "installed, but its Python /nonexistent/venv/bin/python is gone" in out

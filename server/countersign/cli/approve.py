@@ -11,12 +11,11 @@ import argparse
 import re
 from pathlib import Path
 
-import git
-
+from countersign.cli.common import require_repository
 from countersign.cli.errors import UserError
 from countersign.core.trailers import APPROVED_BY, email_of
 from countersign.store import commits
-from countersign.store.git import find_workspace
+from countersign.store.workspace import find_workspace
 
 _PERSON = re.compile(r"^[^<>]+ <[^<>@\s]+@[^<>\s]+>$")
 
@@ -32,47 +31,37 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    workspace = find_workspace(Path.cwd())
-    if workspace.git_dir is None:
-        raise UserError(f"{Path.cwd()} is not inside a git repository",
-                        "run it in the repository whose commit you approve", 2)
-    repo = git.Repo(workspace.root)
-    try:
-        commit = repo.commit(args.rev)
-    except (git.BadName, ValueError):
-        raise UserError(f"no commit named {args.rev!r}", "pass a commit, e.g. HEAD", 2) from None
-    who = args.who or _identity(repo)
+    workspace = require_repository(find_workspace(Path.cwd()),
+                                   "run it in the repository whose commit you approve")
+    runner = workspace.git()
+    sha = commits.resolve_commit(runner, args.rev)
+    if sha is None:
+        raise UserError(f"no commit named {args.rev!r}", "pass a commit, e.g. HEAD", 2)
+    who = args.who or runner.identity()
+    if who is None:
+        raise UserError("no approver identity: git config user.name / user.email are unset",
+                        "pass --as 'Your Name <you@example.com>'", 2)
     if not _PERSON.match(who):
         raise UserError(f"approver {who!r} is not 'Name <email>'",
                         "pass --as 'Your Name <you@example.com>'", 2)
-    if email_of(who) == (commit.author.email or "").lower():
-        raise UserError(f"{who} is the author of {commit.hexsha[:10]}; authors cannot "
+    author = runner.text("log", "-1", "--format=%ae", sha, "--")
+    if email_of(who) == author.lower():
+        raise UserError(f"{who} is the author of {sha[:10]}; authors cannot "
                         "approve their own changes", "ask a reviewer of the required "
                         "level to run `countersign approve`")
     trailer = f"{APPROVED_BY}: {who}"
-    runner = workspace.git()
-    if commit.hexsha != commits.head(runner) or args.note:
-        repo.git.notes("--ref", commits.APPROVALS_REF, "append", "-m", trailer, commit.hexsha)
-        print(f"Approved {commit.hexsha[:10]} as {who} (note in {commits.APPROVALS_REF}; "
+    if sha != commits.head(runner) or args.note:
+        runner.run("notes", "--ref", commits.APPROVALS_REF, "append", "-m", trailer, sha)
+        print(f"Approved {sha[:10]} as {who} (note in {commits.APPROVALS_REF}; "
               f"push it with: git push origin {commits.APPROVALS_REF})")
         return 0
-    message = commit.message if isinstance(commit.message, str) else commit.message.decode()
+    message = runner.run("log", "-1", "--format=%B", sha, "--").decode("utf-8", "surrogateescape")
     if any(k.lower() == APPROVED_BY.lower() and email_of(v) == email_of(who)
            for k, v in commits.parse_trailers(runner, message)):
-        print(f"{commit.hexsha[:10]} already carries an approval from {who}")
+        print(f"{sha[:10]} already carries an approval from {who}")
         return 0
     new = commits.add_trailers(runner, message, [(APPROVED_BY, who)])
     commits.amend_message(runner, new)
-    print(f"Approved {commit.hexsha[:10]} as {who}: HEAD is now "
-          f"{repo.head.commit.hexsha[:10]} with the trailer '{trailer}'")
+    print(f"Approved {sha[:10]} as {who}: HEAD is now "
+          f"{(commits.head(runner) or '')[:10]} with the trailer '{trailer}'")
     return 0
-
-
-def _identity(repo: git.Repo) -> str:
-    reader = repo.config_reader()
-    name = reader.get_value("user", "name", "")
-    email = reader.get_value("user", "email", "")
-    if not name or not email:
-        raise UserError("no approver identity: git config user.name / user.email are unset",
-                        "pass --as 'Your Name <you@example.com>'", 2)
-    return f"{name} <{email}>"

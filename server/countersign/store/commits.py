@@ -41,6 +41,17 @@ def head(repo: Git) -> str | None:
         return None
 
 
+def resolve_commit(repo: Git, rev: str) -> str | None:
+    """The full id of the commit ``rev`` names, or ``None`` when it names none."""
+    if rev.startswith("-"):
+        return None
+    try:
+        return repo.text("rev-parse", "-q", "--verify", "--end-of-options",
+                         f"{rev}^{{commit}}") or None
+    except GitError:
+        return None
+
+
 def parents_of(repo: Git, rev: str) -> list[str]:
     return repo.text("log", "-1", "--format=%P", rev, "--").split()
 

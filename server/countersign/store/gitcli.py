@@ -1,17 +1,18 @@
-"""Running the git binary directly, for code on the commit path.
+"""The one way countersign reaches git: the git binary, run by ``Git``.
 
 Commit hooks run on every ``git commit``, and their start-up time is the user's wait:
 importing GitPython alone costs about 65 ms of the 150 ms the hook may add (measured in
-``bench/bench_hook.py``). Code on that path (diffs, trailers, blobs, notes, the
-workspace lookup) therefore calls ``git`` itself through this small runner; git still does
-all the parsing of its own formats (``interpret-trailers``, ``diff``, ``notes``). Commands
-that need GitPython's object model (``approve``, ``blame``, hook installation) use it.
+``bench/bench_hook.py``). Everything therefore calls ``git`` itself through this small
+runner, and git does the parsing of its own formats (``interpret-trailers``, ``diff``,
+``notes``, ``-z`` lists). GitPython is imported in one place only, ``Git.blame``, where its
+parser of ``git blame --incremental`` earns the import; no commit hook calls it.
 """
 
 from __future__ import annotations
 
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -71,3 +72,59 @@ class Git:
             found[name] = out[pos : pos + size] if header[1] == b"blob" else None
             pos += size + 1
         return found
+
+    def config(self, key: str) -> str | None:
+        """The value of git config ``key`` here, or ``None`` when unset."""
+        try:
+            return self.text("config", "--get", key)
+        except GitError:
+            return None
+
+    def config_all(self, key: str) -> list[str]:
+        """Every value of the multi-valued git config ``key`` (``[]`` when unset)."""
+        try:
+            return self.text("config", "--get-all", key).splitlines()
+        except GitError:
+            return []
+
+    def files(self, under: str) -> list[str]:
+        """Paths under ``under`` that git tracks or would track (``.gitignore`` respected)."""
+        out = self.run("ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", under)
+        return sorted({n for n in out.decode("utf-8", "surrogateescape").split("\0") if n})
+
+    def identity(self) -> str | None:
+        """``Name <email>`` git would commit as here (honours ``GIT_COMMITTER_*``), or None."""
+        try:
+            ident = self.text("var", "GIT_COMMITTER_IDENT")
+        except (GitError, OSError):
+            return None
+        end = ident.find(">")
+        return ident[:end + 1] if 0 <= ident.find("<") < end else None
+
+    def committer_email(self) -> str | None:
+        """The e-mail git would commit with here, or None."""
+        ident = self.identity()
+        return None if ident is None else ident[ident.find("<") + 1:-1]
+
+    def blame(self, path: str) -> list[BlamedLine]:
+        """Who last changed each line of ``path`` at HEAD: commit, path and line there."""
+        import git  # GitPython's parser of --incremental output; only `countersign blame`
+
+        out = []
+        for entry in git.Repo(self.root).blame_incremental(None, path):
+            for line, orig in zip(entry.linenos, entry.orig_linenos, strict=False):
+                out.append(BlamedLine(line - 1, entry.commit.hexsha, entry.orig_path or path,
+                                      orig - 1))
+        return out
+
+
+@dataclass(frozen=True)
+class BlamedLine:
+    """Line ``line`` (0-based) came from ``commit``, where it was line ``orig_line`` of
+    ``orig_path``."""
+
+    line: int
+    commit: str
+    orig_path: str
+    orig_line: int
+

@@ -15,14 +15,14 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
+from countersign.store.commits import NOTES_REF
+from countersign.store.gitcli import Git
 
 MARKER = "# countersign-managed-hook v1"
 HOOKS = ("prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite")
 """prepare-commit-msg stamps (it runs even with --no-verify); commit-msg only refuses a
 message that is nothing but trailers; post-commit/post-merge write notes; post-rewrite
 carries them across amend and rebase."""
-NOTES_REF = "refs/notes/countersign"
 
 _TEMPLATE = """#!/bin/sh
 {marker}
@@ -71,12 +71,10 @@ class HookState:
     python: str | None = None
 
 
-def hooks_dir(repo: git.Repo) -> Path:
+def hooks_dir(repo: Git) -> Path:
     """Where git looks for hooks in this repository (honours core.hooksPath)."""
-    out = repo.git.rev_parse("--git-path", "hooks")
-    path = Path(out)
-    base = Path(repo.working_tree_dir) if repo.working_tree_dir else Path(repo.git_dir)
-    return path if path.is_absolute() else (base / path).resolve()
+    path = Path(repo.text("rev-parse", "--git-path", "hooks"))
+    return path if path.is_absolute() else (repo.root / path).resolve()
 
 
 def shim(name: str, python: str) -> str:
@@ -97,7 +95,7 @@ def _owned(path: Path) -> bool:
         return False
 
 
-def install(repo: git.Repo, python: str) -> list[str]:
+def install(repo: Git, python: str) -> list[str]:
     """Install every hook; returns what was done, one line per hook."""
     directory = hooks_dir(repo)
     directory.mkdir(parents=True, exist_ok=True)
@@ -116,7 +114,7 @@ def install(repo: git.Repo, python: str) -> list[str]:
         _write_executable(path, shim(name, python))
         done.append(f"{name}: installed {path}")
     if NOTES_REF not in _rewrite_refs(repo):
-        repo.git.config("--add", "notes.rewriteRef", NOTES_REF)
+        repo.run("config", "--add", "notes.rewriteRef", NOTES_REF)
         done.append(f"notes.rewriteRef: added {NOTES_REF} (notes follow amend and rebase)")
     return done
 
@@ -129,14 +127,11 @@ def _write_executable(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _rewrite_refs(repo: git.Repo) -> list[str]:
-    try:
-        return str(repo.git.config("--get-all", "notes.rewriteRef")).split()
-    except git.GitCommandError:
-        return []
+def _rewrite_refs(repo: Git) -> list[str]:
+    return repo.config_all("notes.rewriteRef")
 
 
-def uninstall(repo: git.Repo) -> list[str]:
+def uninstall(repo: Git) -> list[str]:
     """Remove countersign's hooks, putting back any hook they had moved aside."""
     directory = hooks_dir(repo)
     done = []
@@ -151,12 +146,12 @@ def uninstall(repo: git.Repo) -> list[str]:
         else:
             done.append(f"{name}: removed")
     if NOTES_REF in _rewrite_refs(repo):
-        repo.git.config("--unset", "notes.rewriteRef", f"^{NOTES_REF}$")
+        repo.run("config", "--unset", "notes.rewriteRef", f"^{NOTES_REF}$")
         done.append(f"notes.rewriteRef: removed {NOTES_REF}")
     return done
 
 
-def status(repo: git.Repo) -> tuple[list[HookState], bool]:
+def status(repo: Git) -> tuple[list[HookState], bool]:
     """Each hook's state, and whether notes.rewriteRef includes countersign's notes."""
     directory = hooks_dir(repo)
     states = []
