@@ -277,3 +277,48 @@ def build_ruleset(
         enabled.append(dataclasses.replace(rule, tier=tier) if tier != rule.tier else rule)
     return RuleSet(enabled), errors
 
+
+
+class PolicyError(Exception):
+    """The organisation policy cannot be enforced as written (missing or invalid)."""
+
+    def __init__(self, path: Path, problems: list[RuleError]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.path = path
+        self.problems = problems
+
+
+@dataclass
+class Loaded:
+    """What a workspace's configuration files add up to."""
+
+    config: Config
+    rules: RuleSet
+    errors: list[RuleError]
+    """Repository config and rule pack problems; the good parts are still in force."""
+    warnings: list[str]
+    """Repository settings the policy refused."""
+
+
+def load_project(root: Path, policy: Path | None = None, cache: Path | None = None) -> Loaded:
+    """The configuration in force at ``root``: the repository's, combined with the policy,
+    and the enabled rules (``cache``: see ``load_pack``).
+
+    A repository config or rule pack with problems still applies its good parts; a policy is
+    never partly applied: a missing or invalid one raises ``PolicyError``.
+    """
+    errors: list[RuleError] = []
+    repo_config = Config()
+    found = find_config(root)
+    if found is not None:
+        repo_config, errors = load_config(found)
+    policy_config = None
+    if policy is not None:
+        if not policy.is_file():
+            raise PolicyError(policy, [RuleError(str(policy), 0, "policy file does not exist")])
+        policy_config, policy_errors = load_config(policy)
+        if policy_errors:
+            raise PolicyError(policy, policy_errors)
+    config, warnings = combine(repo_config, policy_config)
+    rules, rule_errors = build_ruleset(config, policy_config, cache)
+    return Loaded(config, rules, errors + rule_errors, warnings)
