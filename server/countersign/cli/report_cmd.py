@@ -15,8 +15,8 @@ from pathlib import Path
 from countersign.cli.common import repository_context
 from countersign.cli.files import Progress
 from countersign.cli.verify import evaluate
+from countersign.core.report import build
 from countersign.core.report_html import render
-from countersign.core.reporting import build
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -16,13 +16,13 @@ from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
 from countersign.core.origin import Origin
 from countersign.core.provenance import NoteError, record_lines, record_revision
-from countersign.core.report import finding_dict, sarif_document, sarif_result
+from countersign.core.sarif import finding_dict, sarif_document, sarif_result
 from countersign.core.signoff import Commit, Verdict, judge
 from countersign.core.trailers import compute_stamp, parse_declared
 from countersign.store import commits
 from countersign.store.commits import LoggedCommit
 from countersign.store.gitcli import Git, GitError
-from countersign.store.stamping import Sources
+from countersign.store.stamping import Stamper
 
 UNKNOWN = Origin(kind="suspected", tool="unknown-provenance")
 """Who wrote the lines of a commit without a note, when the policy counts them as AI."""
@@ -64,14 +64,14 @@ def evaluate(
         raise UserError("the repository has no commits yet", "commit first, then verify", 2)
     notes = commits.all_notes(repo)
     approvals = commits.all_notes(repo, commits.APPROVALS_REF)
-    sources = Sources(repo, context.ledger(), context.rules, context.config)
+    stamper = Stamper(repo, context.ledger(), context.rules, context.config)
     try:
         logged_commits = list(commits.log(repo, revs))
         # every note and approval blob of the range in one cat-file
         blobs = repo.objects([table[c.sha] for c in logged_commits
                               for table in (notes, approvals) if c.sha in table])
         for logged in (wrap(logged_commits) if wrap else logged_commits):
-            ai = _note_lines(sources, logged.sha, blobs.get(notes.get(logged.sha, "")))
+            ai = _note_lines(stamper, logged.sha, blobs.get(notes.get(logged.sha, "")))
             if ai is None:
                 ai = ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
                       if context.config.unknown_is_ai else {})
@@ -89,7 +89,7 @@ def evaluate(
 
 
 def _note_lines(
-    sources: Sources, sha: str, data: bytes | None
+    stamper: Stamper, sha: str, data: bytes | None
 ) -> dict[str, dict[int, Origin]] | None:
     """AI lines from the commit's note (``None`` without a readable note)."""
     if data is None:
@@ -101,8 +101,8 @@ def _note_lines(
         return None
     revision = record_revision(record)
     if revision and revision != sha:  # copied by a rewrite without our hook: move it
-        return {p: sources.carry(revision, p, ls, commits.decode(
-            commits.read_blob(sources.repo, f"{sha}:{p}") or b"")) for p, ls in lines.items()}
+        return {p: stamper.carry(revision, p, ls, commits.decode(
+            commits.read_blob(stamper.repo, f"{sha}:{p}") or b"")) for p, ls in lines.items()}
     return lines
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from countersign.core.reporting import Report
+from countersign.core.report import Report
 
 _TIER_COLOURS = {"none": "#9aa5b1", "low": "#6cb4ee", "medium": "#f2c94c", "high": "#f2994a",
                  "critical": "#eb5757"}

@@ -13,13 +13,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from countersign.core.history import Piece, minimal_edit
+from countersign.core.edit_log import Piece, minimal_edit
 from countersign.core.origin import HUMAN, Origin
 from countersign.core.positions import Encoding
 from countersign.core.rules import RuleSet
-from countersign.core.settings import Settings
 from countersign.core.tracked import AiReport, Position, TrackedDocument
 from countersign.lsp.projects import Project, Projects
+from countersign.lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 Range = tuple[Position, Position]

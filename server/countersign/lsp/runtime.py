@@ -20,10 +20,10 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from countersign import __version__
 from countersign.core.rulesdoc import default_href
-from countersign.core.settings import Settings
 from countersign.lsp import convert, published
 from countersign.lsp.documents import DocumentError, Documents, Entry
 from countersign.lsp.projects import Project, Projects
+from countersign.lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 PROVENANCE = "countersign/provenance"

@@ -15,12 +15,12 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from countersign.core.diagnostics import explain, hover, lens_title, summarize
 from countersign.core.origin import HUMAN
-from countersign.core.settings import parse_settings
 from countersign.lsp import convert
 from countersign.lsp.actions import suppress_action
 from countersign.lsp.documents import Change, DocumentError
 from countersign.lsp.preview import PreviewError, PreviewInput, commit_preview
 from countersign.lsp.runtime import CountersignServer, long_lived
+from countersign.lsp.settings import parse_settings
 
 log = logging.getLogger(__name__)
 AI_EDIT = "countersign/aiEdit"
