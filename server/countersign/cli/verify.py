@@ -17,7 +17,7 @@ from countersign.cli.errors import UserError
 from countersign.core.origin import Origin
 from countersign.core.provenance import NoteError, record_lines, record_revision
 from countersign.core.sarif import finding_dict, sarif_document, sarif_result
-from countersign.core.signoff import Commit, Verdict, judge
+from countersign.core.signoff import Approval, Commit, Verdict, judge
 from countersign.core.trailers import compute_stamp, parse_declared
 from countersign.store import commits
 from countersign.store.commits import LoggedCommit
@@ -79,7 +79,8 @@ def evaluate(
             commit = Commit(logged.sha, logged.subject, logged.author,
                             parse_declared(logged.trailers), stamp, logged.sha in notes,
                             _approvals(blobs.get(approvals.get(logged.sha, ""))),
-                            {c.path: c.added for c in logged.changes}, logged.time)
+                            {c.path: c.added for c in logged.changes}, logged.time,
+                            committer=logged.committer)
             yield judge(commit, context.config)
     except GitError as exc:
         raise UserError(f"git cannot read the range {' '.join(revs)}: "
@@ -106,11 +107,11 @@ def _note_lines(
     return lines
 
 
-def _approvals(data: bytes | None) -> tuple[str, ...]:
+def _approvals(data: bytes | None) -> tuple[Approval, ...]:
     if data is None:
         return ()
     text = commits.decode(data)
-    return tuple(line.partition(":")[2].strip() for line in text.splitlines()
+    return tuple(Approval(line.partition(":")[2].strip(), "note") for line in text.splitlines()
                  if line.lower().startswith("approved-by:"))
 
 

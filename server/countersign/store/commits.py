@@ -197,9 +197,10 @@ class LoggedCommit:
     subject: str
     trailers: list[tuple[str, str]]
     changes: list[FileChange]
+    committer: str = ""
 
 
-_FIELDS = ("%H", "%P", "%an <%ae>", "%ct", "%s", "%(trailers:only,unfold)")
+_FIELDS = ("%H", "%P", "%an <%ae>", "%ct", "%s", "%(trailers:only,unfold)", "%cn <%ce>")
 
 
 def log(repo: Git, revs: Sequence[str]) -> Iterator[LoggedCommit]:
@@ -212,12 +213,12 @@ def log(repo: Git, revs: Sequence[str]) -> Iterator[LoggedCommit]:
     out = repo.run("log", f"--format={fmt}", "-p", *_DIFF, *revs, "--")
     for chunk in decode(out).split("\x1e")[1:]:
         fields = chunk.split("\x1f")
-        sha, parents, author, when, subject, trailer_text, patch = fields[:7]
+        sha, parents, author, when, subject, trailer_text, committer, patch = fields[:8]
         parent_list = parents.split()
         changes = (commit_changes(repo, sha, parent_list) if len(parent_list) > 1
                    else finish(parse_diff(patch.split("\n"))))
         yield LoggedCommit(sha, parent_list, author, int(when), subject,
-                           _trailer_pairs(trailer_text), changes)
+                           _trailer_pairs(trailer_text), changes, committer)
 
 
 def _trailer_pairs(text: str) -> list[tuple[str, str]]:
