@@ -126,6 +126,7 @@ def test_github_malformed_payload_reports_each_field_and_counts_the_rest() -> No
     ({"id": True}, "$[0].id: expected an integer, got True"),
     ({"user": "sam"}, "$[0].user: expected an object or null"),
     ({"user": {"login": "sam"}}, "$[0].user.id: missing"),
+    ({"user": {"login": "", "id": 1}}, "$[0].user.login: empty"),
     ({"commit_id": "ECDD80BB"}, "$[0].commit_id: expected a commit sha, got 'ECDD80BB'"),
     ({"submitted_at": None}, "$[0].submitted_at: expected an ISO 8601 time, got None"),
 ])

@@ -276,7 +276,7 @@ class _GitLabReader:
         if not name.strip():
             self._error(number, "section header has no name")
         approvals = self._approvals(count, number)
-        if count is not None and approvals is None:
+        if approvals is None:  # GitLab stops reading the header at a count it cannot read
             approvals, rest = 1, ""
         if rest and not rest[0].isspace():
             self._error(number, f"GitLab reads [{name}] as a section header and {rest!r} as its "
@@ -286,9 +286,10 @@ class _GitLabReader:
         if rest[len(kept):].strip():
             self._error(number, f"ignored after the default owners: {rest[len(kept):].strip()!r}")
         defaults = self._owners(kept, number)
-        self._open(name, optional=bool(caret), defaults=defaults, approvals=approvals or 1)
+        self._open(name, optional=bool(caret), defaults=defaults, approvals=approvals)
 
     def _approvals(self, count: str | None, number: int) -> int | None:
+        """The approvals a header asks for; ``None`` when the count is not a number."""
         if count is None:
             return 1
         if not count.isdigit():
@@ -323,7 +324,7 @@ class _GitLabReader:
         if matcher is None:
             self._error(number, f"pattern {pattern!r} has an unterminated '['; it matches nothing")
         owners = self._owners(owner_text, number) if owner_text else self.current.defaults
-        if owner_text and not owners:
+        if owner_text and not owners and not exclusion:
             self._error(number, f"no valid owner in {owner_text!r}; GitLab treats the line as "
                                 "owned by nobody")
         elif not owners and not exclusion:

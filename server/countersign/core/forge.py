@@ -291,7 +291,10 @@ class _Fields:
 
     def text(self, obj: Mapping[str, Any], at: str, key: str) -> str | None:
         value = self._value(obj, at, key, str, "a string")
-        return value if value else None
+        if value == "":
+            self.fail(f"{at}.{key}", "empty")
+            return None
+        return value if isinstance(value, str) else None
 
     def integer(self, obj: Mapping[str, Any], at: str, key: str) -> int | None:
         value: int | None = self._value(obj, at, key, int, "an integer")
