@@ -27,7 +27,7 @@ STATES = {
     VALID: "valid",
     "bad-signature": "the signature does not verify",
     "unknown-key": "signed by a key the policy does not list for this person",
-    "key-not-valid": "signed by a key outside its validity period",
+    "key-not-valid-at-time": "signed by a key outside its validity period",
     "wrong-namespace": "signed for another purpose (namespace)",
     "malformed": "the approval record is corrupt",
     "stale": "the approved content changed since",
