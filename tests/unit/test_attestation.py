@@ -121,6 +121,8 @@ def _inner(change: dict[str, Any], predicate: dict[str, Any] | None = None) -> b
      "is not sha256:<64 hex digits>"),
     (_inner({}, {"role": "boss"}), "role 'boss' is not one of peer, senior, owner"),
     (_inner({}, {"reviewer": "sam@example.com"}), "is not 'Name <email>'"),
+    (_inner({}, {"reviewer": "Sam <*@example.com>"}), "is not 'Name <email>'"),  # a pattern
+    (_inner({}, {"reviewer": "Sam <sam@example.com,eve@example.com>"}), "is not 'Name"),
     (_inner({}, {"tier": "severe"}), "unknown tier 'severe'"),
     (_inner({}, {"approvedAt": "yesterday"}), "approvedAt is missing"),
     (_inner({}, {"signing": "x509"}), "signing 'x509' is not ssh or openpgp"),

@@ -30,7 +30,8 @@ Method = Literal["ssh", "openpgp"]
 ROLES: tuple[Role, ...] = get_args(Role)
 METHODS: tuple[Method, ...] = get_args(Method)
 
-_PERSON = re.compile(r"^[^<>\n]+ <([^<>@\s]+@[^<>\s]+)>$")
+# The email is an ssh-keygen principal: no pattern characters (``*?!,``) or quotes.
+_PERSON = re.compile(r'^[^<>\n]+ <([^<>@\s*?!,"]+@[^<>@\s*?!,"]+)>$')
 _OBJECT_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _MODE = re.compile(r"^[0-7]{6}$")

@@ -7,7 +7,6 @@ The policy's armored key file is imported once into a private, throw-away GNUPGH
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 from collections.abc import Sequence
@@ -47,10 +46,9 @@ class Keyring:
                 self._keys = self._import()
             return self._keys
 
-    def verify(self, envelope: Envelope, tmp: Path) -> SignatureCheck:
-        """Check one approval's detached OpenPGP signature."""
+    def verify(self, envelope: Envelope, sig_file: Path) -> SignatureCheck:
+        """Check one approval's detached OpenPGP signature (written to ``sig_file``)."""
         keys = self.load()
-        sig_file = tmp / f"{hashlib.sha256(envelope.signature.sig).hexdigest()[:32]}.gpg"
         sig_file.write_bytes(envelope.signature.sig)
         done = run_tool(self._gpg("--trust-model", "always", "--status-fd", "1", "--verify",
                                   str(sig_file), "-"), envelope.signed_bytes,

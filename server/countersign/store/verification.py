@@ -95,7 +95,7 @@ class Verifier:
         todo = {k: e for k, e in zip(keys, envelopes, strict=True) if k not in self._cache}
         self._preflight(todo.values())
         with ThreadPoolExecutor(self.workers) as pool:
-            for key, check in zip(todo, pool.map(self._check, todo.values()), strict=True):
+            for key, check in zip(todo, pool.map(self._check, todo.items()), strict=True):
                 self._cache[key] = check
         return [self._cache[k] for k in keys]
 
@@ -108,15 +108,19 @@ class Verifier:
         if "openpgp" in methods and self._keyring is not None:
             self._keyring.load()
 
-    def _check(self, envelope: Envelope) -> SignatureCheck:
+    def _check(self, job: tuple[bytes, Envelope]) -> SignatureCheck:
+        """Check one envelope; its signature goes to a file named by the check's own key
+        (two checks may share signature bytes, e.g. a record and a tampered copy)."""
+        key, envelope = job
+        sig_file = Path(self._tmp.name) / key.hex()
         if envelope.approval.method == "ssh":
-            return self._check_ssh(envelope)
+            return self._check_ssh(envelope, sig_file)
         if self._keyring is None:
             return SignatureCheck(S.UNKNOWN_KEY, "the policy lists no OpenPGP keys "
                                   "([signoff] openpgp_keys), so no OpenPGP approval counts")
-        return self._keyring.verify(envelope, Path(self._tmp.name))
+        return self._keyring.verify(envelope, sig_file)
 
-    def _check_ssh(self, envelope: Envelope) -> SignatureCheck:
+    def _check_ssh(self, envelope: Envelope, sig_file: Path) -> SignatureCheck:
         if self._allowed is None:
             return SignatureCheck(S.UNKNOWN_KEY, "the policy lists no SSH signers "
                                   "([signoff] allowed_signers), so no SSH approval counts")
@@ -128,7 +132,6 @@ class Verifier:
             return SignatureCheck(S.WRONG_NAMESPACE, f"signed in namespace {sig.namespace!r}, "
                                   f"not {NAMESPACE!r}", sig.fingerprint)
         path, entries = self._allowed
-        sig_file = Path(self._tmp.name) / f"{_digest(envelope.signature.sig)}.sig"
         sig_file.write_bytes(armor(envelope.signature.sig))
         when = time.strftime("%Y%m%d%H%M%SZ", time.gmtime(envelope.approval.approved_at))
         done = run_tool([self.ssh_program, "-Y", "verify", "-f", str(path), "-I",
@@ -189,6 +192,3 @@ def _cache_key(envelope: Envelope) -> bytes:
         a.method.encode(), a.email.encode(), str(a.approved_at).encode(),
         envelope.signature.sig, envelope.signed_bytes])).digest()
 
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:32]
