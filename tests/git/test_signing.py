@@ -92,14 +92,18 @@ def agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         proc.wait()
 
 
-@pytest.mark.parametrize("form", ["pub file", "key:: literal"])
+@pytest.mark.parametrize("form", ["pub file", "key:: literal", "defaultKeyCommand"])
 def test_a_key_held_in_ssh_agent_signs_as_git_would(
     repo: Path, keys: dict[str, Path], policy: Signers, agent: Path, form: str
 ) -> None:
     subprocess.run(["ssh-add", "-q", str(keys["sam"])], check=True, capture_output=True)
     two_commits(repo)
     pub = keys["sam"].with_name("sam.pub")
-    use_ssh(repo, pub if form == "pub file" else f"key::{public(keys['sam'])}")
+    if form == "defaultKeyCommand":
+        git(repo, "config", "gpg.format", "ssh")
+        git(repo, "config", "gpg.ssh.defaultKeyCommand", "ssh-add -L")
+    else:
+        use_ssh(repo, pub if form == "pub file" else f"key::{public(keys['sam'])}")
     assert signing_key(Git(repo)).literal is (form != "pub file")
     approve(repo)
     assert states(verify(repo, policy)) == ["valid"]

@@ -32,6 +32,7 @@ from countersign.core.sshsig import (
     AllowedSigner,
     AllowedSignersError,
     SshFormatError,
+    SshSignature,
     armor,
     parse_allowed_signers,
     parse_sshsig,
@@ -73,8 +74,8 @@ class Verifier:
         self.signers = signers
         self.ssh_program = ssh_program
         self.workers = workers or max(2, 2 * (os.cpu_count() or 1))
-        self._tmp = tempfile.TemporaryDirectory(prefix="countersign-verify-")
         self._allowed = _load_allowed_signers(signers.allowed_signers)
+        self._tmp = tempfile.TemporaryDirectory(prefix="countersign-verify-")
         self._keyring = (Keyring(signers.openpgp_keys, Path(self._tmp.name) / "gnupg",
                                  gpg_program) if signers.openpgp_keys else None)
         self._cache: dict[bytes, SignatureCheck] = {}
@@ -143,19 +144,16 @@ class Verifier:
                                   f"({sig.key_type} key {sig.fingerprint})", sig.fingerprint)
         state = next((s for needles, s in _SSH_OUTCOMES if any(n in said for n in needles)),
                      S.UNKNOWN_KEY)
-        return SignatureCheck(state, _ssh_message(state, envelope, sig.public_key, path,
+        return SignatureCheck(state, _ssh_message(state, envelope.approval.email, sig, path,
                                                   entries, said), sig.fingerprint)
 
-    def __repr__(self) -> str:
-        return f"Verifier({self.signers!r})"
 
-
-def _ssh_message(state: SignatureState, envelope: Envelope, key: bytes, path: Path,
+def _ssh_message(state: SignatureState, email: str, sig: SshSignature, path: Path,
                  entries: Sequence[AllowedSigner], said: str) -> str:
-    email = envelope.approval.email
-    fpr = parse_sshsig(envelope.signature.sig).fingerprint
+    """Why ssh-keygen refused, in countersign's words, quoting ssh-keygen where it helps."""
+    fpr = sig.fingerprint
     if state is S.UNKNOWN_KEY:
-        others = principals_for(entries, key)
+        others = principals_for(entries, sig.public_key)
         listed = f" (it is listed for {', '.join(others)})" if others else ""
         return f"key {fpr} is not listed for {email} in {path}{listed}"
     if state is S.KEY_NOT_VALID_AT_TIME:
