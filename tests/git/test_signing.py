@@ -17,17 +17,28 @@ from pathlib import Path
 
 import pytest
 
-from countersign.core.attestation import envelope, parse_envelope
-from countersign.store.approvals import read_approvals
+from countersign.core.attestation import (
+    PAYLOAD_TYPE,
+    Approval,
+    Envelope,
+    envelope,
+    pae,
+    parse_envelope,
+    payload,
+)
+from countersign.core.tiers import Review, Tier
+from countersign.store.approvals import content_digest, read_approvals
 from countersign.store.gitcli import Git
 from countersign.store.signing import SigningError, signing_key
 from countersign.store.verification import Signers, Verifier
 from tests.cli.conftest import git
 from tests.git.signing_helpers import (
+    AT,
     allowed_signers,
     approve,
     gpg,
     gpg_key,
+    head,
     public,
     ssh_key,
     states,
@@ -391,3 +402,45 @@ def test_a_missing_or_empty_openpgp_keys_file_is_named(
             verifier.verify(stored)
         assert caught.value.message.startswith(f"OpenPGP keys file {path} ")
         assert message in caught.value.message
+
+
+def _gpg_envelope(home: Path, repo: Path, email: str, at: int, fake: str | None) -> Envelope:
+    """An approval by ``email`` made at ``at``, signed by gpg at the faked time ``fake``."""
+    sha = head(repo)
+    digest, files = content_digest(Git(repo), sha)
+    approval = Approval(f"Reviewer <{email}>", "senior", sha, digest, files, Tier.HIGH,
+                        Review.SENIOR, (), at, "openpgp")
+    body = payload(approval)
+    faked = ["--faked-system-time", f"{fake}!"] if fake else []
+    sig = subprocess.run(["gpg", "--homedir", str(home), "--batch", *faked, "-u", email,
+                          "--detach-sign"], input=pae(PAYLOAD_TYPE, body),
+                         capture_output=True, check=True).stdout
+    return parse_envelope(envelope(body, sig, "k"))
+
+
+@needs_gpg
+def test_expired_and_revoked_openpgp_keys_are_judged_at_approval_time(
+    repo: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    try:
+        gpg(home, "--faked-system-time", "20200101T000000!", "--passphrase", "",
+            "--quick-gen-key", "Old <old@example.com>", "ed25519", "sign", "1d")
+        revoked = gpg_key(home, "Rev <rev@example.com>")
+        two_commits(repo)
+        made_in_time = _gpg_envelope(home, repo, "old@example.com", 1577880000,
+                                     "20200101T120000")
+        claims_later = _gpg_envelope(home, repo, "old@example.com", AT, "20200101T120000")
+        by_revoked = _gpg_envelope(home, repo, "rev@example.com", AT, None)
+        certificate = home / "openpgp-revocs.d" / f"{revoked}.rev"
+        gpg(home, "--import", data=certificate.read_bytes().replace(b":-----", b"-----"))
+        keys = tmp_path / "keys.asc"
+        keys.write_text(gpg(home, "--armor", "--export"))
+        with Verifier(Signers(openpgp_keys=keys)) as verifier:
+            checks = verifier.verify([made_in_time, claims_later, by_revoked])
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
+    assert states(checks) == ["valid", "key-not-valid-at-time", "key-not-valid-at-time"]
+    assert checks[1].message.endswith("had expired when the approval was made")
+    assert checks[2].message == f"OpenPGP key {revoked} is revoked"
