@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from countersign.core.attestation import (
     DiffEntry,
     changed_since,
     envelope,
+    parse_envelope,
     payload,
 )
 from countersign.core.tiers import Review, Tier
@@ -130,6 +132,16 @@ def test_root_empty_and_renaming_commits_have_digests_in_one_batch(repo: Path) -
                                    DiffEntry("b.txt", zero, blob, "000000", "100644"))
     assert len({d.digest for d in found.values()}) == 3
     assert found[root].digest == content_digest(Git(repo), root)[0]
+
+
+def test_a_path_that_is_not_utf8_survives_the_record(repo: Path) -> None:
+    name = os.fsdecode(b"caf\xe9.txt")
+    (repo / name).write_bytes(b"latin-1 name\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "odd name")
+    [entry] = files(repo)
+    assert entry.path == name
+    assert parse_envelope(record(repo, "HEAD")).approval.files == (entry,)
 
 
 def record(repo: Path, rev: str, reviewer: str = SAM) -> bytes:

@@ -317,7 +317,9 @@ def _b64(value: Any, what: str) -> bytes:
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON with sorted keys, ASCII only: a path git stores as non-UTF-8 bytes
+    (decoded with surrogate escapes) survives as a ``\\udcXX`` escape."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def changed_since(

@@ -67,15 +67,15 @@ def content_digests(git: Git, commits: Iterable[str]) -> dict[str, ContentDigest
 
 
 def _parse_raw(out: bytes) -> dict[str, list[DiffEntry]]:
-    """Commit id -> entries, from ``diff-tree --stdin --raw -z --always`` output."""
+    """Commit id -> entries, from ``diff-tree --stdin --raw -z --always`` output: each
+    commit's id, then per file ``:MODE MODE BLOB BLOB STATUS`` and the path."""
     fields = out.split(b"\0")
     result: dict[str, list[DiffEntry]] = {}
     current: list[DiffEntry] = []
     i = 0
     while i < len(fields) and fields[i]:
-        item = fields[i].decode("ascii") if not fields[i].startswith(b":") else ""
-        if item:  # a commit header line
-            current = result.setdefault(item.strip(), [])
+        if not fields[i].startswith(b":"):
+            current = result.setdefault(fields[i].decode("ascii").strip(), [])
             i += 1
             continue
         old_mode, new_mode, old_blob, new_blob, _status = fields[i][1:].decode().split(" ")
