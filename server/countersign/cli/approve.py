@@ -20,16 +20,13 @@ from countersign.cli.errors import UserError
 from countersign.cli.gate_inputs import policy_file
 from countersign.cli.verify import evaluate
 from countersign.core.attestation import ROLES, Approval, Role
+from countersign.core.config import Config
 from countersign.core.signoff import Verdict
 from countersign.core.tiers import Review
 from countersign.core.trailers import email_of
 from countersign.store import commits
-from countersign.store.approvals import (
-    APPROVALS_REF,
-    ContentDigest,
-    append_approval,
-    content_digests,
-)
+from countersign.store.approvals import ContentDigest, append_approval, content_digests
+from countersign.store.commits import APPROVALS_REF
 from countersign.store.gitcli import Git, GitError
 from countersign.store.signing import SigningError, SigningKey, sign_approval, signing_key
 
@@ -68,14 +65,29 @@ def run(args: argparse.Namespace) -> int:
         verdicts = {v.commit.sha: v for v in evaluate(context, repo, ["--no-walk", *shas])}
         digests = content_digests(repo, shas)
         for sha in shas:
-            _approve(repo, key, who, verdicts[sha], digests[sha], args.role)
+            role = args.role or _default_role(context.config, who, verdicts[sha])
+            _approve(repo, key, who, verdicts[sha], digests[sha], role)
     print(f"push them with: git push origin {APPROVALS_REF}")
     return 0
 
 
+def _default_role(config: Config, who: str, verdict: Verdict) -> Role:
+    """The role the policy grants ``who`` that this change needs most; without reviewer
+    lists, senior when the change needs a senior."""
+    person = config.signoff.person(email_of(who))
+    listed = {level: {config.signoff.person(e) for e in emails}
+              for level, emails in config.reviewers.items()}
+    if not listed:
+        return "senior" if verdict.review >= Review.SENIOR else "peer"
+    if person in listed.get("senior", ()) and verdict.review >= Review.SENIOR:
+        return "senior"
+    if person in listed.get("owner", ()) and verdict.review >= Review.SENIOR_OWNER:
+        return "owner"
+    return "senior" if person in listed.get("senior", ()) else "peer"
+
+
 def _approve(repo: Git, key: SigningKey, who: str, verdict: Verdict, digest: ContentDigest,
-             role: Role | None) -> None:
-    chosen: Role = role or ("senior" if verdict.review >= Review.SENIOR else "peer")
+             chosen: Role) -> None:
     approval = Approval(who, chosen, verdict.commit.sha, digest.digest, digest.files,
                         verdict.tier, verdict.review, tuple(verdict.commit.recomputed.rule_ids()),
                         int(time.time()), key.method)

@@ -11,9 +11,9 @@ from pathlib import Path
 from countersign.cli.common import Context
 from countersign.cli.errors import UserError
 from countersign.core.forge import ForgeApproval, parse_spec, read_evidence
+from countersign.store.commits import LoggedCommit
 from countersign.store.evidence import Evidence, protected_paths
 from countersign.store.gitcli import Git, GitError
-from countersign.store.commits import LoggedCommit
 from countersign.store.policy_source import PolicySourceError, materialized, split_spec
 from countersign.store.signing import SigningError
 from countersign.store.workspace import find_workspace
@@ -77,16 +77,22 @@ def gather_evidence(context: Context, repo: Git, revs: Sequence[str],
     tip = logged[0].sha if logged else None
     forge = [a for _, approvals in inputs.forge for a in approvals]
     name = "+".join(f for f, _ in inputs.forge)
-    protected = protected_paths(context.workspace.root, context.config,
-                                None if inputs.policy_path else inputs.policy)
-    if inputs.policy_path:
-        protected |= {inputs.policy_path}
+    protected = protected_paths(_policy_root(context, inputs), context.config, inputs.policy)
     evidence = Evidence(repo, context.config, base, forge, name, tip, protected)
     try:
         evidence.load([c.sha for c in logged])
     except SigningError as exc:
         raise UserError(f"cannot check approvals: {exc.message}", exc.hint, 2) from None
     return evidence
+
+
+def _policy_root(context: Context, inputs: GateInputs) -> Path:
+    """Where the policy's files are, as in the repository: the working tree, or the
+    directory a policy read from a revision was copied to."""
+    if inputs.policy is None or inputs.policy_path is None:
+        return context.workspace.root
+    depth = len(Path(inputs.policy_path).parts)
+    return inputs.policy.resolve().parents[depth - 1]
 
 
 def _base(repo: Git, revs: Sequence[str], logged: Sequence[LoggedCommit]) -> str | None:

@@ -9,21 +9,20 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from countersign.cli.common import Context, repository_context
-from countersign.cli.gate_inputs import GateInputs, gather_evidence, policy_file, read_forge_reviews
 from countersign.cli.errors import UserError
+from countersign.cli.gate_inputs import GateInputs, gather_evidence, policy_file, read_forge_reviews
 from countersign.core.origin import Origin
 from countersign.core.provenance import NoteError, record_lines, record_revision
 from countersign.core.sarif import finding_dict, sarif_document, sarif_result
 from countersign.core.signoff import Approval, Commit, Verdict, judge
 from countersign.core.tiers import Tier
 from countersign.core.trailers import compute_stamp, parse_declared
-from countersign.store.evidence import tier_raising_paths
 from countersign.store import commits
 from countersign.store.commits import LoggedCommit
+from countersign.store.evidence import tier_raising_paths
 from countersign.store.gitcli import Git, GitError
 from countersign.store.stamping import Stamper
 

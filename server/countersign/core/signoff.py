@@ -144,7 +144,7 @@ def judge(commit: Commit, config: Config) -> Verdict:
         failures.append(f"declares Review-Tier: {declared.tier.label} but its content is "
                         f"{commit.recomputed.tier.label} ({rules})")
     tier = max(commit.recomputed.tier, declared.tier or Tier.NONE)
-    review = max(required_review(commit, config, tier), declared.review or Review.NONE)
+    review = required_review(commit, config, tier)
     if commit.changed_policy:
         review = Review.SENIOR_OWNER
         failures_note = (f"edits {', '.join(commit.changed_policy)}, which the gate is checked "

@@ -26,9 +26,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from countersign.core.attestation import AttestationError, DiffEntry, Envelope, parse_envelope
+from countersign.store.commits import APPROVALS_REF
 from countersign.store.gitcli import Git, GitError
 
-APPROVALS_REF = "refs/notes/countersign-approvals"
 _DIGEST_VERSION = b"countersign-diff-v1\n"
 # Every option that could change what diff-tree reports is pinned: no rename or copy
 # detection, submodule changes always shown, full object ids, NUL-separated paths (so

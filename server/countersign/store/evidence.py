@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from countersign.core.attestation import changed_since
-from countersign.core.codeowners import LOCATIONS, Codeowners, parse
+from countersign.core.codeowners import LOCATIONS, Codeowners, Flavor, parse
 from countersign.core.config import Config
 from countersign.core.forge import ForgeApproval
 from countersign.core.rules import Finding
@@ -166,15 +166,16 @@ class Evidence:
         return None
 
 
-def _locations() -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
-    for flavor in ("github", "gitlab"):
-        for location in LOCATIONS[flavor]:  # type: ignore[index]
+def _locations() -> list[tuple[Flavor, str]]:
+    seen: dict[str, Flavor] = {}
+    flavors: tuple[Flavor, ...] = ("github", "gitlab")
+    for flavor in flavors:
+        for location in LOCATIONS[flavor]:
             seen.setdefault(location, flavor)
     return [(f, loc) for loc, f in seen.items()]
 
 
-def _flavor(location: str, text: str, default: str) -> str:
+def _flavor(location: str, text: str, default: str) -> Flavor:
     """GitLab's syntax when the file lives in ``.gitlab/`` or has sections."""
     if location.startswith(".gitlab/"):
         return "gitlab"
@@ -193,7 +194,7 @@ def tier_raising_paths(findings: Sequence[Finding], tier: Tier,
 
 def protected_paths(root: Path, config: Config, policy: Path | None) -> frozenset[str]:
     """Repository paths of the policy, its signer lists, and every CODEOWNERS location."""
-    out = {loc for flavor in ("github", "gitlab") for loc in LOCATIONS[flavor]}  # type: ignore[index]
+    out = {loc for flavor in ("github", "gitlab") for loc in LOCATIONS[flavor]}
     for path in (policy, config.signoff.allowed_signers, config.signoff.gpg_keys):
         if path is None:
             continue

@@ -15,7 +15,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from countersign.store.commits import NOTES_REF
+from countersign.store.commits import APPROVALS_REF, NOTES_REF
 from countersign.store.gitcli import Git
 
 MARKER = "# countersign-managed-hook v1"
@@ -113,9 +113,10 @@ def install(repo: Git, python: str) -> list[str]:
             done.append(f"{name}: moved the existing hook to {legacy.name}; it still runs first")
         _write_executable(path, shim(name, python))
         done.append(f"{name}: installed {path}")
-    if NOTES_REF not in _rewrite_refs(repo):
-        repo.run("config", "--add", "notes.rewriteRef", NOTES_REF)
-        done.append(f"notes.rewriteRef: added {NOTES_REF} (notes follow amend and rebase)")
+    for ref in (NOTES_REF, APPROVALS_REF):
+        if ref not in _rewrite_refs(repo):
+            repo.run("config", "--add", "notes.rewriteRef", ref)
+            done.append(f"notes.rewriteRef: added {ref} (notes follow amend and rebase)")
     return done
 
 
@@ -145,9 +146,10 @@ def uninstall(repo: Git) -> list[str]:
             done.append(f"{name}: removed; restored the previous hook")
         else:
             done.append(f"{name}: removed")
-    if NOTES_REF in _rewrite_refs(repo):
-        repo.run("config", "--unset", "notes.rewriteRef", f"^{NOTES_REF}$")
-        done.append(f"notes.rewriteRef: removed {NOTES_REF}")
+    for ref in (NOTES_REF, APPROVALS_REF):
+        if ref in _rewrite_refs(repo):
+            repo.run("config", "--unset", "notes.rewriteRef", f"^{ref}$")
+            done.append(f"notes.rewriteRef: removed {ref}")
     return done
 
 
