@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 from lsprotocol import types
+from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
@@ -172,16 +173,9 @@ class CountersignServer(LanguageServer):
         Pull clients (VS Code's languageclient) ask right after each ``didChange``; an AI
         report, a command or a ledger written by another process changes the answer later.
         """
-        if self.pull and self._client_can("workspace.diagnostics.refresh_support"):
+        if self.pull and get_capability(self.client_capabilities,
+                                        "workspace.diagnostics.refresh_support", False):
             self.workspace_diagnostic_refresh(None)
-
-    def _client_can(self, dotted: str) -> bool:
-        node: Any = self.client_capabilities
-        for part in dotted.split("."):
-            node = getattr(node, part, None)
-            if node is None:
-                return False
-        return bool(node)
 
     # -- results ---------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from lsprotocol import types
+from pygls.capabilities import get_capability
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from countersign.core.diagnostics import explain, hover, lens_title, summarize
@@ -68,15 +69,15 @@ def build() -> CountersignServer:
         ls.documents.encoding = convert.encoding_of(ls.workspace.position_encoding)
         settings, errors = parse_settings(params.initialization_options)
         ls.apply_settings(settings, errors)
-        wants_pull = params.capabilities.text_document is not None and \
-            params.capabilities.text_document.diagnostic is not None
+        wants_pull = get_capability(params.capabilities, "text_document.diagnostic") is not None
         mode = settings.diagnostic_mode
         ls.pull = mode == "pull" or (mode == "auto" and wants_pull)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: CountersignServer, params: types.InitializedParams) -> None:
         ls.start_watching()
-        if ls._client_can("workspace.did_change_watched_files.dynamic_registration"):
+        if get_capability(ls.client_capabilities,
+                          "workspace.did_change_watched_files.dynamic_registration", False):
             try:
                 await ls.client_register_capability_async(types.RegistrationParams([
                     types.Registration("countersign-watch",
@@ -90,7 +91,7 @@ def build() -> CountersignServer:
         await load_configuration(ls)
 
     async def load_configuration(ls: CountersignServer) -> None:
-        if not ls._client_can("workspace.configuration"):
+        if not get_capability(ls.client_capabilities, "workspace.configuration", False):
             return
         try:
             answer = await ls.workspace_configuration_async(types.ConfigurationParams(
@@ -233,8 +234,9 @@ def build() -> CountersignServer:
                 kind=types.CodeActionKind.QuickFix,
                 command=types.Command("Acknowledge", "countersign.acknowledge",
                                       arguments=[entry.uri, ack_range])))
-        snippets = ls._client_can("workspace.workspace_edit.snippet_edit_support") and \
-            ls._client_can("workspace.workspace_edit.document_changes")
+        caps = ls.client_capabilities
+        snippets = get_capability(caps, "workspace.workspace_edit.snippet_edit_support", False) \
+            and get_capability(caps, "workspace.workspace_edit.document_changes", False)
         for f in findings:
             actions.append(suppress_action(entry, f, enc, snippets))
             actions.append(types.CodeAction(
