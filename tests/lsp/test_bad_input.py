@@ -94,3 +94,27 @@ async def test_non_utf8_bytes_on_disk(client: LanguageClient, repo: Path) -> Non
     await eventually(lambda: client.diagnostics.get(config.as_uri()), what="config error")
     assert "cannot read config" in client.diagnostics[config.as_uri()][0].message
     await still_serving(client, repo)
+
+
+async def test_malformed_requests_are_answered_naming_the_field(client: LanguageClient,
+                                                                repo: Path) -> None:
+    send = client.protocol.send_request_async
+    with pytest.raises(JsonRpcInvalidParams, match=r"params\.textDocument\.uri: expected a "
+                                                   r"string, got 5"):
+        await send("countersign/summary", {"textDocument": {"uri": 5}})
+    with pytest.raises(JsonRpcInvalidParams, match=r"params\.textDocument: missing"):
+        await send("countersign/provenance", {})
+    with pytest.raises(JsonRpcInvalidParams, match=r"params\.textDocument\.uri: expected a "
+                                                   r"string, got None"):
+        await send("countersign/commitPreview", {"textDocument": {"uri": None}})
+    await still_serving(client, repo)
+
+
+async def test_a_malformed_ai_edit_is_logged_naming_the_field(client: LanguageClient,
+                                                              repo: Path) -> None:
+    uri = open_doc(client, write(repo, "app/a.py", "a = 1\n"))
+    client.protocol.notify("countersign/aiEdit", {"textDocument": {"uri": uri, "version": 1},
+                                                  "ranges": "all", "tool": "x"})
+    await eventually(lambda: logged(client, "ignoring countersign/aiEdit: params.ranges: "
+                                            "expected a list, got 'all'"), what="a log line")
+    await still_serving(client, repo)

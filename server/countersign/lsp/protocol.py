@@ -1,6 +1,7 @@
 """The JSON-RPC side of the server: what pygls's ``LanguageServerProtocol`` does differently.
 
-countersign keeps each document's text itself, and sends diagnostics as JSON it already has.
+countersign keeps each document's text itself, sends diagnostics as JSON it already has, and
+knows the message types of its own methods (``messages``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any, ClassVar
 
 from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol, lsp_method
+
+from countersign.lsp.messages import MESSAGE_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,13 @@ class CountersignProtocol(LanguageServerProtocol):
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
+
+    def get_message_type(self, method: str) -> type | None:  # type: ignore[override]
+        """countersign's own methods, then LSP's (pygls's documented extension point).
+
+        (pygls wraps its own in ``lru_cache``; a dict lookup needs none.)
+        """
+        return MESSAGE_TYPES.get(method) or super().get_message_type(method)
 
     _writes: ClassVar[set[asyncio.Future[Any]]] = set()
 

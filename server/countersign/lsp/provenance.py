@@ -5,12 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from lsprotocol import types
-
 from countersign.core.origin import HUMAN
-from countersign.lsp import convert
+from countersign.lsp import convert, messages
 from countersign.lsp.documents import DocumentError, long_lived
-from countersign.lsp.messages import AI_EDIT, PROVENANCE, invalid, range_arg, uri_arg
+from countersign.lsp.messages import (
+    AI_EDIT,
+    PROVENANCE,
+    AiEditParams,
+    DocumentParams,
+    invalid,
+    range_arg,
+    uri_arg,
+)
 from countersign.lsp.server import CountersignServer
 
 log = logging.getLogger(__name__)
@@ -18,28 +24,17 @@ log = logging.getLogger(__name__)
 
 def register(server: CountersignServer) -> None:
     """countersign/aiEdit, countersign/provenance, countersign.markAi, countersign.markHuman."""
-    server.feature(AI_EDIT)(ai_edit)
-    server.feature(PROVENANCE)(provenance)
+    messages.notification(server, AI_EDIT, AiEditParams, ai_edit)
+    messages.request(server, PROVENANCE, DocumentParams, provenance)
     server.command("countersign.markAi")(mark_ai)
     server.command("countersign.markHuman")(mark_human)
 
 
-def ai_edit(ls: CountersignServer, params: Any) -> None:
-    data = convert.plain(params)
-    try:
-        doc = data["textDocument"]
-        uri, version = doc["uri"], doc["version"]
-        if not isinstance(uri, str) or not isinstance(version, int):
-            raise ValueError("textDocument needs a string uri and an integer version")
-        ranges = [convert.range_of(r) for r in data["ranges"]]
-        origin = convert.origin_of(data, default_kind="")
-        with long_lived():
-            outcome = ls.documents.ai_edit(uri, version, ranges, origin)
-    except (KeyError, TypeError, ValueError, DocumentError) as exc:
-        log.warning("ignoring %s: %s (params: %.300r)", AI_EDIT, exc, data)
-        ls.window_log_message(types.LogMessageParams(
-            types.MessageType.Warning, f"countersign: ignoring {AI_EDIT}: {exc}"))
-        return
+def ai_edit(ls: CountersignServer, params: AiEditParams) -> None:
+    uri, version = params.text_document.uri, params.text_document.version
+    ranges = [convert.range_of(r) for r in params.ranges]
+    with long_lived():
+        outcome = ls.documents.ai_edit(uri, version, ranges, params.origin())
     log.info("%s for %s version %s: %s", AI_EDIT, uri, version, outcome)
     entry = ls.documents.find(uri)
     if entry is not None and outcome == "applied":
@@ -47,13 +42,8 @@ def ai_edit(ls: CountersignServer, params: Any) -> None:
         ls.refresh_pulled()  # the client pulled after the didChange, before this report
 
 
-def provenance(ls: CountersignServer, params: Any) -> dict[str, Any]:
-    data = convert.plain(params)
-    uri = data.get("textDocument", {}).get("uri") if isinstance(data, dict) else None
-    try:
-        return ls.provenance(ls.documents.get(uri if isinstance(uri, str) else ""))
-    except DocumentError as exc:
-        raise invalid(exc) from None
+def provenance(ls: CountersignServer, params: DocumentParams) -> dict[str, Any]:
+    return ls.provenance(ls.documents.get(params.text_document.uri))
 
 
 def mark_ai(ls: CountersignServer, *args: Any) -> int:

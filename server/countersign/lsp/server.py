@@ -58,6 +58,8 @@ class CountersignServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("countersign", __version__, protocol_cls=CountersignProtocol,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        assert isinstance(self.protocol, CountersignProtocol)
+        self._protocol = self.protocol
         self.projects = Projects()
         self.documents = Documents(self.projects)
         self.settings = Settings()
@@ -168,11 +170,9 @@ class CountersignServer(LanguageServer):
         if self._published.get(uri) == text:
             return
         self._published[uri] = text
-        protocol = self.protocol
-        assert isinstance(protocol, CountersignProtocol)
-        protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                             f'{{"uri":{json.dumps(uri)},"version":{entry.doc.version},'
-                             f'"diagnostics":{text}}}')
+        self._protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                                   f'{{"uri":{json.dumps(uri)},"version":{entry.doc.version},'
+                                   f'"diagnostics":{text}}}')
 
     def pull_report(self, uri: str, previous: str | None) -> types.DocumentDiagnosticReport:
         """A full report, or "unchanged" when the client's ``previous`` result is current."""
@@ -201,7 +201,7 @@ class CountersignServer(LanguageServer):
         if last is not None and last["spans"] == payload["spans"]:
             return
         self._sent_provenance[uri] = payload
-        self.protocol.notify(PROVENANCE, payload)
+        self._protocol.notify_json(PROVENANCE, json.dumps(payload))
 
     def forget(self, uri: str) -> None:
         self._sent_provenance.pop(uri, None)

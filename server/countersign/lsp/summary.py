@@ -9,9 +9,16 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
 from countersign.core.diagnostics import hover, lens_title, summarize
-from countersign.lsp import convert
+from countersign.lsp import messages
 from countersign.lsp.documents import DocumentError
-from countersign.lsp.messages import COMMIT_PREVIEW, SUMMARY, invalid, uri_arg
+from countersign.lsp.messages import (
+    COMMIT_PREVIEW,
+    SUMMARY,
+    CommitPreviewParams,
+    DocumentParams,
+    invalid,
+    uri_arg,
+)
 from countersign.lsp.preview import PreviewError, PreviewInput, commit_preview
 from countersign.lsp.server import CountersignServer
 
@@ -28,9 +35,9 @@ def register(server: CountersignServer) -> None:
     countersign/commitPreview."""
     server.feature(types.TEXT_DOCUMENT_HOVER)(on_hover)
     server.feature(types.TEXT_DOCUMENT_CODE_LENS)(code_lens)
-    server.feature(SUMMARY)(summary_request)
+    messages.request(server, SUMMARY, DocumentParams, summary_request)
     server.command("countersign.summary")(summary_command)
-    server.feature(COMMIT_PREVIEW)(commit_preview_request)
+    messages.request(server, COMMIT_PREVIEW, CommitPreviewParams, commit_preview_request)
 
 
 def on_hover(ls: CountersignServer, params: types.HoverParams) -> types.Hover | None:
@@ -60,10 +67,8 @@ def code_lens(ls: CountersignServer, params: types.CodeLensParams) -> list[types
                                               arguments=[entry.uri]))]
 
 
-def summary_request(ls: CountersignServer, params: Any) -> dict[str, Any]:
-    data = convert.plain(params)
-    uri = data.get("textDocument", {}).get("uri") if isinstance(data, dict) else None
-    return _summary(ls, uri if isinstance(uri, str) else "")
+def summary_request(ls: CountersignServer, params: DocumentParams) -> dict[str, Any]:
+    return _summary(ls, params.text_document.uri)
 
 
 def summary_command(ls: CountersignServer, *args: Any) -> dict[str, Any]:
@@ -82,16 +87,10 @@ def _summary(ls: CountersignServer, uri: str) -> dict[str, Any]:
     return {"uri": uri, **summary.to_dict(), "title": lens_title(summary)}
 
 
-async def commit_preview_request(ls: CountersignServer, params: Any) -> dict[str, Any]:
-    data = convert.plain(params)
-    doc = data.get("textDocument") if isinstance(data, dict) else None
-    uri = doc.get("uri") if isinstance(doc, dict) else None
-    if uri is not None and not isinstance(uri, str):
-        raise JsonRpcInvalidParams(f"textDocument.uri must be a string, got {uri!r}")
-    try:
-        project = ls.project_for(uri)
-    except DocumentError as exc:
-        raise invalid(exc) from None
+async def commit_preview_request(ls: CountersignServer, params: CommitPreviewParams
+                                 ) -> dict[str, Any]:
+    doc = params.text_document
+    project = ls.project_for(doc.uri if doc is not None else None)
     ls.documents.flush(project)  # the hook reads the ledger: give it the buffers' lines
     source = PreviewInput(project.workspace.root, project.workspace.git_dir,
                           project.rules, project.config)
