@@ -7,13 +7,8 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
-from countersign.lsp.messages import (
-    AiEditParams,
-    BadParams,
-    CommitPreviewParams,
-    DocumentParams,
-    parse,
-)
+from countersign.lsp.messages import AiEditParams, BadParams, CommitPreviewParams, DocumentParams
+from countersign.lsp.typed import parse
 
 URI = "file:///repo/app.py"
 RANGE = {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 5}}

@@ -5,18 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from lsprotocol import types
+
 from countersign.core.origin import HUMAN
-from countersign.lsp import convert, messages
-from countersign.lsp.documents import DocumentError, long_lived
-from countersign.lsp.messages import (
-    AI_EDIT,
-    PROVENANCE,
-    AiEditParams,
-    DocumentParams,
-    invalid,
-    range_arg,
-    uri_arg,
-)
+from countersign.lsp import convert, typed
+from countersign.lsp.documents import long_lived
+from countersign.lsp.messages import AI_EDIT, PROVENANCE, AiEditParams, DocumentParams, OriginArgs
 from countersign.lsp.server import CountersignServer
 
 log = logging.getLogger(__name__)
@@ -24,10 +18,10 @@ log = logging.getLogger(__name__)
 
 def register(server: CountersignServer) -> None:
     """countersign/aiEdit, countersign/provenance, countersign.markAi, countersign.markHuman."""
-    messages.notification(server, AI_EDIT, AiEditParams, ai_edit)
-    messages.request(server, PROVENANCE, DocumentParams, provenance)
-    server.command("countersign.markAi")(mark_ai)
-    server.command("countersign.markHuman")(mark_human)
+    typed.notification(server, AI_EDIT, AiEditParams, ai_edit)
+    typed.request(server, PROVENANCE, DocumentParams, provenance)
+    typed.command(server, "countersign.markAi", mark_ai)
+    typed.command(server, "countersign.markHuman", mark_human)
 
 
 def ai_edit(ls: CountersignServer, params: AiEditParams) -> None:
@@ -46,23 +40,17 @@ def provenance(ls: CountersignServer, params: DocumentParams) -> dict[str, Any]:
     return ls.provenance(ls.documents.get(params.text_document.uri))
 
 
-def mark_ai(ls: CountersignServer, *args: Any) -> int:
-    uri, range_ = uri_arg(args), range_arg(args, 1)
-    details = convert.plain(args[2]) if len(args) > 2 and args[2] is not None else {}
-    try:
-        origin = convert.origin_of({"tool": "unknown", **details}, default_kind="chat")
-        lines = ls.documents.mark(uri, range_, origin)
-    except (ValueError, DocumentError) as exc:
-        raise invalid(exc) from None
+def mark_ai(ls: CountersignServer, uri: str, range_: types.Range | None = None,
+            details: OriginArgs | None = None) -> int:
+    """Mark the lines in ``range_`` (None: the whole document) as written by AI."""
+    origin = (details or OriginArgs()).origin()
+    lines = ls.documents.mark(uri, convert.optional_range(range_), origin)
     ls.changed_without_edit(uri)
     return len(lines)
 
 
-def mark_human(ls: CountersignServer, *args: Any) -> int:
-    uri, range_ = uri_arg(args), range_arg(args, 1)
-    try:
-        lines = ls.documents.mark(uri, range_, HUMAN)
-    except DocumentError as exc:
-        raise invalid(exc) from None
+def mark_human(ls: CountersignServer, uri: str, range_: types.Range | None = None) -> int:
+    """Mark the lines in ``range_`` (None: the whole document) as written by a person."""
+    lines = ls.documents.mark(uri, convert.optional_range(range_), HUMAN)
     ls.changed_without_edit(uri)
     return len(lines)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lsprotocol import types
 from pygls.capabilities import get_capability
-from pygls.exceptions import JsonRpcInvalidParams
 
 from countersign.core.diagnostics import explain
+from countersign.lsp import convert, typed
 from countersign.lsp.actions import suppress_action
 from countersign.lsp.documents import DocumentError, Entry
-from countersign.lsp.messages import invalid, range_arg, uri_arg
+from countersign.lsp.messages import BadParams
 from countersign.lsp.server import CountersignServer
 
 
@@ -22,8 +20,8 @@ def register(server: CountersignServer) -> None:
         workspace_diagnostics=False))(pull_diagnostics)
     server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
         code_action_kinds=[types.CodeActionKind.QuickFix]))(code_actions)
-    server.command("countersign.acknowledge")(acknowledge)
-    server.command("countersign.explain")(explain_rule)
+    typed.command(server, "countersign.acknowledge", acknowledge)
+    typed.command(server, "countersign.explain", explain_rule)
 
 
 def pull_diagnostics(ls: CountersignServer, params: types.DocumentDiagnosticParams
@@ -66,29 +64,29 @@ def _acknowledge_action(entry: Entry, first: int, last: int) -> list[types.CodeA
                               arguments=[entry.uri, ack_range]))]
 
 
-def acknowledge(ls: CountersignServer, *args: Any) -> int:
-    uri, range_ = uri_arg(args), range_arg(args, 1)
-    try:
-        entry = ls.documents.get(uri)
-        who = (args[2] if len(args) > 2 and isinstance(args[2], str) else None) or \
-            ls.settings.reviewer or (entry.project.reviewer if entry.project else None)
-        if not who:
-            raise DocumentError("nobody to acknowledge as: set countersign.reviewer or "
-                                "git config user.email")
-        count = ls.documents.acknowledge(uri, range_, who)
-    except DocumentError as exc:
-        raise invalid(exc) from None
+def acknowledge(ls: CountersignServer, uri: str, range_: types.Range | None = None,
+                reviewer: str | None = None) -> int:
+    """Acknowledge the AI lines in ``range_`` (None: all) as reviewed by ``reviewer``.
+
+    Without one: the ``countersign.reviewer`` setting, then git's ``user.email``.
+    """
+    entry = ls.documents.get(uri)
+    who = reviewer or ls.settings.reviewer or (entry.project.reviewer if entry.project else None)
+    if not who:
+        raise DocumentError("nobody to acknowledge as: set countersign.reviewer or "
+                            "git config user.email")
+    count = ls.documents.acknowledge(uri, convert.optional_range(range_), who)
     ls.changed_without_edit(uri)
     return count
 
 
-def explain_rule(ls: CountersignServer, *args: Any) -> str:
-    rule_id = args[0] if args and isinstance(args[0], str) else None
+def explain_rule(ls: CountersignServer, rule_id: str) -> str:
+    """Show and return what rule ``rule_id`` looks for and why it matters."""
     for project in ls.projects:
-        rule = project.rules.by_id().get((rule_id or "").upper())
+        rule = project.rules.by_id().get(rule_id.upper())
         if rule is not None:
             text = explain(rule, project.config, ls.href)
             ls.show(text)
             return text
-    raise JsonRpcInvalidParams(f"unknown rule {rule_id!r}: pass a rule id like DAT002 "
-                               f"(countersign rules list shows them)")
+    raise BadParams(f"unknown rule {rule_id!r}: pass a rule id like DAT002 "
+                    f"(countersign rules list shows them)")

@@ -6,19 +6,12 @@ import asyncio
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException
 
 from countersign.core.diagnostics import hover, lens_title, summarize
-from countersign.lsp import messages
+from countersign.lsp import typed
 from countersign.lsp.documents import DocumentError
-from countersign.lsp.messages import (
-    COMMIT_PREVIEW,
-    SUMMARY,
-    CommitPreviewParams,
-    DocumentParams,
-    invalid,
-    uri_arg,
-)
+from countersign.lsp.messages import COMMIT_PREVIEW, SUMMARY, CommitPreviewParams, DocumentParams
 from countersign.lsp.preview import PreviewError, PreviewInput, commit_preview
 from countersign.lsp.server import CountersignServer
 
@@ -35,9 +28,9 @@ def register(server: CountersignServer) -> None:
     countersign/commitPreview."""
     server.feature(types.TEXT_DOCUMENT_HOVER)(on_hover)
     server.feature(types.TEXT_DOCUMENT_CODE_LENS)(code_lens)
-    messages.request(server, SUMMARY, DocumentParams, summary_request)
-    server.command("countersign.summary")(summary_command)
-    messages.request(server, COMMIT_PREVIEW, CommitPreviewParams, commit_preview_request)
+    typed.request(server, SUMMARY, DocumentParams, summary_request)
+    typed.command(server, "countersign.summary", summary_command)
+    typed.request(server, COMMIT_PREVIEW, CommitPreviewParams, commit_preview_request)
 
 
 def on_hover(ls: CountersignServer, params: types.HoverParams) -> types.Hover | None:
@@ -71,17 +64,14 @@ def summary_request(ls: CountersignServer, params: DocumentParams) -> dict[str, 
     return _summary(ls, params.text_document.uri)
 
 
-def summary_command(ls: CountersignServer, *args: Any) -> dict[str, Any]:
-    return _summary(ls, uri_arg(args))
+def summary_command(ls: CountersignServer, uri: str) -> dict[str, Any]:
+    return _summary(ls, uri)
 
 
 def _summary(ls: CountersignServer, uri: str) -> dict[str, Any]:
-    try:
-        entry = ls.documents.get(uri)
-    except DocumentError as exc:
-        raise invalid(exc) from None
+    entry = ls.documents.get(uri)
     if entry.project is None:
-        raise JsonRpcInvalidParams(f"{uri} is not a file in a workspace")
+        raise DocumentError(f"{uri} is not a file in a workspace")
     summary = summarize(entry.doc.ai_lines(), entry.doc.text.line_count,
                         entry.doc.findings(), entry.project.config)
     return {"uri": uri, **summary.to_dict(), "title": lens_title(summary)}
