@@ -13,7 +13,9 @@
   and countersign/commitPreview
 
 Handlers translate LSP to plain values, call the features (``Documents``, ``Projects``,
-``core``) and translate the answers back; they hold no logic of their own.
+``core``) and translate the answers back; they hold no logic of their own. Those of
+countersign's own messages and commands take typed params (``messages``), read and checked
+by ``typed``.
 """
 
 from __future__ import annotations
