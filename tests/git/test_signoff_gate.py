@@ -42,8 +42,8 @@ allowed_signers = "allowed_signers"
 class Team:
     """Reviewers with real SSH keys, and a policy whose allowed signers lists them."""
 
-    def __init__(self, root: Path, repo: Path, cli: Run) -> None:
-        self.root, self.repo, self.cli = root, repo, cli
+    def __init__(self, root: Path, repo: Path, cli: Run, env: pytest.MonkeyPatch) -> None:
+        self.root, self.repo, self.cli, self.env = root, repo, cli, env
         self.keys = {name: ssh_key(root, name) for name in ("sam", "olga", "ada", "sue")}
         self.policy = root / "policy.toml"
         self.policy.write_text(POLICY)
@@ -58,14 +58,16 @@ class Team:
     def approve(self, who: str, key: str, *args: str) -> tuple[int, str, str]:
         """``countersign approve ARGS`` as ``who`` (git identity) signing with ``key``."""
         name, email = who.split(" <")
-        for k, v in (("user.name", name), ("user.email", email.rstrip(">")),
-                     ("gpg.format", "ssh"), ("user.signingKey", str(self.keys[key]))):
-            git(self.repo, "config", k, v)
-        try:
-            return self.cli("approve", *args)
-        finally:
-            for k in ("user.name", "user.email", "gpg.format", "user.signingKey"):
-                git(self.repo, "config", "--unset", k)
+        with self.env.context() as env:
+            env.setenv("GIT_COMMITTER_NAME", name)
+            env.setenv("GIT_COMMITTER_EMAIL", email.rstrip(">"))
+            git(self.repo, "config", "gpg.format", "ssh")
+            git(self.repo, "config", "user.signingKey", str(self.keys[key]))
+            try:
+                return self.cli("approve", *args)
+            finally:
+                git(self.repo, "config", "--unset", "gpg.format")
+                git(self.repo, "config", "--unset", "user.signingKey")
 
     def verify(self, *args: str) -> tuple[int, str, str]:
         return self.cli("verify", "--policy", str(self.policy), *args)
@@ -78,13 +80,13 @@ class Team:
 
 
 @pytest.fixture
-def team(tmp_path: Path, hooked: Path, cli: Run) -> Team:
+def team(tmp_path: Path, hooked: Path, cli: Run, monkeypatch: pytest.MonkeyPatch) -> Team:
     base = tmp_path / "org"
     base.mkdir()
     write(hooked, "README.md", "service\n")
     git(hooked, "add", "-A")
     commit(hooked, "-m", "base")
-    return Team(base, hooked, cli)
+    return Team(base, hooked, cli, monkeypatch)
 
 
 def drop(repo: Path, subject: str = "Drop users") -> str:
@@ -383,9 +385,8 @@ def test_no_ssh_keygen_on_path_is_a_clear_error(team: Team,
 
 def test_approve_without_a_signing_key_says_how_to_configure_one(team: Team) -> None:
     drop(team.repo)
-    git(team.repo, "config", "user.name", "Sam Senior")
-    git(team.repo, "config", "user.email", "sam@example.com")
     git(team.repo, "config", "gpg.format", "ssh")
+    team.env.setenv("GIT_COMMITTER_EMAIL", "sam@example.com")
     code, _, err = team.cli("approve")
     assert code == 1
     assert "git config --global gpg.format ssh" in err

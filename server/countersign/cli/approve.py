@@ -49,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     if args.who:
         raise UserError("--as is gone: an approval is signed with your own key, in your own "
-                        "name (git config user.name / user.email)",
+                        "name (git's identity: user.name / user.email)",
                         "ask the person to run `countersign approve` themselves", 2)
     with policy_file(args.policy) as (policy, _):
         context = repository_context("run it in the repository whose commits you approve",
@@ -103,12 +103,13 @@ def _approve(repo: Git, key: SigningKey, who: str, verdict: Verdict, digest: Con
 
 
 def _identity(repo: Git) -> str:
-    name, email = repo.config("user.name"), repo.config("user.email")
-    if not name or not email:
+    """Who git says you are here (``GIT_COMMITTER_*``, else user.name and user.email)."""
+    who = repo.identity()
+    if who is None or "<>" in who:
         raise UserError("no approver identity: git config user.name / user.email are unset",
                         'git config --global user.name "Your Name" && '
                         "git config --global user.email you@example.com", 2)
-    return f"{name} <{email}>"
+    return who
 
 
 def _commits(repo: Git, revs: list[str]) -> list[str]:
