@@ -7,6 +7,7 @@ tried the way an author would try it and must be refused with exit 1 and its rea
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from countersign.core.tiers import Review, Tier
 from countersign.store.approvals import content_digest
 from countersign.store.gitcli import Git
 from tests.git.conftest import AGENT, Run, ai_file, commit, git, write
-from tests.git.signing_helpers import public, ssh_key
+from tests.git.signing_helpers import gpg, gpg_key, public, ssh_key
 
 SAM = "Sam Senior <sam@example.com>"
 OLGA = "Olga Owner <olga@example.com>"
@@ -398,3 +399,61 @@ def test_approve_never_signs_in_someone_elses_name(team: Team) -> None:
     code, _, err = team.cli("approve", "--as", SAM)
     assert code == 2
     assert "--as is gone" in err
+
+
+def _review(login: str, user_id: int, commit_id: str, state: str = "APPROVED") -> dict[str, object]:
+    """One review as GitHub's REST API returns it (the fields countersign reads, and more)."""
+    return {"id": user_id * 10, "user": {"login": login, "id": user_id, "type": "User"},
+            "body": "", "state": state, "commit_id": commit_id,
+            "submitted_at": "2026-11-23T13:00:00Z", "author_association": "MEMBER"}
+
+
+def test_forge_reviews_of_this_content_count_when_mapped_to_people(team: Team) -> None:
+    team.policy.write_text(POLICY.replace('["sam.home@gmail.com"]', '["sam.home@gmail.com", '
+                                          '"@sam"]') + '"olga@example.com" = ["@olga"]\n')
+    old = drop(team.repo)
+    write(team.repo, "migrations/001.sql", DROP + "-- and a comment\n")
+    git(team.repo, "add", "-A")
+    commit(team.repo, "--amend", "--no-edit")
+    tip = git(team.repo, "rev-parse", "HEAD").strip()
+    reviews = team.root / "reviews.json"
+    reviews.write_text(json.dumps([_review("sam", 1, tip), _review("olga", 2, old),
+                                   _review("mallory", 3, tip)]))
+    code, out, _ = team.verify("--forge-reviews", f"github:{reviews}")
+    assert code == 1
+    assert team.states("--forge-reviews", f"github:{reviews}") == {
+        "sam@example.com (None)": "valid", "olga@example.com (None)": "not-this-content",
+        "@mallory (None)": "not-allowed"}
+    assert "is not mapped to a person: add it to [people]" in out
+    reviews.write_text(json.dumps([_review("sam", 1, tip), _review("olga", 2, tip)]))
+    code, out, _ = team.verify("--forge-reviews", f"github:{reviews}")
+    assert code == 0, out
+
+
+def test_a_malformed_forge_review_file_is_a_usage_error(team: Team) -> None:
+    drop(team.repo)
+    reviews = team.root / "reviews.json"
+    reviews.write_text('{"reviews": "not a list"}')
+    code, _, err = team.verify("--forge-reviews", f"github:{reviews}")
+    assert code == 2
+    assert f"the forge review file {reviews} is malformed" in err
+
+
+@pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg is not installed")
+def test_an_openpgp_signed_approval_counts(team: Team, tmp_path: Path) -> None:
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    team.env.setenv("GNUPGHOME", str(home))
+    fpr = gpg_key(home, SAM)
+    (team.root / "reviewers.asc").write_text(gpg(home, "--armor", "--export", fpr))
+    team.policy.write_text(POLICY.replace('allowed_signers = "allowed_signers"',
+                                          'gpg_keys = "reviewers.asc"'))
+    drop(team.repo)
+    git(team.repo, "config", "user.signingKey", fpr)
+    with team.env.context() as env:
+        env.setenv("GIT_COMMITTER_NAME", "Sam Senior")
+        env.setenv("GIT_COMMITTER_EMAIL", "sam@example.com")
+        code, out, _ = team.cli("approve")
+    assert code == 0, out
+    assert "(OpenPGP key" in out
+    assert team.states() == {"sam@example.com (senior)": "valid"}

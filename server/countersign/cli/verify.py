@@ -179,6 +179,8 @@ def print_text(verdicts: list[Verdict]) -> None:
         print(f"     tier {v.tier.label} (declared {declared}), review {v.review.label}, {ai}"
               + (f", rules {', '.join(stamp.rule_ids())}" if stamp.rule_ids() else "")
               + (f", approved by {', '.join(v.approvers)}" if v.approvers else ""))
+        for approval in v.approvals:
+            print(f"     approval: {approval.describe()}")
         for failure in v.failures:
             print(f"     - {failure}")
     failed = sum(1 for v in verdicts if not v.ok)
@@ -243,7 +245,9 @@ def as_sarif(context: Context, verdicts: list[Verdict]) -> dict[str, Any]:
             results.append({
                 "ruleId": "countersign-gate", "ruleIndex": len(rules), "level": "error",
                 "message": {"text": f"{v.commit.sha[:10]} {v.commit.subject}: "
-                                    + "; ".join(v.failures)},
+                                    + "; ".join([*v.failures, *(
+                                        f"approval {a.describe()}" for a in v.approvals
+                                        if not a.counts)])},
                 "properties": {"commit": v.commit.sha, "reviewTier": v.tier.label,
                                "reviewRequired": v.review.label,
                                "approvals": [_approval_json(a) for a in v.approvals],
