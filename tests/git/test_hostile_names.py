@@ -76,11 +76,9 @@ def test_ai_lines_in_a_hostile_file_name_are_gated(
     assert note_ranges(hooked) == {name: [(2, 3, "claude-code")]}
     code, out, _ = cli("verify", "--policy", str(policy))
     assert code == 1
-    assert out.splitlines()[1:3] == [
-        "     tier critical (declared critical), review senior+owner, AI 2/4 lines, "
-        "rules DAT002, SEC002",
-        "     - needs senior+owner sign-off: Approved-by from a senior reviewer and a "
-        "different code owner"]
+    assert out.splitlines()[1] == ("     tier critical (declared critical), review "
+                                   "senior+owner, AI 2/4 lines, rules DAT002, SEC002")
+    assert out.splitlines()[2].startswith("     - needs senior+owner sign-off: ")
     code, out, _ = cli("blame", "--format", "json", "--", name)
     assert code == 0
     assert [r["ai"] for r in json.loads(out)["lines"]] == [False, True, True]

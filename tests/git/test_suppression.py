@@ -38,11 +38,9 @@ def test_an_ai_written_suppression_does_not_count(hooked: Path, cli: Run, policy
     assert trailers(hooked) == AI_STAMP
     code, out, _ = cli("verify", "--policy", str(policy))
     assert code == 1
-    assert out.splitlines()[1:3] == [
-        "     tier critical (declared critical), review senior+owner, AI 1/2 lines, "
-        "rules DAT002",
-        "     - needs senior+owner sign-off: Approved-by from a senior reviewer and a "
-        "different code owner"]
+    assert out.splitlines()[1] == ("     tier critical (declared critical), review "
+                                   "senior+owner, AI 1/2 lines, rules DAT002")
+    assert out.splitlines()[2].startswith("     - needs senior+owner sign-off: ")
 
 
 def test_a_persons_suppression_of_a_critical_finding_needs_peer_review(
@@ -55,9 +53,9 @@ def test_a_persons_suppression_of_a_critical_finding_needs_peer_review(
                                 "Review-Required: peer", "Risk-Suppressed: DAT002"]
     code, out, _ = cli("verify", "--policy", str(policy))
     assert code == 1
-    assert out.splitlines()[1:3] == [
-        "     tier none (declared none), review peer, AI 1/2 lines, suppressed DAT002",
-        "     - needs peer sign-off: an Approved-by from a reviewer other than the author"]
+    assert out.splitlines()[1] == ("     tier none (declared none), review peer, "
+                                   "AI 1/2 lines, suppressed DAT002")
+    assert out.splitlines()[2].startswith("     - needs peer sign-off: ")
     git(hooked, "notes", "--ref", "countersign-approvals", "add", "-m", f"Approved-by: {PAT}")
     code, out, _ = cli("verify", "--policy", str(policy))
     assert code == 0, out

@@ -94,3 +94,51 @@ async def test_non_utf8_bytes_on_disk(client: LanguageClient, repo: Path) -> Non
     await eventually(lambda: client.diagnostics.get(config.as_uri()), what="config error")
     assert "cannot read config" in client.diagnostics[config.as_uri()][0].message
     await still_serving(client, repo)
+
+
+async def test_malformed_requests_are_answered_naming_the_field(client: LanguageClient,
+                                                                repo: Path) -> None:
+    send = client.protocol.send_request_async
+    with pytest.raises(JsonRpcInvalidParams, match=r"params\.textDocument\.uri: expected a "
+                                                   r"string, got 5"):
+        await send("countersign/summary", {"textDocument": {"uri": 5}})
+    with pytest.raises(JsonRpcInvalidParams, match=r"params\.textDocument: missing"):
+        await send("countersign/provenance", {})
+    with pytest.raises(JsonRpcInvalidParams, match=r"params\.textDocument\.uri: expected a "
+                                                   r"string, got None"):
+        await send("countersign/commitPreview", {"textDocument": {"uri": None}})
+    await still_serving(client, repo)
+
+
+async def test_a_malformed_ai_edit_is_logged_naming_the_field(client: LanguageClient,
+                                                              repo: Path) -> None:
+    uri = open_doc(client, write(repo, "app/a.py", "a = 1\n"))
+    client.protocol.notify("countersign/aiEdit", {"textDocument": {"uri": uri, "version": 1},
+                                                  "ranges": "all", "tool": "x"})
+    await eventually(lambda: logged(client, "ignoring countersign/aiEdit: params.ranges: "
+                                            "expected a list, got 'all'"), what="a log line")
+    await still_serving(client, repo)
+
+
+async def test_bad_command_arguments_are_answered_naming_the_argument(
+        client: LanguageClient, repo: Path) -> None:
+    uri = open_doc(client, write(repo, "app/a.py", DROP + "\n"))
+
+    async def run(command: str, *arguments: object) -> object:
+        return await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command, arguments=list(arguments)))
+
+    with pytest.raises(JsonRpcInvalidParams, match=r"arguments\[0\]: expected a string, got 5"):
+        await run("countersign.markHuman", 5)
+    with pytest.raises(JsonRpcInvalidParams, match=r"arguments\[1\]\.start\.character: missing"):
+        await run("countersign.acknowledge", uri, {"start": {"line": 0},
+                                                   "end": {"line": 1, "character": 0}})
+    with pytest.raises(JsonRpcInvalidParams, match="'kind' must be one of inline, chat"):
+        await run("countersign.markAi", uri, None, {"tool": "codex", "kind": "typed"})
+    with pytest.raises(JsonRpcInvalidParams, match=r"arguments\[0\] \(rule_id\) is missing"):
+        await run("countersign.explain")
+    with pytest.raises(JsonRpcInvalidParams, match="unknown rule 'NOPE001'"):
+        await run("countersign.explain", "NOPE001")
+    with pytest.raises(JsonRpcInvalidParams, match="not open"):
+        await run("countersign.summary", (repo / "nope.py").as_uri())
+    await still_serving(client, repo)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from countersign.cli.common import Context, load_context
+from countersign.cli.errors import log_crash
 from countersign.cli.files import Skipped, read_text
 from countersign.cli.mark import committed
 from countersign.core.agents import (
@@ -69,8 +70,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         record(payload)
     except Exception as exc:  # an agent must never be blocked by a tracker bug
-        from countersign.cli.main import log_crash
-
         _say(f"could not record the {args.agent} edit ({type(exc).__name__}: {exc}); "
              f"details in {log_crash()}")
     return 0

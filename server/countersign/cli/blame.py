@@ -1,27 +1,25 @@
 """``countersign blame FILE``: per line, whether an AI wrote it and which one.
 
 Committed lines are looked up in the provenance note of the commit ``git blame`` names
-(at the line number that commit gave it); uncommitted lines come from the ledger. git is
-run directly (``store.gitcli``): blame's own output is read here, file names included.
+(at the line number that commit gave it); uncommitted lines come from the ledger.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from countersign.cli.common import load_context
+from countersign.cli.common import load_context, require_repository
 from countersign.cli.errors import UserError
 from countersign.cli.files import Skipped, read_text
 from countersign.core.lines import split_lines
 from countersign.core.origin import Origin
 from countersign.core.provenance import NoteError, record_lines
 from countersign.store import commits
-from countersign.store.gitcli import Git, unquote_name
+from countersign.store.gitcli import Git
 
 _UNCOMMITTED = "0" * 40
 
@@ -35,9 +33,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     context = load_context(args.file.parent if args.file.parent.exists() else Path.cwd())
-    if context.workspace.git_dir is None:
-        raise UserError(f"{args.file} is not inside a git repository",
-                        "blame works on files of a git working tree", 2)
+    require_repository(context.workspace, "blame works on files of a git working tree",
+                       args.file)
     text = read_text(args.file)
     if isinstance(text, Skipped):
         raise UserError(f"cannot blame {args.file}: {text.reason}",
@@ -62,8 +59,10 @@ def _who(row: dict[str, Any]) -> str:
 
 def _rows(runner: Git, rel: str, lines: list[str],
           uncommitted: dict[int, Origin]) -> list[dict[str, Any]]:
-    blamed = (_blame(runner, rel) if commits.head(runner) is not None and _tracked(runner, rel)
-              else {})
+    blamed: dict[int, tuple[str, str, int]] = {}
+    if commits.head(runner) is not None and _tracked(runner, rel):
+        for b in runner.blame(rel):
+            blamed[b.line] = (b.commit, b.orig_path, b.orig_line)
     notes: dict[str, dict[str, dict[int, Origin]] | None] = {}
     rows = []
     for number, text in enumerate(lines[:-1] if lines and lines[-1] == "" else lines):
@@ -80,25 +79,6 @@ def _rows(runner: Git, rel: str, lines: list[str],
                      "origin": None if origin is None else origin.label(),
                      "text": text})
     return rows
-
-
-def _blame(runner: Git, rel: str) -> dict[int, tuple[str, str, int]]:
-    """0-based line -> (commit, path in that commit, 0-based line there), from
-    ``git blame --incremental`` (each entry: a ``SHA ORIG FINAL COUNT`` line, headers,
-    and a ``filename`` line that ends it)."""
-    out = runner.run("-c", "core.quotePath=true", "blame", "--incremental", "--", rel)
-    blamed: dict[int, tuple[str, str, int]] = {}
-    entry: list[str] | None = None
-    for line in out.split(b"\n"):
-        if entry is None:
-            entry = line.decode("ascii").split() if line else None
-        elif line.startswith(b"filename "):
-            sha, orig, final, count = entry[0], int(entry[1]), int(entry[2]), int(entry[3])
-            path = os.fsdecode(unquote_name(line[len(b"filename "):]))
-            for i in range(count):
-                blamed[final - 1 + i] = (sha, path, orig - 1 + i)
-            entry = None
-    return blamed
 
 
 def _tracked(runner: Git, rel: str) -> bool:

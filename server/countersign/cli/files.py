@@ -12,8 +12,8 @@ from typing import TypeVar
 import pathspec
 
 from countersign.core.regular import Refused, read_regular
-from countersign.core.settings import Settings
-from countersign.store.git import Workspace, tracked_and_untracked
+from countersign.lsp.settings import Settings
+from countersign.store.workspace import Workspace
 
 MAX_BYTES = 2 * 1024 * 1024
 """What ``scan`` reads of one file by default (``--max-bytes``)."""
@@ -42,7 +42,9 @@ def expand(workspace: Workspace, paths: list[Path]) -> list[Path]:
 
 def _files_under(workspace: Workspace, directory: Path) -> list[Path]:
     if workspace.is_git and directory.resolve().is_relative_to(workspace.root):
-        return tracked_and_untracked(workspace, directory)
+        top = workspace.root
+        tracked = workspace.git().files(workspace.relative(directory))
+        return [top / n for n in tracked if (top / n).is_file()]
     ignore = _gitignore(directory)
     found = []
     for root, dirs, names in os.walk(directory):

@@ -17,7 +17,7 @@ from countersign.cli.files import Skipped, read_text
 from countersign.core.origin import Origin
 from countersign.store import commits
 from countersign.store.attribution import attribute, checkpoint
-from countersign.store.git import Workspace
+from countersign.store.workspace import Workspace
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

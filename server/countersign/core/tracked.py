@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import compress
 
-from countersign.core.history import Edit, EditLog, Piece
+from countersign.core.edit_log import Edit, EditLog, Piece
 from countersign.core.lines import spans_for_lines
 from countersign.core.origin import HUMAN, Origin
 from countersign.core.positions import Encoding

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from countersign.core.config import Config
 from countersign.core.diff import FileChange
@@ -73,6 +74,11 @@ class Stamp:
 
     def rule_ids(self) -> list[str]:
         return sorted({f.rule.id for f in self.findings if f.active})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stamp's figures as plain data, snake_case (the LSP edge makes them camelCase)."""
+        return {"added_lines": self.added_lines, "ai_lines": self.ai_line_count,
+                "tier": self.tier.label, "review": self.review.label, "rules": self.rule_ids()}
 
     def suppressed_ids(self) -> list[str]:
         return sorted({f.rule.id for f in self.findings

@@ -46,6 +46,17 @@ def head(repo: Git) -> str | None:
         return None
 
 
+def resolve_commit(repo: Git, rev: str) -> str | None:
+    """The full id of the commit ``rev`` names, or ``None`` when it names none."""
+    if rev.startswith("-"):
+        return None
+    try:
+        return repo.text("rev-parse", "-q", "--verify", "--end-of-options",
+                         f"{rev}^{{commit}}") or None
+    except GitError:
+        return None
+
+
 def parents_of(repo: Git, rev: str) -> list[str]:
     return repo.text("log", "-1", "--format=%P", rev, "--").split()
 
@@ -108,15 +119,11 @@ def read_blob(repo: Git, name: str) -> bytes | None:
     """Contents of ``REV:path`` (``:path`` for the index), or ``None`` when not a file there.
 
     Everything after the first colon is the path, taken literally (newlines, colons and
-    glob characters included): it is looked up by ``Git.blob_ids``, never parsed by git's
+    glob characters included): it is looked up by ``Git.blob``, never parsed by git's
     revision syntax.
     """
     rev, _, path = name.partition(":")
-    try:
-        blob = repo.blob_ids(rev, [path]).get(path)
-    except GitError:  # no such revision (HEAD before the first commit)
-        return None
-    return repo.objects([blob])[blob] if blob else None
+    return repo.blob(rev, path)
 
 
 def parse_trailers(repo: Git, message: str) -> list[tuple[str, str]]:
@@ -228,9 +235,10 @@ class LoggedCommit:
     subject: str
     trailers: list[tuple[str, str]]
     changes: list[FileChange]
+    committer: str = ""
 
 
-_FIELDS = ("%H", "%P", "%an <%ae>", "%ct", "%s", "%(trailers:only,unfold)")
+_FIELDS = ("%H", "%P", "%an <%ae>", "%ct", "%s", "%(trailers:only,unfold)", "%cn <%ce>")
 _LOG = ("--root", "--no-show-signature", "--encoding=UTF-8", *_DIFF)
 
 
@@ -247,14 +255,15 @@ def log(repo: Git, revs: Sequence[str]) -> Iterator[LoggedCommit]:
     out = repo.run("log", f"--format={fmt}", *_LOG, *revs, "--")
     for chunk in out.split(start.encode())[1:]:
         fields = chunk.split(sep.encode(), len(_FIELDS))
-        sha, parents, author, when, subject, trailer_text = (decode(f) for f in fields[:6])
+        sha, parents, author, when, subject, trailer_text, committer = (
+            decode(f) for f in fields[:7])
         parent_list = parents.split()
         changes = (None if len(parent_list) > 1
-                   else parse_raw_patch(fields[6].removeprefix(b"\0").removeprefix(b"\n")))
+                   else parse_raw_patch(fields[7].removeprefix(b"\0").removeprefix(b"\n")))
         if changes is None or _text_shown_as_binary(repo, changes):
             changes = commit_changes(repo, sha, parent_list)
         yield LoggedCommit(sha, parent_list, author, int(when), subject,
-                           _trailer_pairs(trailer_text), changes)
+                           _trailer_pairs(trailer_text), changes, committer)
 
 
 def _trailer_pairs(text: str) -> list[tuple[str, str]]:

@@ -1,11 +1,12 @@
-"""Running the git binary directly, for code on the commit path.
+"""The one way countersign reaches git: the git binary, run by ``Git``.
 
 Commit hooks run on every ``git commit``, and their start-up time is the user's wait:
 importing GitPython alone costs about 65 ms of the 150 ms the hook may add (measured in
-``bench/bench_hook.py``). Code on that path (diffs, trailers, blobs, notes, the
-workspace lookup) therefore calls ``git`` itself through this small runner; git still does
-all the parsing of its own formats (``interpret-trailers``, ``diff``, ``notes``). Commands
-that need GitPython's object model (``approve``, ``blame``, hook installation) use it.
+``bench/bench_hook.py``). Everything therefore calls ``git`` itself through this small
+runner, and git does the parsing of its own formats (``interpret-trailers``, ``diff``,
+``notes``, ``-z`` lists). Paths are read NUL-separated and blobs by object id, so no file
+name (newline, quote, non-UTF-8 byte) can shift what is read; ``blame``, which has no
+``-z``, is read with ``unquote_name``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -118,6 +120,80 @@ class Git:
                 if tab and _is_blob(fields, rev):
                     found[os.fsdecode(name)] = fields[1 if not rev else 2].decode()
         return found
+
+
+    def blob(self, rev: str, path: str) -> bytes | None:
+        """The file ``path`` of ``rev`` (``""``: the index), or ``None`` when it is not a
+        file there or ``rev`` does not exist. ``path`` is taken literally."""
+        try:
+            blob = self.blob_ids(rev, [path]).get(path)
+        except GitError:
+            return None
+        return self.objects([blob])[blob] if blob else None
+
+    def config(self, key: str) -> str | None:
+        """The value of git config ``key`` here, or ``None`` when unset."""
+        try:
+            return self.text("config", "--get", key)
+        except GitError:
+            return None
+
+    def config_all(self, key: str) -> list[str]:
+        """Every value of the multi-valued git config ``key`` (``[]`` when unset)."""
+        try:
+            return self.text("config", "--get-all", key).splitlines()
+        except GitError:
+            return []
+
+    def files(self, under: str) -> list[str]:
+        """Paths under ``under`` that git tracks or would track (``.gitignore`` respected)."""
+        out = self.run("--literal-pathspecs", "ls-files", "--cached", "--others",
+                       "--exclude-standard", "-z", "--", under)
+        return sorted({n for n in out.decode("utf-8", "surrogateescape").split("\0") if n})
+
+    def identity(self) -> str | None:
+        """``Name <email>`` git would commit as here (honours ``GIT_COMMITTER_*``), or None."""
+        try:
+            ident = self.text("var", "GIT_COMMITTER_IDENT")
+        except (GitError, OSError):
+            return None
+        end = ident.find(">")
+        return ident[:end + 1] if 0 <= ident.find("<") < end else None
+
+    def committer_email(self) -> str | None:
+        """The e-mail git would commit with here, or None."""
+        ident = self.identity()
+        return None if ident is None else ident[ident.find("<") + 1:-1]
+
+    def blame(self, path: str) -> list[BlamedLine]:
+        """Who last changed each line of ``path`` at HEAD: commit, path and line there.
+
+        Read from ``git blame --incremental``: each entry is a ``SHA ORIG FINAL COUNT``
+        line, header lines, and a ``filename`` line that ends it (C-quoted when special).
+        """
+        out = self.run("-c", "core.quotePath=true", "blame", "--incremental", "--", path)
+        lines: list[BlamedLine] = []
+        entry: list[str] | None = None
+        for line in out.split(b"\n"):
+            if entry is None:
+                entry = line.decode("ascii").split() if line else None
+            elif line.startswith(b"filename "):
+                sha, orig, final, count = entry[0], int(entry[1]), int(entry[2]), int(entry[3])
+                name = os.fsdecode(unquote_name(line[len(b"filename "):]))
+                lines += [BlamedLine(final - 1 + i, sha, name, orig - 1 + i) for i in range(count)]
+                entry = None
+        return lines
+
+
+@dataclass(frozen=True)
+class BlamedLine:
+    """Line ``line`` (0-based) came from ``commit``, where it was line ``orig_line`` of
+    ``orig_path``."""
+
+    line: int
+    commit: str
+    orig_path: str
+    orig_line: int
 
 
 def unquote_name(raw: bytes) -> bytes:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from countersign.core.config import Config
 from countersign.core.diff import FileChange
@@ -30,8 +29,9 @@ from countersign.store.ledger import Ledger
 
 
 @dataclass
-class Sources:
-    """Where AI lines come from: the ledger, and optionally a predecessor's note."""
+class Stamper:
+    """Computes stamps and notes: AI lines from the ledger (and a predecessor's note), re-anchored
+    onto the content, judged by the rules."""
 
     repo: Git
     ledger: Ledger
@@ -128,7 +128,7 @@ class Sources:
         stamp = self.committed(sha, carry_from, author)
         when = int(self.repo.text("log", "-1", "--format=%ct", sha, "--"))
         commits.write_note(self.repo, sha, build_record(sha, stamp.ai_lines, when,
-                                                        summary_of(stamp)))
+                                                        stamp.to_dict()))
         return stamp
 
     def predecessor(self, sha: str) -> str | None:
@@ -148,6 +148,4 @@ def _moved(old: bytes | None, lines: Mapping[int, Origin], content: str) -> dict
     return reanchor(split_lines(commits.decode(old)), lines, split_lines(content))
 
 
-def summary_of(stamp: Stamp) -> dict[str, Any]:
-    return {"added_lines": stamp.added_lines, "ai_lines": stamp.ai_line_count,
-            "tier": stamp.tier.label, "review": stamp.review.label, "rules": stamp.rule_ids()}
+
