@@ -15,6 +15,7 @@ from tests.lsp.conftest import (
     edit,
     eventually,
     open_doc,
+    provenance,
     summary,
     wait_diagnostics,
     write,
@@ -69,7 +70,10 @@ async def test_versions_out_of_order(client: LanguageClient, repo: Path) -> None
     ai_edit(client, uri, 3, [((1, 0), (1, len(DROP)))])
     await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"])
     ai_edit(client, uri, 1, [((0, 0), (0, 1))])  # older than anything kept: dropped
-    await still_serving(client, repo)
+    await still_serving(client, repo)  # (the stale report was handled before this one)
+    spans = (await provenance(client, uri))["spans"]
+    assert [(s["range"]["start"]["line"], s["range"]["end"]["line"]) for s in spans] == [(1, 1)]
+    assert (await summary(client, uri))["aiLines"] == 1  # `a = 1` on line 0 stays human
 
 
 async def test_huge_and_binary_files_are_not_tracked(client: LanguageClient,
