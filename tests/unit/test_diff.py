@@ -135,3 +135,8 @@ def test_blame_names_are_unquoted_by_pythons_literal_parser() -> None:
     assert unquote_name(b'"tab\\there \\"q\\" \\\\"') == b'tab\there "q" \\'
     assert unquote_name(b'"\\346\\227\\245\\n.txt"') == "日\n.txt".encode()
     assert unquote_name(b"plain name.txt") == b"plain name.txt"
+
+
+def test_a_truncated_record_is_refused() -> None:
+    with pytest.raises(DiffFormatError):
+        parse_raw_patch(b":000000 100644 " + b"0" * 40 + b" " + b"1" * 40 + b" A\0a.py")

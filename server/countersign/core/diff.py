@@ -16,6 +16,7 @@ line (0-based number on the new side, text without its line ending).
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ _STATUS = {"A": "added", "C": "copied", "D": "deleted", "M": "modified", "R": "r
            "T": "modified"}
 _NO_OBJECT = re.compile(r"^0+$")
 _GITLINK = "160000"
-_SECTION_STARTS = (b"\ndiff --git ", b"\n* Unmerged path ")
+_SECTION_START = re.compile(rb"\n(?=diff --git |\* Unmerged path )")
 
 
 class DiffFormatError(ValueError):
@@ -65,6 +66,7 @@ def parse_raw_patch(data: bytes) -> list[FileChange]:
     """Parse ``git diff --raw -p -z`` output (or one commit's part of ``git log``'s)."""
     records, pos = _records(data)
     patch = data[pos:]
+    starts = [m.end() for m in _SECTION_START.finditer(patch)]  # one pass over the patch
     changes: list[FileChange] = []
     at = 0
     for record in records:
@@ -76,9 +78,9 @@ def parse_raw_patch(data: bytes) -> list[FileChange]:
             continue
         change = _change(record)
         if record.status == "T":  # file <-> symlink: a deletion, then a creation
-            at = _read_section(patch, at, FileChange(change.path))
+            at = _read_section(patch, starts, at, FileChange(change.path))
         changes.append(change)
-        at = _read_section(patch, at, change)
+        at = _read_section(patch, starts, at, change)
     if at != len(patch):
         raise DiffFormatError(f"git's patch has {len(patch) - at} bytes no raw record names")
     return changes
@@ -86,6 +88,13 @@ def parse_raw_patch(data: bytes) -> list[FileChange]:
 
 def _records(data: bytes) -> tuple[list[_Record], int]:
     """The raw records at the start of ``data``, and where the patch after them starts."""
+    try:
+        return _read_records(data)
+    except ValueError as exc:  # a record cut short, or not ASCII where git writes ASCII
+        raise DiffFormatError(f"unexpected raw diff output ({exc})") from None
+
+
+def _read_records(data: bytes) -> tuple[list[_Record], int]:
     records = []
     pos = 0
     while data.startswith(b":", pos):
@@ -118,13 +127,14 @@ def _change(record: _Record) -> FileChange:
     return FileChange(path, old, status, binary=record.new_mode == _GITLINK, blob=blob)
 
 
-def _read_section(patch: bytes, at: int, change: FileChange) -> int:
-    """Add one ``diff --git`` section's added lines to ``change``; returns where it ends."""
+def _read_section(patch: bytes, starts: list[int], at: int, change: FileChange) -> int:
+    """Add the added lines of the ``diff --git`` section at ``at`` to ``change``; returns
+    where it ends (the next of ``starts``, where a line begins a section)."""
     if not patch.startswith(b"diff --git ", at):
         raise DiffFormatError(f"expected the patch of {change.path!r} at byte {at} of "
                               "git's patch")
-    end = min((i + 1 for s in _SECTION_STARTS if (i := patch.find(s, at)) >= 0),
-              default=len(patch))
+    following = bisect.bisect_right(starts, at)
+    end = starts[following] if following < len(starts) else len(patch)
     in_hunks = False
     new_line = 0
     for line in patch[at:end].split(b"\n")[1:]:
