@@ -123,6 +123,10 @@ def test_aider_import_and_export_of_hostile_names(repo: Path, cli: Run) -> None:
     [record] = [json.loads(line) for line in out.splitlines()]
     assert {f["path"] for f in record["files"]} == set(names)
     assert note(repo)["files"] == record["files"]
+    code, _, _ = cli("export", "--agent-trace", "-o", str(repo.parent / "trace.jsonl"))
+    assert code == 0
+    assert json.loads((repo.parent / "trace.jsonl").read_text()) == record
+    assert cli("report", "--html", str(repo.parent / "report.html"))[0] == 0
 
 
 def test_a_hostile_subject_cannot_split_the_log(hooked: Path, cli: Run, policy: Path) -> None:

@@ -57,10 +57,21 @@ def run(args: argparse.Namespace) -> int:
                 print(f"warning: {NoteError.__name__}: the note on {sha[:10]} is not a "
                       "provenance record; skipped", file=sys.stderr)
                 continue
-            out.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+            out.write(_json_line(record))
             written += 1
     finally:
         if args.output:
             out.close()
     print(f"{written} records for {len(shas)} commits", file=sys.stderr)
     return 0
+
+
+def _json_line(record: object) -> str:
+    """One JSON line; ASCII-escaped when a file name in it is not UTF-8 (the escape keeps
+    its bytes exact, where the raw text could not be written as UTF-8 at all)."""
+    line = json.dumps(record, sort_keys=True, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(record, sort_keys=True)
+    return line + "\n"

@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     report = build(verdicts)
     if args.html:
         title = f"{context.workspace.root.name}: {' '.join(revs)}"
-        args.html.write_text(render(report, title), encoding="utf-8")
+        # a file name that is not UTF-8 shows as caf\udce9.py rather than stopping the report
+        args.html.write_text(render(report, title), encoding="utf-8", errors="backslashreplace")
         print(f"Wrote {args.html} ({report.commits} commits)", file=sys.stderr)
     if args.format == "json":
         json.dump(report.to_json(), sys.stdout, indent=2)
