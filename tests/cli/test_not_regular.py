@@ -93,3 +93,18 @@ def test_read_regular_is_bounded(tmp_path: Path) -> None:
         read_regular(path, 2047)
     with pytest.raises(Refused, match="no such file"):
         read_regular(tmp_path / "missing", 10)
+
+
+def test_a_repository_cannot_make_countersign_read_dev_zero_as_settings(repo: Path) -> None:
+    """git stores symlinks: a cloned repository's config or rule pack can point anywhere."""
+    write(repo, ".countersign.toml", '[rules]\npacks = ["evil.toml"]\n')
+    (repo / "evil.toml").symlink_to("/dev/zero")
+    (repo / "pyproject.toml").symlink_to("/dev/zero")
+    done = countersign(repo, "status")
+    assert done.returncode == 0, done.stderr
+    # the config resolves the pack's path: the warning names where the link leads
+    assert "cannot read rule pack: /dev/zero: it is a character device, not a regular file" \
+        in done.stderr
+    (repo / ".countersign.toml").unlink()
+    done = countersign(repo, "status")  # pyproject.toml is only looked into when regular
+    assert (done.returncode, done.stderr) == (0, "")

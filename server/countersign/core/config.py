@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from countersign.core.policy import AUTHOR_LEVELS, SignoffPolicy, parse_signoff
+from countersign.core.regular import SETTINGS_MAX_BYTES, Refused, read_regular
 from countersign.core.rulepack import (
     RuleError,
     load_builtin,
@@ -119,8 +120,11 @@ def find_config(root: Path) -> Path | None:
     if dedicated.is_file():
         return dedicated
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and re.search(r"^\[tool\.countersign", pyproject.read_text(
-            encoding="utf-8", errors="replace"), re.MULTILINE):
+    try:
+        text = read_regular(pyproject, SETTINGS_MAX_BYTES).decode("utf-8", "replace")
+    except Refused:
+        return None
+    if re.search(r"^\[tool\.countersign", text, re.MULTILINE):
         return pyproject
     return None
 
@@ -128,9 +132,9 @@ def find_config(root: Path) -> Path | None:
 def load_config(path: Path) -> tuple[Config, list[RuleError]]:
     """Read one configuration file; on any error the defaults stand for what was wrong."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    try:  # regular files only, bounded: a repository can make this a link to /dev/zero
+        text = read_regular(path, SETTINGS_MAX_BYTES).decode("utf-8")
+    except (Refused, UnicodeDecodeError) as exc:
         return Config(sources=(name,)), [RuleError(name, 0, f"cannot read config: {exc}")]
     try:
         data = toml_module().loads(text)

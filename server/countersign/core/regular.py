@@ -23,6 +23,11 @@ _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
+SETTINGS_MAX_BYTES = 4 * 1024 * 1024
+"""Configuration, policy and rule-pack files: far larger than any real one, and a bound on
+what a repository can make every countersign command (and CI) read."""
+
+
 class Refused(Exception):
     """``path`` is not a regular file countersign may read; ``reason`` says why."""
 
