@@ -26,6 +26,8 @@ export interface CountersignApi {
   marks(uri: string): { version: number | undefined; marks: Partial<Record<Style, [number, number][]>> };
   /** How long drawing the last provenance payloads took, newest last. */
   decorationTimings(): Timing[];
+  /** Provenance payloads drawn, asked again for (out of date) and ignored (closed documents, malformed). */
+  provenanceCounts(): { draw: number; ask: number; ignore: number };
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<CountersignApi> {
@@ -69,6 +71,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Counte
     serverStarts: () => starts,
     marks: (uri) => marks.marksOf(uri),
     decorationTimings: () => [...marks.timings],
+    provenanceCounts: () => ({ ...marks.counts }),
   };
 }
 

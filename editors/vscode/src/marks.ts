@@ -7,7 +7,7 @@
 // typing pauses. Payloads for documents that are not open are ignored.
 import * as vscode from 'vscode';
 import type { Client } from './client';
-import { aiLines, type LineRun, parseProvenance, type Style, STYLES, styleOf } from './provenance';
+import { aiLines, type LineRun, parseProvenance, type Style, STYLES, styleOf, triage } from './provenance';
 import { SECTION } from './settings';
 
 export const MARKS_SETTING = 'marks.enabled';
@@ -50,6 +50,8 @@ export class Marks implements vscode.Disposable {
   private readonly disposables: { dispose(): unknown }[] = [];
   private enabled = marksEnabled();
   readonly timings: Timing[] = [];
+  /** Payloads drawn, asked again for (out of date) and ignored (malformed, closed document). */
+  readonly counts = { draw: 0, ask: 0, ignore: 0 };
 
   constructor(
     private readonly client: Client,
@@ -114,16 +116,13 @@ export class Marks implements vscode.Disposable {
   receive(params: unknown): void {
     const started = performance.now();
     const payload = parseProvenance(params);
-    if (!payload) {
-      this.output.trace('countersign/provenance: not a provenance payload, ignored');
-      return;
+    const document = payload && openDocument(payload.uri);
+    const action = triage(payload, document?.version);
+    this.counts[action]++;
+    if (!payload || !document || action === 'ignore') {
+      return; // malformed, or the document was closed since the server sent it
     }
-    const document = openDocument(payload.uri);
-    if (!document) {
-      return; // closed (or never opened) since the server sent it
-    }
-    if (payload.version !== document.version) {
-      this.output.trace(`countersign/provenance: ${payload.uri} version ${payload.version} is not the current ${document.version}; asking again`);
+    if (action === 'ask') {
       this.scheduleAsk(payload.uri, REFRESH_MS, true);
       return;
     }

@@ -1,7 +1,7 @@
 // Unit tests of the AI lines drawn from `countersign/provenance` payloads (no VS Code needed).
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { aiLines, describe, type LineRun, parseProvenance, type Span, styleOf, visibleChars } from '../provenance';
+import { aiLines, describe, type LineRun, parseProvenance, type Span, styleOf, triage, visibleChars } from '../provenance';
 
 const at = (line: number, character: number) => ({ line, character });
 const CLAUDE = { kind: 'agent', tool: 'claude-code', model: 'anthropic/claude-sonnet-4-5', at: 1_790_000_000 } as const;
@@ -74,4 +74,18 @@ test('acknowledged lines have their own style; the description names tool, model
     'written by claude-code (agent, anthropic/claude-sonnet-4-5), at 2026-09-21 14:13 UTC, acknowledged by Ada',
   );
   assert.equal(describe(COPILOT), 'written by copilot (inline)');
+});
+
+test('a payload is drawn for the open version, asked again for another, ignored for a closed document', () => {
+  const payload = parseProvenance({ uri: 'file:///a.py', version: 4, spans: [] });
+  assert.equal(triage(payload, 4), 'draw');
+  assert.equal(triage(payload, 5), 'ask');
+  assert.equal(triage(payload, undefined), 'ignore');
+  assert.equal(triage(parseProvenance({ uri: 'file:///a.py' }), 4), 'ignore');
+});
+
+test('spans out of order are sorted first: a tie goes to the origin earlier on the line', () => {
+  const text = 'ab cd\nef';
+  const spans = [span(1, 0, 1, 2, COPILOT), span(0, 2, 1, 0, COPILOT), span(0, 0, 0, 2)];
+  assert.deepEqual(lines(text, spans), [[0, 0, 'claude-code'], [1, 1, 'copilot']]);
 });
