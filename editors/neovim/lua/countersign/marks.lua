@@ -1,0 +1,452 @@
+--- Signs on the lines an AI wrote, from the server's `countersign/provenance`.
+---
+--- The server sends the AI spans of a document when they change. A payload for the version
+--- Neovim last sent is drawn at once as extmarks with a sign; extmarks move with the text
+--- while the next payload is on its way, so typing never blanks them. A payload for an older
+--- version is not drawn: the marks are asked for (`countersign/provenance` request) once
+--- typing pauses. Payloads for buffers that are gone are ignored.
+---
+--- A line is AI's when an AI span covers a non-whitespace character of it; when several
+--- AI origins share a line, the one with the most such characters wins (the earliest on
+--- ties): the server's rule, so the signs show exactly the lines the summary counts.
+local config = require('countersign.config')
+
+local M = {}
+
+M.ns = vim.api.nvim_create_namespace('countersign.marks')
+
+--- Ask again this long after the last change when a payload was out of date.
+local ASK_DELAY_MS = 250
+--- Give up asking after this many out-of-date answers in a row (the server lags behind).
+local MAX_RETRIES = 5
+--- Timings kept in `M.timings`.
+local KEPT_TIMINGS = 200
+
+local KINDS = { inline = 'Inline', chat = 'Chat', agent = 'Agent', suspected = 'Suspected' }
+
+---@class countersign.AiOrigin
+---@field kind 'inline'|'chat'|'agent'|'suspected'
+---@field tool string
+---@field model? string
+---@field at? number seconds since the epoch
+---@field acknowledged_by? string
+
+---@class countersign.LineRun Consecutive lines written by one origin.
+---@field first integer 0-based
+---@field last integer 0-based, inclusive
+---@field origin countersign.AiOrigin
+
+---@class countersign.BufferMarks
+---@field version integer the document version the runs describe
+---@field runs countersign.LineRun[]
+---@field origins table<integer, countersign.AiOrigin> extmark id -> origin
+
+---@class countersign.MarksTiming
+---@field bufnr integer
+---@field version integer
+---@field spans integer
+---@field lines integer AI lines marked
+---@field ms number from the payload to the last extmark
+
+---@type table<integer, countersign.BufferMarks>
+M.buffers = {}
+---@type countersign.MarksTiming[]
+M.timings = {}
+--- Payloads drawn, asked again for (out of date) and ignored (malformed, buffer gone).
+M.counts = { draw = 0, ask = 0, ignore = 0 }
+
+---@type table<integer, { timer: uv.uv_timer_t, tick: integer, retries: integer }>
+local asks = {}
+
+--- Whether marks are shown (`:Countersign marks on|off`; default from `setup{ marks = ... }`).
+---@return boolean
+function M.enabled()
+  if M._enabled == nil then
+    return config.options.marks.enabled
+  end
+  return M._enabled
+end
+
+--- The highlight group of an origin's sign: `CountersignAgent`, `CountersignAgentAcknowledged`, ...
+---@param origin countersign.AiOrigin
+---@return string
+function M.hl_group(origin)
+  return 'Countersign' .. KINDS[origin.kind] .. (origin.acknowledged_by and 'Acknowledged' or '')
+end
+
+--- Define the highlight groups (as defaults: a colorscheme or the user may link them).
+function M.define_highlights()
+  local colours = { Inline = '#a371f7', Chat = '#2ea6b8', Agent = '#e8912d', Suspected = '#9aa0a6' }
+  vim.api.nvim_set_hl(0, 'CountersignAcknowledged', { default = true, link = 'NonText' })
+  for _, name in pairs(KINDS) do
+    vim.api.nvim_set_hl(0, 'Countersign' .. name, { default = true, fg = colours[name] })
+    vim.api.nvim_set_hl(
+      0,
+      'Countersign' .. name .. 'Acknowledged',
+      { default = true, link = 'CountersignAcknowledged' }
+    )
+  end
+end
+
+M.define_highlights()
+
+---@param a countersign.AiOrigin
+---@param b countersign.AiOrigin
+local function same_origin(a, b)
+  return a.kind == b.kind
+    and a.tool == b.tool
+    and a.model == b.model
+    and a.at == b.at
+    and a.acknowledged_by == b.acknowledged_by
+end
+
+local function is_count(v)
+  return type(v) == 'number' and v >= 0 and v == math.floor(v)
+end
+
+local function position(p)
+  return type(p) == 'table' and is_count(p.line) and is_count(p.character)
+end
+
+--- The AI spans of a payload, checked; nil when it is not one.
+---@param params any
+---@return { uri: string, version: integer, spans: { start: lsp.Position, ['end']: lsp.Position, origin: countersign.AiOrigin }[] }?
+function M.parse(params)
+  if
+    type(params) ~= 'table'
+    or type(params.uri) ~= 'string'
+    or not is_count(params.version)
+    or type(params.spans) ~= 'table'
+  then
+    return nil
+  end
+  local spans = {}
+  for _, s in ipairs(params.spans) do
+    local r = type(s) == 'table' and s.range
+    if
+      type(r) == 'table'
+      and position(r.start)
+      and position(r['end'])
+      and KINDS[s.kind]
+      and type(s.tool) == 'string'
+      and s.tool ~= ''
+    then
+      spans[#spans + 1] = {
+        start = r.start,
+        ['end'] = r['end'],
+        origin = {
+          kind = s.kind,
+          tool = s.tool,
+          model = type(s.model) == 'string' and s.model or nil,
+          at = type(s.at) == 'number' and s.at or nil,
+          acknowledged_by = type(s.acknowledged_by) == 'string' and s.acknowledged_by or nil,
+        },
+      }
+    end
+  end
+  return { uri = params.uri, version = params.version, spans = spans }
+end
+
+--- Byte column of `character` (in `encoding` code units) in `text`.
+local function byte_col(text, character, encoding)
+  if encoding == 'utf-8' then
+    return math.min(character, #text)
+  end
+  return vim.str_byteindex(text, encoding, character, false)
+end
+
+--- Non-whitespace characters of `s` (UTF-8 continuation bytes are not counted).
+local function visible(s)
+  return select(2, s:gsub('[^%s\128-\191]', ''))
+end
+
+local function before(a, b)
+  if a.start.line ~= b.start.line then
+    return a.start.line < b.start.line
+  end
+  return a.start.character < b.start.character
+end
+
+--- The AI lines of `bufnr` as runs of consecutive lines with one origin.
+---@param bufnr integer
+---@param spans { start: lsp.Position, ['end']: lsp.Position, origin: countersign.AiOrigin }[]
+---@param encoding string the client's position encoding
+---@return countersign.LineRun[]
+function M.ai_lines(bufnr, spans, encoding)
+  local sorted = true
+  for i = 2, #spans do
+    if before(spans[i], spans[i - 1]) then
+      sorted = false
+      break
+    end
+  end
+  if not sorted then
+    spans = vim.list_slice(spans)
+    table.sort(spans, before)
+  end
+  local line_count = vim.api.nvim_buf_line_count(bufnr)
+  local runs = {} ---@type countersign.LineRun[]
+  local line = -1
+  --- The origins on `line` so far, with the pieces of it they wrote, in order of appearance.
+  local tally = {} ---@type { origin: countersign.AiOrigin, pieces: string[] }[]
+  local function finish()
+    local best, most = nil, -1
+    for _, entry in ipairs(tally) do
+      -- Characters are counted only where origins compete for a line.
+      local n = #tally == 1 and 1 or 0
+      if #tally > 1 then
+        for _, piece in ipairs(entry.pieces) do
+          n = n + visible(piece)
+        end
+      end
+      if n > most then
+        best, most = entry.origin, n
+      end
+    end
+    tally = {}
+    if not best then
+      return
+    end
+    local last = runs[#runs]
+    if last and last.last == line - 1 and same_origin(last.origin, best) then
+      last.last = line
+    else
+      runs[#runs + 1] = { first = line, last = line, origin = best }
+    end
+  end
+  for _, s in ipairs(spans) do
+    local first, stop = math.max(s.start.line, line), math.min(s['end'].line, line_count - 1)
+    local texts = first <= stop and vim.api.nvim_buf_get_lines(bufnr, first, stop + 1, false) or {}
+    for n = first, stop do
+      if n ~= line then
+        finish()
+        line = n
+      end
+      local text = texts[n - first + 1]
+      local from = n == s.start.line and byte_col(text, s.start.character, encoding) or 0
+      local to = n == s['end'].line and byte_col(text, s['end'].character, encoding) or #text
+      local piece = text:sub(from + 1, to)
+      if piece:find('[^%s]') then
+        local entry
+        for _, e in ipairs(tally) do
+          if same_origin(e.origin, s.origin) then
+            entry = e
+          end
+        end
+        if entry then
+          table.insert(entry.pieces, piece)
+        else
+          tally[#tally + 1] = { origin = s.origin, pieces = { piece } }
+        end
+      end
+    end
+  end
+  finish()
+  return runs
+end
+
+--- Draw `state` in `bufnr` (nothing while marks are off).
+---@param bufnr integer
+---@param state countersign.BufferMarks
+local function draw(bufnr, state)
+  vim.api.nvim_buf_clear_namespace(bufnr, M.ns, 0, -1)
+  state.origins = {}
+  if not M.enabled() then
+    return
+  end
+  local opts = config.options.marks
+  local line_count = vim.api.nvim_buf_line_count(bufnr)
+  for _, run in ipairs(state.runs) do
+    local mark = {
+      sign_text = opts.signs[run.origin.kind],
+      sign_hl_group = M.hl_group(run.origin),
+      priority = opts.priority,
+      invalidate = true, -- hidden once its line is deleted
+      undo_restore = false,
+    }
+    for row = run.first, math.min(run.last, line_count - 1) do
+      state.origins[vim.api.nvim_buf_set_extmark(bufnr, M.ns, row, 0, mark)] = run.origin
+    end
+  end
+end
+
+--- The buffer of `uri` attached to client `client_id`, if any.
+---@return integer?
+local function buffer_of(client_id, uri)
+  for _, bufnr in ipairs(vim.lsp.get_buffers_by_client_id(client_id)) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and vim.uri_from_bufnr(bufnr) == uri then
+      return bufnr
+    end
+  end
+end
+
+local function cancel_ask(bufnr)
+  local ask = asks[bufnr]
+  if ask then
+    ask.timer:stop()
+    ask.timer:close()
+    asks[bufnr] = nil
+  end
+end
+
+--- Ask for the marks of `bufnr` once its text has not changed for `delay_ms`.
+---@param bufnr integer
+---@param client_id integer
+---@param delay_ms integer
+---@param retry boolean the last answer was out of date
+function M.ask(bufnr, client_id, delay_ms, retry)
+  local previous = asks[bufnr]
+  local retries = (previous and previous.retries or 0) + (retry and 1 or 0)
+  cancel_ask(bufnr)
+  if retries > MAX_RETRIES then
+    return
+  end
+  local timer = assert(vim.uv.new_timer())
+  local entry = { timer = timer, tick = vim.api.nvim_buf_get_changedtick(bufnr), retries = retries }
+  asks[bufnr] = entry
+  timer:start(
+    delay_ms,
+    0,
+    vim.schedule_wrap(function()
+      if asks[bufnr] ~= entry or not vim.api.nvim_buf_is_valid(bufnr) then
+        return
+      end
+      if vim.api.nvim_buf_get_changedtick(bufnr) ~= entry.tick then
+        return M.ask(bufnr, client_id, ASK_DELAY_MS, false) -- still typing
+      end
+      local client = vim.lsp.get_client_by_id(client_id)
+      if not client or client:is_stopped() then
+        return cancel_ask(bufnr)
+      end
+      client:request('countersign/provenance', {
+        textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+      }, function(err, result, ctx)
+        if not err then
+          M.receive(result, ctx.client_id)
+        end
+      end, bufnr)
+    end)
+  )
+end
+
+--- Handle a `countersign/provenance` notification or answer from client `client_id`.
+---@param params any
+---@param client_id integer
+function M.receive(params, client_id)
+  local started = vim.uv.hrtime()
+  local payload = M.parse(params)
+  local bufnr = payload and buffer_of(client_id, payload.uri)
+  if not payload or not bufnr then
+    M.counts.ignore = M.counts.ignore + 1
+    return
+  end
+  if payload.version ~= vim.lsp.util.buf_versions[bufnr] then
+    M.counts.ask = M.counts.ask + 1
+    return M.ask(bufnr, client_id, ASK_DELAY_MS, true)
+  end
+  M.counts.draw = M.counts.draw + 1
+  cancel_ask(bufnr)
+  local client = vim.lsp.get_client_by_id(client_id)
+  local encoding = client and client.offset_encoding or 'utf-16'
+  local state = { version = payload.version, runs = M.ai_lines(bufnr, payload.spans, encoding) }
+  M.buffers[bufnr] = state
+  draw(bufnr, state)
+  local lines = 0
+  for _, run in ipairs(state.runs) do
+    lines = lines + run.last - run.first + 1
+  end
+  table.insert(M.timings, {
+    bufnr = bufnr,
+    version = payload.version,
+    spans = #payload.spans,
+    lines = lines,
+    ms = (vim.uv.hrtime() - started) / 1e6,
+  })
+  if #M.timings > KEPT_TIMINGS then
+    table.remove(M.timings, 1)
+  end
+end
+
+--- The `countersign/provenance` notification handler (`handlers` in lsp/countersign.lua).
+---@type lsp.Handler
+function M.on_provenance(_, params, ctx)
+  M.receive(params, ctx.client_id)
+end
+
+--- The client attached to `bufnr`: ask for its marks.
+---@param client vim.lsp.Client
+---@param bufnr integer
+function M.attach(client, bufnr)
+  M.ask(bufnr, client.id, 0, false)
+end
+
+--- The buffer is gone: forget its marks.
+---@param bufnr integer
+function M.forget(bufnr)
+  cancel_ask(bufnr)
+  M.buffers[bufnr] = nil
+end
+
+--- Show or hide the marks in every buffer.
+---@param enabled boolean
+function M.set_enabled(enabled)
+  M._enabled = enabled
+  for bufnr, state in pairs(M.buffers) do
+    if vim.api.nvim_buf_is_valid(bufnr) then
+      draw(bufnr, state)
+    end
+  end
+end
+
+--- The origin of the AI line at `row` (0-based) of `bufnr`, from its sign.
+---@param bufnr integer
+---@param row integer
+---@return countersign.AiOrigin?
+function M.origin_at(bufnr, row)
+  local state = M.buffers[bufnr]
+  for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(bufnr, M.ns, { row, 0 }, { row, -1 }, {})) do
+    local origin = state and state.origins[mark[1]]
+    if origin then
+      return origin
+    end
+  end
+end
+
+--- Lines describing an origin, for a float: tool, kind and model, when, acknowledged by.
+---@param origin countersign.AiOrigin
+---@return string[]
+function M.describe(origin)
+  local details = { origin.kind }
+  if origin.model then
+    details[#details + 1] = origin.model
+  end
+  local lines = { ('**%s** (%s)'):format(origin.tool, table.concat(details, ', ')) }
+  if origin.at then
+    lines[#lines + 1] = 'written ' .. os.date('!%Y-%m-%d %H:%M UTC', math.floor(origin.at))
+  end
+  if origin.acknowledged_by then
+    lines[#lines + 1] = 'acknowledged by ' .. origin.acknowledged_by
+  end
+  return lines
+end
+
+--- A float naming who wrote the cursor line (`:Countersign origin`, `<Plug>(countersign-origin)`).
+---@param bufnr? integer
+---@return integer? winid
+function M.show_origin(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local row = vim.api.nvim_win_get_cursor(0)[1] - 1
+  local origin = M.origin_at(bufnr --[[@as integer]], row)
+  if not origin then
+    vim.notify('countersign: no AI mark on this line', vim.log.levels.INFO)
+    return nil
+  end
+  local _, winid = vim.lsp.util.open_floating_preview(
+    M.describe(origin),
+    'markdown',
+    { border = 'rounded', focus_id = 'countersign-origin' }
+  )
+  return winid
+end
+
+return M
