@@ -180,7 +180,9 @@ def test_help_tags_are_clean(tmp_path: Path) -> None:
     names = [line.split("\t")[0] for line in tags]
     assert len(names) == len(set(names))
     assert {"countersign.txt", ":Countersign", "countersign.statusline()",
-            "countersign-capture"} <= set(names)
+            "countersign-capture", "countersign-marks", ":Countersign-marks",
+            ":Countersign-origin", "<Plug>(countersign-origin)",
+            "hl-CountersignAgent"} <= set(names)
     assert not re.search(r"E\d+:", proc.stderr), proc.stderr
 
 
