@@ -356,6 +356,7 @@ local function run()
     end)
     vim.cmd('Countersign marks off')
     result.off = signs(buf)
+    result.float_while_off = table.concat(marks.describe(assert(marks.origin_at(buf, 4))), '\n')
     vim.cmd('Countersign marks on')
     result.on = signs(buf)
     result.highlights = {}
@@ -378,6 +379,21 @@ local function run()
       result.ranges[enc] = r['end'].character
     end
     result.encoding = cs.offset_encoding
+    -- Provenance for a buffer that is not open, and payloads that are not provenance, are
+    -- ignored quietly (through the handler the LSP config registers).
+    local handler = cs.handlers['countersign/provenance']
+    local ignored = marks.counts.ignore
+    local ok = pcall(function()
+      handler(
+        nil,
+        { uri = 'file:///nowhere/gone.sql', version = 3, spans = {} },
+        { client_id = cs.id }
+      )
+      handler(nil, { uri = vim.uri_from_bufnr(buf), spans = 'x' }, { client_id = cs.id })
+      handler(nil, vim.NIL, { client_id = cs.id })
+    end)
+    result.bad_input = { ok = ok, ignored = marks.counts.ignore - ignored, errmsg = vim.v.errmsg }
+    result.still = signs(buf)
     result.messages = messages
   elseif scenario == 'large' then
     -- 20,000 lines, every tenth AI-written (copilot inline and claude-code agent by turns).

@@ -216,7 +216,10 @@ def test_marks_follow_edits_above_inside_and_below_ai_lines(
     assert "**codex** (agent)" in result["float"]
     assert "written " in result["float"]
     assert result["off"] == ""
+    assert result["float_while_off"].startswith("**codex** (agent)")
     assert result["on"] == result["inline"]
+    assert result["bad_input"] == {"ok": True, "ignored": 3, "errmsg": ""}
+    assert result["still"] == result["on"]
     assert all(result["highlights"].values()), result["highlights"]
     assert result["acknowledged_link"] == "CountersignAcknowledged"
     # x = "é☕": 11 bytes, 8 UTF-16 code units, 8 code points

@@ -75,6 +75,16 @@ vim.api.nvim_create_autocmd({ 'DiagnosticChanged', 'LspAttach' }, {
     end
   end,
 })
+-- The server left the buffer (stopped, detached): its marks would go stale.
+vim.api.nvim_create_autocmd('LspDetach', {
+  group = group,
+  callback = function(ev)
+    local c = vim.lsp.get_client_by_id(ev.data.client_id)
+    if c and c.name == 'countersign' and package.loaded['countersign.marks'] then
+      require('countersign.marks').forget(ev.buf)
+    end
+  end,
+})
 vim.api.nvim_create_autocmd({ 'BufWipeout' }, {
   group = group,
   callback = function(ev)

@@ -47,6 +47,8 @@ export class Marks implements vscode.Disposable {
   /** What each editor shows (undefined: nothing); editors keep their marks across edits. */
   private readonly drawn = new WeakMap<vscode.TextEditor, DocumentMarks | undefined>();
   private readonly asks = new Map<string, { timer: NodeJS.Timeout; retries: number }>();
+  /** Documents the server does not track (outside the workspace, too large): not asked again. */
+  private readonly untracked = new Set<string>();
   private readonly disposables: { dispose(): unknown }[] = [];
   private enabled = marksEnabled();
   readonly timings: Timing[] = [];
@@ -66,6 +68,7 @@ export class Marks implements vscode.Disposable {
       }),
       client.onDidStart(() => {
         this.documents.clear();
+        this.untracked.clear();
         this.drawEditors(vscode.window.visibleTextEditors);
       }),
       vscode.window.onDidChangeVisibleTextEditors((editors) => {
@@ -162,7 +165,7 @@ export class Marks implements vscode.Disposable {
         if (!this.drawn.has(editor) || this.drawn.get(editor) !== marks) {
           this.draw(editor, marks);
         }
-      } else if (document.uri.scheme === 'file') {
+      } else if (document.uri.scheme === 'file' && !this.untracked.has(document.uri.toString())) {
         this.scheduleAsk(document.uri.toString(), 0, false); // nothing, or out of date
       }
     }
@@ -187,6 +190,7 @@ export class Marks implements vscode.Disposable {
 
   private forget(uri: string): void {
     this.documents.delete(uri);
+    this.untracked.delete(uri);
     this.cancelAsk(uri);
   }
 
@@ -228,6 +232,7 @@ export class Marks implements vscode.Disposable {
     } catch (error) {
       // Not a document the server tracks (outside the workspace, too large): no marks.
       this.asks.delete(uri);
+      this.untracked.add(uri);
       this.output.trace(`countersign/provenance for ${uri}: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }

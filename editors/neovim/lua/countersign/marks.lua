@@ -380,11 +380,14 @@ function M.attach(client, bufnr)
   M.ask(bufnr, client.id, 0, false)
 end
 
---- The buffer is gone: forget its marks.
+--- The buffer is gone, or the server left it: forget its marks.
 ---@param bufnr integer
 function M.forget(bufnr)
   cancel_ask(bufnr)
   M.buffers[bufnr] = nil
+  if vim.api.nvim_buf_is_valid(bufnr) then
+    vim.api.nvim_buf_clear_namespace(bufnr, M.ns, 0, -1)
+  end
 end
 
 --- Show or hide the marks in every buffer.
@@ -398,16 +401,26 @@ function M.set_enabled(enabled)
   end
 end
 
---- The origin of the AI line at `row` (0-based) of `bufnr`, from its sign.
+--- The origin of the AI line at `row` (0-based) of `bufnr`: from its sign, or while marks
+--- are off from the last payload when no edit came after it.
 ---@param bufnr integer
 ---@param row integer
 ---@return countersign.AiOrigin?
 function M.origin_at(bufnr, row)
   local state = M.buffers[bufnr]
+  if not state then
+    return nil
+  end
   for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(bufnr, M.ns, { row, 0 }, { row, -1 }, {})) do
-    local origin = state and state.origins[mark[1]]
-    if origin then
-      return origin
+    if state.origins[mark[1]] then
+      return state.origins[mark[1]]
+    end
+  end
+  if state.version == vim.lsp.util.buf_versions[bufnr] then
+    for _, run in ipairs(state.runs) do
+      if run.first <= row and row <= run.last then
+        return run.origin
+      end
     end
   end
 end
