@@ -90,7 +90,7 @@ for fake in fake-ai fake-python; do
 done
 
 echo "vscode-e2e: making the workspaces (20,000-line big.py with 2,000 AI lines)" >&2
-"$(dirname "$COUNTERSIGN")/python" "$HERE/workspace.py" "$COUNTERSIGN" "$RUN/ws-exthost"
+"${PYTHON:-python3}" "$HERE/workspace.py" "$COUNTERSIGN" "$RUN/ws-exthost"
 cp -a "$RUN/ws-exthost" "$RUN/ws-ui"
 
 export HOME=$RUN/home XDG_CONFIG_HOME=$RUN/xdg/config XDG_DATA_HOME=$RUN/xdg/data XDG_CACHE_HOME=$RUN/xdg/cache
