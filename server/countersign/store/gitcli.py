@@ -6,7 +6,8 @@ importing GitPython alone costs about 65 ms of the 150 ms the hook may add (meas
 runner, and git does the parsing of its own formats (``interpret-trailers``, ``diff``,
 ``notes``, ``-z`` lists). Paths are read NUL-separated and blobs by object id, so no file
 name (newline, quote, non-UTF-8 byte) can shift what is read; ``blame``, which has no
-``-z``, is read with ``unquote_name``.
+``-z``, is read with ``unquote_name``. GitPython was dropped: its object model earned its
+import cost nowhere once blame was read directly.
 """
 
 from __future__ import annotations
