@@ -12,6 +12,8 @@ import fnmatch
 import hashlib
 import re
 import struct
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 
@@ -26,6 +28,7 @@ from countersign.core.sshsig import (
     SshFormatError,
     dearmor,
     fingerprint,
+    key_problem,
     match_pattern_list,
     match_signer,
     parse_allowed_signers,
@@ -89,6 +92,29 @@ def test_a_broken_sshsig_blob_is_a_format_error(blob: bytes, message: str) -> No
 ])
 def test_an_inner_signature_ssh_keygen_would_refuse_is_named(inner: bytes, problem: str) -> None:
     assert (signature_problem(parse_sshsig(sshsig(inner=inner))) or "").startswith(problem)
+
+
+def test_version_0_is_read_as_ssh_keygen_reads_it() -> None:
+    blob = sshsig()
+    assert parse_sshsig(blob[:6] + bytes(4) + blob[10:]).namespace == "countersign-approval"
+
+
+@pytest.mark.parametrize(("blob", "problem"), [
+    (KEY, None),
+    (RSA, None),
+    (string(b"ecdsa-sha2-nistp256") + string(b"nistp256") + string(b"x"), None),  # not ours
+    (KEY + b"\0", "truncated SSH data"),
+    (KEY + string(b""), "an ed25519 key is 32 bytes"),
+    (string(b"ssh-ed25519") + string(bytes(31)), "an ed25519 key is 32 bytes"),
+    (string(b"ssh-rsa") + string(b"\x01\x00\x01"), "an RSA key is an exponent and a modulus"),
+    (string(b"ssh-rsa") + string(b"\x81") + string(b"\x00" + bytes([0xc0]) + bytes(255)),
+     "an RSA key holds a negative number"),
+    (SMALL_RSA, "it has 768 bits; ssh-keygen reads 1024 to 16384"),
+])
+def test_key_blobs_are_read_as_strictly_as_ssh_keygen_reads_them(
+    blob: bytes, problem: str | None
+) -> None:
+    assert key_problem(blob) == problem
 
 
 @given(st.binary(min_size=1, max_size=300))
@@ -238,9 +264,9 @@ RSA_B64 = base64.b64encode(RSA).decode()
     (f"sam@example.com ssh-rsa {KEY_B64}", "the key says it is 'ssh-ed25519', the line says"),
     ("sam@example.com ssh-ed25519 AAAA", "the ssh-ed25519 key is truncated"),
     (f"sam@example.com ssh-ed25519 {base64.b64encode(KEY[:-1]).decode()}",
-     "the ssh-ed25519 key is not a valid key"),
+     "the ssh-ed25519 key is not a valid key (truncated SSH data)"),
     (f"sam@example.com ssh-rsa {base64.b64encode(SMALL_RSA).decode()}",
-     "the RSA key has 768 bits; ssh-keygen needs 1024"),
+     "the ssh-rsa key is not a valid key (it has 768 bits; ssh-keygen reads 1024 to 16384)"),
     (f'sam@example.com principals="x" ssh-ed25519 {KEY_B64}', "Invalid option"),
     (f"sam@example.com valid-before=2027 ssh-ed25519 {KEY_B64}",
      "Option 'valid-before' missing '=\"'"),
@@ -260,3 +286,13 @@ def test_a_bad_line_is_refused_naming_the_file_and_line(line: str, message: str)
                               "policy/allowed_signers")
     assert str(caught.value).startswith("policy/allowed_signers:3: ")
     assert message in str(caught.value)
+
+
+def test_the_commit_hooks_never_load_cryptography() -> None:
+    """The verifier imports ``sshsig`` (and ``cryptography``) when it first checks a
+    signature, so the CLI, whose ``hook run`` every commit starts, loads without them."""
+    code = ("import sys, countersign.cli.main, countersign.cli.hook_run\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'sshsig', 'cryptography'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout == "[]\n"

@@ -46,7 +46,8 @@ HASHES = ("sha256", "sha512")
 _SIGNATURE_ALGORITHMS = {"ssh-ed25519": ("ssh-ed25519",),
                          "ssh-rsa": ("rsa-sha2-256", "rsa-sha2-512")}
 _ED25519_SIGNATURE_MAX = 64
-_RSA_MIN_BITS = 1024  # OpenSSH's SSH_RSA_MINIMUM_MODULUS_SIZE
+_ED25519_KEY = 32
+_RSA_MIN_BITS, _RSA_MAX_BITS = 1024, 16384  # OpenSSH's RSA modulus limits
 _PATTERN_MAX = 1022  # longer patterns never match in OpenSSH's match_pattern_list
 _FORMAT = "expected 'PRINCIPALS [OPTIONS] KEYTYPE BASE64-KEY'"
 _BEGIN, _END = "-----BEGIN SSH SIGNATURE-----", "-----END SSH SIGNATURE-----"
@@ -154,7 +155,7 @@ def parse_sshsig(blob: bytes) -> SshSignature:
     if not blob.startswith(b"SSHSIG") or len(blob) < 10:
         raise SshFormatError("not an SSH signature (no SSHSIG magic)")
     (version,) = struct.unpack(">I", blob[6:10])
-    if version != 1:
+    if version > 1:  # ssh-keygen reads versions up to its own; the version is not signed
         raise SshFormatError(f"SSH signature version {version} is not supported")
     key, pos = _string(blob, 10)
     namespace, pos = _string(blob, pos)
@@ -344,7 +345,10 @@ def _key_blob(key_type: str, text: str) -> bytes:
 
 
 def _check_key(key_type: str, blob: bytes) -> None:
-    """Load ed25519 and RSA keys with the ``sshsig`` package, as a check would."""
+    """Refuse an ed25519 or RSA key that ssh-keygen or the ``sshsig`` package cannot use."""
+    problem = key_problem(blob)
+    if problem:
+        raise SshFormatError(f"the {key_type} key is not a valid key ({problem})")
     if key_type not in _SIGNATURE_ALGORITHMS:
         return
     from sshsig import PublicKey
@@ -353,17 +357,29 @@ def _check_key(key_type: str, blob: bytes) -> None:
         PublicKey.from_ssh_encoding(blob)
     except ValueError as exc:
         raise SshFormatError(f"the {key_type} key is not a valid key ({exc})") from None
-    if key_type == "ssh-rsa" and rsa_bits(blob) < _RSA_MIN_BITS:
-        raise SshFormatError(f"the RSA key has {rsa_bits(blob)} bits; ssh-keygen needs "
-                             f"{_RSA_MIN_BITS}")
 
 
-def rsa_bits(blob: bytes) -> int:
-    """The modulus size of an ``ssh-rsa`` public key blob."""
-    _name, pos = _string(blob, 0)
-    _exponent, pos = _string(blob, pos)
-    modulus, _ = _string(blob, pos)
-    return int.from_bytes(modulus, "big").bit_length()
+def key_problem(blob: bytes) -> str | None:
+    """Why an ed25519 or RSA public key blob is not one ssh-keygen reads (the ``sshsig``
+    package reads past a wrong length); ``None`` if it is, or for other key types."""
+    key_type = key_type_of(blob)
+    if key_type not in _SIGNATURE_ALGORITHMS:
+        return None
+    try:
+        fields = _strings(blob)
+    except SshFormatError as exc:
+        return str(exc)
+    if key_type == "ssh-ed25519":
+        ok = len(fields) == 2 and len(fields[1]) == _ED25519_KEY
+        return None if ok else f"an ed25519 key is {_ED25519_KEY} bytes"
+    if len(fields) != 3:
+        return "an RSA key is an exponent and a modulus"
+    if any(number[:1] >= b"\x80" for number in fields[1:]):
+        return "an RSA key holds a negative number"
+    bits = int.from_bytes(fields[2], "big").bit_length()
+    if not _RSA_MIN_BITS <= bits <= _RSA_MAX_BITS:
+        return f"it has {bits} bits; ssh-keygen reads {_RSA_MIN_BITS} to {_RSA_MAX_BITS}"
+    return None
 
 
 def _match_pattern(name: str, pattern: str) -> bool:
@@ -374,6 +390,15 @@ def _match_pattern(name: str, pattern: str) -> bool:
 
 def _iso(seconds: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def _strings(buf: bytes) -> list[bytes]:
+    """All the SSH wire-format strings ``buf`` is made of."""
+    fields, pos = [], 0
+    while pos < len(buf):
+        field, pos = _string(buf, pos)
+        fields.append(field)
+    return fields
 
 
 def _string(buf: bytes, pos: int) -> tuple[bytes, int]:

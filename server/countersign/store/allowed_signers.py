@@ -15,7 +15,6 @@ commit hooks never load ``cryptography``.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from countersign.core.attestation import Envelope, SignatureCheck, SignatureState
@@ -26,6 +25,7 @@ from countersign.core.sshsig import (
     SignerMatch,
     SshFormatError,
     SshSignature,
+    key_problem,
     match_signer,
     parse_allowed_signers,
     parse_sshsig,
@@ -36,11 +36,14 @@ from countersign.store.signing import NAMESPACE, SigningError, run_tool
 
 S = SignatureState
 _SSH_KEYGEN_SAYS = (  # ssh-keygen's stderr -> state; the first that appears decides
-    (("Couldn't parse signature", "invalid format", "trailing data", "unsupported hash",
-      "not supported", "key type does not match", "unexpected bytes remain"), S.MALFORMED),
+    (("Couldn't parse signature", "parse signature object", "larger than supported version",
+      "invalid format", "trailing data", "unsupported hash", "not supported",
+      "unsupported RSA signature algorithm", "unable to get signature type",
+      "key type does not match", "unexpected bytes remain", "incomplete message",
+      "string is too large"), S.MALFORMED),
     (("namespace does not match", "not permitted for use in signature namespace"),
      S.WRONG_NAMESPACE),
-    (("incorrect signature",), S.BAD_SIGNATURE),
+    (("incorrect signature", "error in libcrypto"), S.BAD_SIGNATURE),
     (("key has expired", "key is not yet valid", "Certificate invalid: expired",
       "Certificate invalid: not yet valid"), S.KEY_NOT_VALID_AT_TIME),
 )
@@ -71,8 +74,7 @@ class AllowedSigners:
             return SignatureCheck(S.WRONG_NAMESPACE, f"signed in namespace {sig.namespace!r}, "
                                   f"not {NAMESPACE!r}", fpr)
         if not _signature_holds(envelope):
-            return SignatureCheck(S.BAD_SIGNATURE, f"the signature by {fpr} does not match "
-                                  "the record (tampered or re-signed)", fpr)
+            return self._verdict(S.BAD_SIGNATURE, envelope.approval.email, sig)
         approval = envelope.approval
         match = match_signer(self.entries, sig.public_key, approval.email, NAMESPACE,
                              approval.approved_at)
@@ -93,30 +95,46 @@ class AllowedSigners:
                          envelope.approval.email, "-n", NAMESPACE, "-s", str(sig_file),
                          f"-Overify-time={when}"], envelope.signed_bytes)
         said = done.stderr.decode("utf-8", "replace").strip()
-        email = envelope.approval.email
         if done.returncode == 0 and done.stdout.startswith(b"Good "):
-            return SignatureCheck(S.VALID, f"good signature by {email} ({sig.key_type} key "
-                                  f"{sig.fingerprint})", sig.fingerprint)
+            return self._verdict(S.VALID, envelope.approval.email, sig)
         state = next((s for needles, s in _SSH_KEYGEN_SAYS if any(n in said for n in needles)),
                      S.UNKNOWN_KEY)
-        return SignatureCheck(state, _refused(state, email, sig, self.path, self.entries,
-                                              said), sig.fingerprint)
+        return self._verdict(state, envelope.approval.email, sig, said)
 
     def _judge(self, match: SignerMatch, email: str, sig: SshSignature) -> SignatureCheck:
-        """The state of a signature that checked out, from what the lines decided."""
-        fpr = sig.fingerprint
+        """The state of a signature that checked out, from what the lines decided: a
+        namespace refusal names the problem before a time refusal, as the table of
+        ssh-keygen's words does."""
         if match.line is not None:
-            return SignatureCheck(S.VALID, f"good signature by {email} ({sig.key_type} key "
-                                  f"{fpr})", fpr)
+            return self._verdict(S.VALID, email, sig)
         for kind, state in (("namespace", S.WRONG_NAMESPACE),
                             ("time", S.KEY_NOT_VALID_AT_TIME)):
             refusal = next((r for r in match.refusals if r.kind == kind), None)
             if refusal is not None:
-                said = f"{self.path}:{refusal.line}: {refusal.reason}"
-                return SignatureCheck(state, _refused(state, email, sig, self.path,
-                                                      self.entries, said), fpr)
-        return SignatureCheck(S.UNKNOWN_KEY, _refused(S.UNKNOWN_KEY, email, sig, self.path,
-                                                      self.entries, ""), fpr)
+                return self._verdict(state, email, sig,
+                                     f"{self.path}:{refusal.line}: {refusal.reason}")
+        return self._verdict(S.UNKNOWN_KEY, email, sig)
+
+    def _verdict(self, state: SignatureState, email: str, sig: SshSignature,
+                 said: str = "") -> SignatureCheck:
+        """The check in countersign's words, quoting the rule that refused it (``said``)."""
+        fpr = sig.fingerprint
+        if state is S.VALID:
+            message = f"good signature by {email} ({sig.key_type} key {fpr})"
+        elif state is S.UNKNOWN_KEY:
+            others = principals_for(self.entries, sig.public_key)
+            listed = f" (it is listed for {', '.join(others)})" if others else ""
+            message = f"key {fpr} is not listed for {email} in {self.path}{listed}"
+        elif state is S.KEY_NOT_VALID_AT_TIME:
+            message = f"key {fpr} of {email} was not valid when the approval was made: {said}"
+        elif state is S.BAD_SIGNATURE:
+            message = (f"the signature by {fpr} does not match the record (tampered or "
+                       "re-signed)")
+        elif state is S.WRONG_NAMESPACE:
+            message = f"key {fpr} is not allowed to sign approvals ({said})"
+        else:
+            message = f"ssh-keygen could not read the signature: {said}"
+        return SignatureCheck(state, message, fpr)
 
 
 def _implemented(sig: SshSignature) -> bool:
@@ -132,6 +150,9 @@ def _implemented(sig: SshSignature) -> bool:
         return False
     except ValueError as exc:
         raise SshFormatError(f"its {sig.key_type} key cannot be read ({exc})") from None
+    problem = key_problem(sig.public_key)
+    if problem:
+        raise SshFormatError(f"its {sig.key_type} key cannot be read ({problem})")
     return True
 
 
@@ -140,30 +161,14 @@ def _signature_holds(envelope: Envelope) -> bool:
     from sshsig import InvalidSignature, check_signature
     from sshsig.sshsig import ssh_enarmor_sshsig
 
-    armored = ssh_enarmor_sshsig(envelope.signature.sig)
+    blob = envelope.signature.sig
+    # ssh-keygen reads versions 0 and 1, the package only 1; the version is not signed
+    armored = ssh_enarmor_sshsig(blob[:6] + b"\0\0\0\1" + blob[10:])
     try:
         check_signature(envelope.signed_bytes, armored, NAMESPACE)
     except (InvalidSignature, ValueError):  # ValueError: bytes the package cannot decode
         return False
     return True
-
-
-def _refused(state: SignatureState, email: str, sig: SshSignature, path: Path,
-             entries: Sequence[AllowedSigner], said: str) -> str:
-    """Why a signature does not count, in countersign's words, quoting the rule that
-    refused it where there is one."""
-    fpr = sig.fingerprint
-    if state is S.UNKNOWN_KEY:
-        others = principals_for(entries, sig.public_key)
-        listed = f" (it is listed for {', '.join(others)})" if others else ""
-        return f"key {fpr} is not listed for {email} in {path}{listed}"
-    if state is S.KEY_NOT_VALID_AT_TIME:
-        return f"key {fpr} of {email} was not valid when the approval was made: {said}"
-    if state is S.BAD_SIGNATURE:
-        return f"the signature by {fpr} does not match the record (tampered or re-signed)"
-    if state is S.WRONG_NAMESPACE:
-        return f"key {fpr} is not allowed to sign approvals ({said})"
-    return f"ssh-keygen could not read the signature: {said}"
 
 
 def _load(path: Path) -> tuple[AllowedSigner, ...]:
