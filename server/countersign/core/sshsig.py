@@ -11,11 +11,13 @@ it (``sshsig.c``, ``match.c``, ``misc.c``; ``man ssh-keygen``, ALLOWED SIGNERS):
 - ``valid-after``/``valid-before`` hold at a given time (``Z`` or ``UTC``: UTC, else the
   verifier's local time), and a ``cert-authority`` line never vouches for its CA key
   itself, only for certificates it signed (which ssh-keygen checks);
-- an SSHSIG blob with trailing bytes, a hash other than sha256/sha512, or an inner
-  signature of another algorithm than its key's is malformed.
+- an SSHSIG blob with trailing bytes, a hash other than sha256/sha512, a key blob of the
+  wrong length or an inner signature of another algorithm than its key's is malformed.
 
-It also reads the SSHSIG header (key, namespace, hash) for every key type, to route a
-check and to name the key in messages. Nothing here does cryptography.
+It also reads the SSHSIG header (key, namespace, hash) for every key type, which the
+package cannot do for keys it does not implement, to route a check and to name the key
+in messages. Nothing here checks a signature; the package is imported only by the
+functions that read allowed-signers lines, so importing this module stays cheap.
 """
 
 from __future__ import annotations
