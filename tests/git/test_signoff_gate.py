@@ -369,8 +369,9 @@ def test_bad_signer_lists_are_usage_errors_naming_the_file(
     assert message in err and "hint:" in err
 
 
-def test_no_ssh_keygen_on_path_is_a_clear_error(team: Team,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_needs_no_ssh_keygen_and_approve_says_how_to_install_it(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
     drop(team.repo)
     team.approve(SAM, "sam")
     git_dir = Path(subprocess.run(["sh", "-c", "command -v git"], capture_output=True,
@@ -379,9 +380,15 @@ def test_no_ssh_keygen_on_path_is_a_clear_error(team: Team,
     bare.mkdir()
     (bare / "git").symlink_to(git_dir / "git")
     monkeypatch.setenv("PATH", str(bare))
-    code, _, err = team.verify()
-    assert code == 2
-    assert "ssh-keygen" in err and "apt-get install openssh-client" in err
+    # ed25519 signatures are checked in process: verify runs, the owner is still missing
+    code, out, _ = team.verify()
+    assert code == 1 and "needs senior+owner sign-off" in out
+    assert team.states() == {"sam@example.com (senior)": "valid"}
+    # signing is ssh-keygen's (the private key or the agent is the reviewer's)
+    code, _, err = team.approve(OLGA, "olga", "--role", "owner")
+    assert code == 1
+    assert "ssh-keygen was not found on PATH" in err
+    assert "hint: sudo apt-get install openssh-client" in err
 
 
 def test_approve_without_a_signing_key_says_how_to_configure_one(team: Team) -> None:
