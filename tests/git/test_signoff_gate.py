@@ -26,6 +26,7 @@ SAM = "Sam Senior <sam@example.com>"
 OLGA = "Olga Owner <olga@example.com>"
 ADA = "Ada Author <ada@example.com>"
 DROP = "DROP TABLE users;\n"
+DATA = Path(__file__).parents[1] / "data" / "forge"
 POLICY = """\
 [reviewers]
 peer = ["pat@example.com"]
@@ -443,7 +444,7 @@ def test_a_malformed_forge_review_file_is_a_usage_error(team: Team) -> None:
     reviews.write_text('{"reviews": "not a list"}')
     code, _, err = team.verify("--forge-reviews", f"github:{reviews}")
     assert code == 2
-    assert f"the forge review file {reviews} is malformed" in err
+    assert f"the forge reviews in {reviews} cannot be counted" in err
 
 
 @pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg is not installed")
@@ -464,3 +465,38 @@ def test_an_openpgp_signed_approval_counts(team: Team, tmp_path: Path) -> None:
     assert code == 0, out
     assert "(OpenPGP key" in out
     assert team.states() == {"sam@example.com (senior)": "valid"}
+
+
+def test_gitlab_approvals_count_when_bound_to_the_verified_head(team: Team) -> None:
+    team.policy.write_text(POLICY.replace('["sam.home@gmail.com"]', '["sam.home@gmail.com", '
+                                          '"@sam"]') + '"olga@example.com" = ["@olga"]\n')
+    tip = drop(team.repo)
+    recorded = json.loads((DATA / "gitlab-approvals.json").read_text())
+    recorded["merge_request"]["sha"] = tip
+    recorded["approvals"]["approved_by"] = [
+        {"user": {"name": "Sam Senior", "username": "sam", "id": 2, "state": "active"}},
+        {"user": {"name": "Olga Owner", "username": "olga", "id": 4, "state": "active"}}]
+    approvals = team.root / "gitlab.json"
+    approvals.write_text(json.dumps(recorded))
+    code, out, _ = team.verify("--forge-reviews", f"gitlab:{approvals}")
+    assert code == 0, out
+    # approvals that GitLab does not reset on push cannot be tied to this content
+    recorded["project_approvals"]["reset_approvals_on_push"] = False
+    approvals.write_text(json.dumps(recorded))
+    code, _, err = team.verify("--forge-reviews", f"gitlab:{approvals}")
+    assert code == 2
+    assert "reset_approvals_on_push: is False: approvals survive pushes" in err
+    assert "docs/ci/gitlab-approvals.md" in err
+
+
+def test_the_report_counts_sign_offs(team: Team) -> None:
+    drop(team.repo)
+    team.approve(SAM, "sam")
+    team.approve(SAM, "ada")  # forged: Ada's key in Sam's name
+    write(team.repo, "migrations/002.sql", "DROP TABLE orders;\n")
+    ai_file(team.repo, "migrations/002.sql", "DROP TABLE orders;\n", {0: AGENT})
+    git(team.repo, "add", "-A")
+    commit(team.repo, "-m", "second drop")
+    code, out, _ = team.cli("report", "--format", "json", "--policy", str(team.policy))
+    assert code == 0
+    assert json.loads(out)["signoffs"] == {"valid": 1, "missing": 2, "forged": 1, "stale": 0}
