@@ -3,8 +3,8 @@
 Callers run ``git diff``/``git log -p`` with ``-U0 --no-color --no-ext-diff --no-textconv``
 so hunks carry only added and removed lines and nothing depends on user configuration.
 Only what gates need is kept: the new path, the old path of a rename, whether the file was
-deleted or is binary, and each added line (0-based number on the new side, text without
-its line ending).
+deleted or is binary, each added and removed line (0-based number on its side, text without
+its line ending), and the hunks (for following lines through history).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
             "\\": "\\", '"': '"'}
 
@@ -30,6 +30,21 @@ class FileChange:
     binary: bool = False
     added: dict[int, str] = field(default_factory=dict)
     """0-based line number in the new file -> the added line's text."""
+    removed: dict[int, str] = field(default_factory=dict)
+    """0-based line number in the old file -> the removed line's text."""
+    hunks: list[Hunk] = field(default_factory=list)
+    """The hunks in order: which old lines became which new ones."""
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """Old lines ``[old_start, old_start + old_count)`` became new lines ``[new_start,
+    new_start + new_count)`` (0-based; a count of 0 is an insertion or deletion point)."""
+
+    old_start: int
+    old_count: int
+    new_start: int
+    new_count: int
 
 
 def unquote_path(raw: str) -> str:
@@ -65,29 +80,42 @@ def parse_diff(lines: Iterable[str]) -> list[FileChange]:
 
 def _parse(lines: Iterator[str]) -> Iterator[FileChange]:
     current: FileChange | None = None
-    new_line = 0
+    new_line = old_line = new_end = old_end = 0
     for raw in lines:
         line = raw.rstrip("\n")
         if line.startswith("diff --git "):
             if current is not None:
                 yield current
             current = FileChange(path=_git_header_path(line[len("diff --git "):]))
+            new_line = old_line = new_end = old_end = 0
             continue
         if current is None:
             continue
-        if line.startswith("@@"):
-            match = _HUNK.match(line)
-            if match:  # with -U0 the added lines of a hunk start at +c (1-based)
-                new_line = int(match.group(1)) - 1
-        elif line.startswith("+") and not line.startswith("+++ "):
+        # inside a hunk its counts say what a line is: a removed "-- comment" is not a header
+        if line.startswith("+") and new_line < new_end:
             current.added[new_line] = line[1:].removesuffix("\r")
             new_line += 1
-        elif line.startswith(("-", " ", "\\")) and not line.startswith("--- "):
-            continue
-        else:
+        elif line.startswith("-") and old_line < old_end:
+            current.removed[old_line] = line[1:].removesuffix("\r")
+            old_line += 1
+        elif line.startswith("@@"):
+            match = _HUNK.match(line)
+            if match:
+                hunk = _hunk(*match.groups())
+                current.hunks.append(hunk)
+                old_line, new_line = hunk.old_start, hunk.new_start
+                old_end, new_end = old_line + hunk.old_count, new_line + hunk.new_count
+        elif not line.startswith((" ", "\\", "+", "-")) or line.startswith(("+++ ", "--- ")):
             _header(current, line)
     if current is not None:
         yield current
+
+
+def _hunk(old: str, old_count: str | None, new: str, new_count: str | None) -> Hunk:
+    """``@@ -a,b +c,d @@`` (1-based; with a count of 0 the number is the line before)."""
+    b = 1 if old_count is None else int(old_count)
+    d = 1 if new_count is None else int(new_count)
+    return Hunk(int(old) - (b > 0), b, int(new) - (d > 0), d)
 
 
 def _git_header_path(names: str) -> str:
