@@ -139,7 +139,12 @@ def read_note(repo: Git, sha: str, ref: str = NOTES_REF) -> Any | None:
         text = repo.run("notes", "--ref", ref, "show", sha)
     except GitError:
         return None
-    records = _json_documents(decode(text), sha, ref)
+    return parse_note(text, sha, ref)
+
+
+def parse_note(data: bytes, sha: str, ref: str = NOTES_REF) -> Any | None:
+    """The record in a note blob of ``sha``: its own when a rewrite concatenated several."""
+    records = _json_documents(decode(data), sha, ref)
     own = [r for r in records if isinstance(r, dict) and r.get("vcs", {}).get("revision") == sha]
     return (own or records)[-1] if records else None
 

@@ -4,8 +4,9 @@ Commit hooks run on every ``git commit``, and their start-up time is the user's 
 importing GitPython alone costs about 65 ms of the 150 ms the hook may add (measured in
 ``bench/bench_hook.py``). Everything therefore calls ``git`` itself through this small
 runner, and git does the parsing of its own formats (``interpret-trailers``, ``diff``,
-``notes``, ``-z`` lists). GitPython is imported in one place only, ``Git.blame``, where its
-parser of ``git blame --incremental`` earns the import; no commit hook calls it.
+``notes``, ``-z`` lists). GitPython is imported only where its
+parser of ``git blame --incremental`` earns the import (``Git.blame``, ``Git.blame_at``); no
+commit hook calls them.
 """
 
 from __future__ import annotations
@@ -115,6 +116,24 @@ class Git:
             for line, orig in zip(entry.linenos, entry.orig_linenos, strict=False):
                 out.append(BlamedLine(line - 1, entry.commit.hexsha, entry.orig_path or path,
                                       orig - 1))
+        return out
+
+    def blame_at(self, rev: str, path: str, runs: Sequence[tuple[int, int]]) -> list[BlamedLine]:
+        """Who introduced lines ``runs`` (0-based ``[start, end)``) of ``path`` at commit
+        ``rev``, following renames, and lines moved or copied within and between files."""
+        import git
+
+        ranges = [f"{start + 1},{end}" for start, end in runs]
+        out = []
+        try:
+            for entry in git.Repo(self.root).blame_incremental(rev, path, L=ranges, M=True,
+                                                               C=True):
+                for line, orig in zip(entry.linenos, entry.orig_linenos, strict=False):
+                    out.append(BlamedLine(line - 1, entry.commit.hexsha,
+                                          entry.orig_path or path, orig - 1))
+        except git.GitCommandError as exc:
+            code = exc.status if isinstance(exc.status, int) else 1
+            raise GitError(("blame", rev, "--", path), code, str(exc.stderr)) from None
         return out
 
 
