@@ -218,13 +218,13 @@ def render_text(record: TrackRecord, title: str, extra: Iterable[str] = ()) -> s
     fine = record.rows()
     for tool in record.rows(fine=False):
         out.append(_text_row(tool.tool, tool))
-        out += [_text_row(f"  {r.model or '-'} {r.tier.label if r.tier else ''}", r)
+        out += [_text_row(f"  {r.model or '-'} {r.tier.label if r.tier is not None else ''}", r)
                 for r in fine if r.tool == tool.tool]
     if not fine:
         out.append("  (no AI lines in the window)")
-    out += ["", f"{record.history} commits read, {record.without_notes} without a provenance "
-                f"note" + (" (their lines count as unknown-provenance)"
-                           if record.without_notes else "")]
+    read = f"{record.history} commit{'s' if record.history != 1 else ''} read"
+    out += ["", f"{read}, {record.without_notes} without a provenance note"
+                + (" (their lines count as unknown-provenance)" if record.without_notes else "")]
     out += [f"note: {p}" for p in record.problems]
     out += list(extra)
     return "\n".join(out)
