@@ -34,6 +34,8 @@ class Report:
     by_tool: dict[str, int] = field(default_factory=dict)
     by_tier: dict[str, int] = field(default_factory=lambda: {t.label: 0 for t in Tier})
     files: dict[str, FileRisk] = field(default_factory=dict)
+    track_record: dict[str, Any] | None = None
+    """``TrackRecord.to_json()`` of the range's tip, when computed."""
 
     @property
     def ai_share(self) -> float:
@@ -56,7 +58,7 @@ class Report:
                                 "rules": sorted(f.rules), "commits": f.commits}
                                for f in self.riskiest()],
             "missing_signoff": self.failed,
-        }
+        } | ({"track_record": self.track_record} if self.track_record is not None else {})
 
 
 def build(verdicts: Iterable[Verdict]) -> Report:
