@@ -85,15 +85,23 @@ def _resolve(repo: Git, rev: str) -> str:
 def read_fixes(
     repo: Git, shas: Sequence[str], since: str | None, trailer: str, tip: str = "HEAD"
 ) -> list[HistoryCommit]:
-    """The commits named, and those of ``tip``'s history since ``since`` whose messages
-    mark them as fixes; newest first, each once."""
+    """The commits named, and those of ``tip``'s history since ``since`` (any date git
+    reads) whose messages mark them as fixes; newest first, each once."""
+    scan = [f"--since={since}", tip] if since else []
+    try:
+        return find_fixes(repo, shas, scan, trailer)
+    except GitError as exc:
+        raise UserError(f"git cannot read the history since {since!r}: {exc.stderr.strip()}",
+                        "give a date git reads, e.g. --since 90.days", 2) from None
+
+
+def find_fixes(
+    repo: Git, shas: Sequence[str], scan: Sequence[str], trailer: str
+) -> list[HistoryCommit]:
+    """``shas`` and the commits of ``git log SCAN`` marked as fixes, with their diffs."""
     wanted = list(shas)
-    if since:
-        try:
-            found = read_history(repo, [f"--since={since}", tip], patches=False)
-        except GitError as exc:
-            raise UserError(f"git cannot read the history since {since!r}: {exc.stderr.strip()}",
-                            "give a date git reads, e.g. --since 90.days", 2) from None
+    if scan:
+        found = read_history(repo, scan, patches=False)
         wanted += [c.sha for c in found if find_markers(c.message, c.trailers, trailer)]
     wanted = list(dict.fromkeys(wanted))
     if not wanted:

@@ -9,17 +9,20 @@ changes need at each tier now, and why.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+from countersign import __version__
 from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
-from countersign.cli.incident import trace
+from countersign.cli.incident import find_fixes, trace
 from countersign.core.autonomy import Decision, Standing
 from countersign.core.incident_report import when
-from countersign.core.incidents import find_markers
+from countersign.core.incidents import Implication, find_markers
 from countersign.core.lifelines import Lifelines
 from countersign.core.signoff import Verdict
 from countersign.core.tiers import Review, Tier
@@ -100,12 +103,17 @@ def compute_record(
     record.lines = list(_fates(history, notes, verdicts, context))
     record.commits = list(_commit_facts(history, notes, verdicts, context))
     trailer = policy.incident_trailer
-    fixes = [c for c in history if find_markers(c.message, c.trailers, trailer)]
-    record.incidents = [IncidentFact(i.sha, i.subject, i.time, i.kinds,
-                                     tuple(i.implicated()))
-                        for i in trace(context, repo, fixes)]
+    record.incidents = incident_facts(context, repo, [
+        c for c in history if find_markers(c.message, c.trailers, trailer)])
     record.problems = _problems(repo, history, record)
     return record
+
+
+def incident_facts(
+    context: Context, repo: Git, fixes: Sequence[HistoryCommit]
+) -> list[IncidentFact]:
+    return [IncidentFact(i.sha, i.subject, i.time, i.kinds, tuple(i.implicated()))
+            for i in trace(context, repo, fixes)]
 
 
 def _origin_lines(commit: HistoryCommit, notes: Mapping[str, Lines | None],
@@ -204,3 +212,73 @@ def standing_at(context: Context, repo: Git, rev: str = "HEAD") -> Standing:
     policy = context.config.autonomy
     record = compute_record(context, repo, rev, policy.days_needed, policy.survival_days)
     return Standing(policy, record)
+
+
+GUARD_CACHE = "autonomy-guard.json"
+"""Under the git dir's ``countersign/``: the incidents the guard last read, by HEAD."""
+
+
+def guard_decision(context: Context, tool: str) -> tuple[Tier, str] | None:
+    """The stricter guard tier for ``tool``'s commands and why, when ``[autonomy.guard]``
+    is set and an incident of its last days implicates ``tool``; ``None`` otherwise.
+
+    The guard runs before every shell command an agent runs, so the incidents are cached
+    under the git directory until HEAD, the notes or the policy change.
+    """
+    rule = context.config.autonomy.guard
+    git_dir = context.workspace.git_dir
+    if rule is None or git_dir is None:
+        return None
+    repo = context.workspace.git()
+    tip = commits.head(repo)
+    if tip is None:
+        return None
+    key = _guard_key(context, repo, tip)
+    path = git_dir / "countersign" / GUARD_CACHE
+    record = _cached(path, key)
+    if record is None:
+        record = recent_incidents(context, repo, tip, rule.days)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"key": key, "record": _facts_json(record)}), "utf-8")
+    return Standing(context.config.autonomy, record).guard_for(tool)
+
+
+def recent_incidents(context: Context, repo: Git, tip: str, days: int) -> TrackRecord:
+    """A record holding only the incidents of ``tip``'s last ``days``."""
+    as_of = int(repo.text("log", "-1", "--format=%ct", tip, "--"))
+    record = TrackRecord(as_of, days, context.config.autonomy.survival_days)
+    fixes = find_fixes(repo, [], [f"--max-age={record.since}", tip],
+                       context.config.autonomy.incident_trailer)
+    record.incidents = incident_facts(context, repo, fixes)
+    return record
+
+
+def _guard_key(context: Context, repo: Git, tip: str) -> str:
+    refs = [commits.resolve_commit(repo, ref) or "" for ref in
+            (commits.NOTES_REF, commits.APPROVALS_REF)]
+    text = "\0".join([__version__, tip, *refs, repr(context.config.autonomy),
+                      str(context.config.unknown_provenance)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _facts_json(record: TrackRecord) -> dict[str, Any]:
+    return {"as_of": record.as_of, "days": record.window_days,
+            "survival": record.survival_days,
+            "incidents": [[i.sha, i.subject, i.time, list(i.kinds),
+                           [[m.tool, m.model, int(m.tier), m.lines, list(m.commits)]
+                            for m in i.implicated]] for i in record.incidents]}
+
+
+def _cached(path: Path, key: str) -> TrackRecord | None:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if data["key"] != key:
+            return None
+        facts = data["record"]
+        return TrackRecord(facts["as_of"], facts["days"], facts["survival"], incidents=[
+            IncidentFact(sha, subject, time, tuple(kinds), tuple(
+                Implication(tool, model, Tier(tier), lines, tuple(shas))
+                for tool, model, tier, lines, shas in implicated))
+            for sha, subject, time, kinds, implicated in facts["incidents"]])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
