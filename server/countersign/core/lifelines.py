@@ -169,11 +169,11 @@ def apply_hunks(
 
 def combine(lists: Sequence[list[int]], fill: Callable[[int], int]) -> list[int]:
     """Line by line, the id from the first parent the line is not new against."""
-    out = []
-    for i in range(max((len(ids) for ids in lists), default=0)):
-        value = next((ids[i] if i < len(ids) else 0 for ids in lists
+    out = list(lists[0]) if lists else []  # past its end the first parent's lines are 0
+    for i in [i for i, value in enumerate(out) if value == _NEW]:
+        value = next((ids[i] if i < len(ids) else 0 for ids in lists[1:]
                       if i >= len(ids) or ids[i] != _NEW), _NEW)
-        out.append(fill(i) if value == _NEW else value)
+        out[i] = fill(i) if value == _NEW else value
     return _trim(out)
 
 
