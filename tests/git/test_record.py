@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+from countersign.cli.common import load_context
+from countersign.cli.record import gate_standing, range_base
+from countersign.core.tiers import Review, Tier
 from tests.git.conftest import AGENT, COPILOT, Run, ai_file, commit, git, write
 
 BASE = "".join(f"setting_{i} = {i}\n" for i in range(6))
@@ -234,3 +237,34 @@ days = 30
     out = cli("record")[1]
     assert "claude-code: low none, medium peer, high senior, critical senior+owner" in out
     assert "tightened" not in out
+
+
+def test_the_gate_judges_a_range_by_the_record_of_what_it_builds_on(
+    hooked: Path, day: Days
+) -> None:
+    write(hooked, ".countersign.toml", '[[autonomy.tighten]]\ntier = "high"\n'
+                                       'review = "senior+owner"\ndays = 30\n')
+    day(0)
+    save(hooked, "Autonomy")
+    ai_file(hooked, "client.py", "requests.get(u, verify=False)\n", {0: AGENT})
+    save(hooked, "Client")
+    day(1)
+    git(hooked, "revert", "--no-edit", "HEAD")
+    day(2)
+    ai_file(hooked, "client.py", "requests.get(u, verify=False, timeout=5)\n", {0: AGENT})
+    save(hooked, "Client again")
+    context = load_context(hooked)
+    repo = context.workspace.git()
+
+    def review(*revs: str) -> Review:
+        standing = gate_standing(context, repo, list(revs))
+        assert standing is not None
+        return standing.review(["claude-code"], Tier.HIGH, Review.SENIOR).review
+
+    assert range_base(repo, ["--max-count=1", "HEAD"]) == sha(hooked, "HEAD~1")
+    assert review("--max-count=1", "HEAD") == Review.SENIOR_OWNER
+    assert review("HEAD~1..HEAD") == Review.SENIOR_OWNER
+    assert review("HEAD~3..HEAD") == Review.SENIOR  # the range holds the incident itself
+    assert review("HEAD") == Review.SENIOR  # from the first commit: no record before it
+    write(hooked, ".countersign.toml", "")
+    assert gate_standing(load_context(hooked), repo, ["HEAD"]) is None

@@ -282,3 +282,36 @@ def _cached(path: Path, key: str) -> TrackRecord | None:
             for sha, subject, time, kinds, implicated in facts["incidents"]])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def gate_standing(context: Context, repo: Git, revs: Sequence[str]) -> Standing | None:
+    """What ``verify REVS`` applies: ``[autonomy]`` over the record of the history the range
+    builds on (``None`` without ``[autonomy]``), so a change never counts towards its own
+    record and cannot date itself out of a tightening.
+
+    That history ends at ``A`` of ``A..B`` (or ``^A``): the base branch the policy comes
+    from; else at the newest commit just outside the range. A range reaching the first
+    commit builds on nothing: an empty record.
+    """
+    policy = context.config.autonomy
+    if not policy.active:
+        return None
+    base = range_base(repo, revs)
+    if base is None:
+        return Standing(policy, TrackRecord(0, policy.days_needed, policy.survival_days))
+    return standing_at(context, repo, base)
+
+
+def range_base(repo: Git, revs: Sequence[str]) -> str | None:
+    """The commit the range ``revs`` (git rev-list syntax) builds on, if any."""
+    for rev in revs:
+        if ".." in rev and not rev.startswith("-"):
+            return rev.split("..")[0] or "HEAD"
+        if rev.startswith("^"):
+            return rev[1:]
+    lines = repo.text("rev-list", "--boundary", *revs, "--").splitlines()
+    boundary = [line[1:] for line in lines if line.startswith("-")]
+    if not boundary:
+        return None
+    times = repo.text("log", "--no-walk=unsorted", "--format=%ct", *boundary, "--").split()
+    return max(zip(boundary, map(int, times), strict=True), key=lambda bt: bt[1])[0]
