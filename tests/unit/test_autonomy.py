@@ -6,16 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from countersign.core.autonomy import (
-    AutonomyPolicy,
-    GuardRule,
-    NewTool,
-    Relax,
-    Standing,
-    Tighten,
-)
+from countersign.core.autonomy import AutonomyPolicy, GuardRule, NewTool, Relax, Tighten
 from countersign.core.config import PolicyError, load_config, load_project
 from countersign.core.incidents import Implication
+from countersign.core.standing import Standing
 from countersign.core.tiers import Review, Tier
 from countersign.core.track_record import DAY, IncidentFact, LineFate, TrackRecord
 

@@ -20,11 +20,11 @@ from countersign import __version__
 from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
 from countersign.cli.incident import find_fixes, trace
-from countersign.core.autonomy import Decision, Standing
 from countersign.core.incident_report import when
 from countersign.core.incidents import Implication, find_markers
 from countersign.core.lifelines import Lifelines
 from countersign.core.signoff import Verdict
+from countersign.core.standing import Decision, Standing
 from countersign.core.tiers import Review, Tier
 from countersign.core.track_record import (
     CommitFact,

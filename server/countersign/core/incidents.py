@@ -15,16 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from countersign.core.autonomy import DEFAULT_TRAILER, KINDS
 from countersign.core.origin import Origin
 from countersign.core.tiers import Review, Tier
 
 if TYPE_CHECKING:  # signoff imports config, which reads [autonomy], which imports this
     from countersign.core.signoff import Approval, Verdict
 
-DEFAULT_TRAILER = "Incident"
 FIXES = "Fixes"
-KINDS = ("revert", "fixes", "incident")
-"""Classes of incident: a revert, a ``Fixes:`` trailer, the policy's incident trailer."""
 UNKNOWN_TOOL = "unknown-provenance"
 """The tool credited with lines of commits without a provenance note (as ``verify`` does)."""
 _REVERT = re.compile(r"This reverts commit ([0-9a-fA-F]{7,64})")
