@@ -268,3 +268,35 @@ def test_the_gate_judges_a_range_by_the_record_of_what_it_builds_on(
     assert review("HEAD") == Review.SENIOR  # from the first commit: no record before it
     write(hooked, ".countersign.toml", "")
     assert gate_standing(load_context(hooked), repo, ["HEAD"]) is None
+
+
+def test_renamed_files_keep_their_lines(hooked: Path, cli: Run, day: Days) -> None:
+    day(0)
+    ai_file(hooked, "a.py", "x = 1\ny = 2\nz = 3\n", {0: AGENT, 1: AGENT, 2: AGENT})
+    save(hooked, "Values")
+    day(1)
+    (hooked / "lib").mkdir()
+    git(hooked, "mv", "a.py", "lib/b.py")
+    save(hooked, "Move")
+    day(5)
+    write(hooked, "lib/b.py", "x = 1\ny = 20\nz = 3\n")
+    save(hooked, "Fix y")
+    day(40)
+    write(hooked, "README.md", "docs\n")
+    save(hooked, "Docs")
+    assert figures(tool(record(cli), "claude-code"))[:5] == (3, 3, 2, 0, 1)
+
+
+def test_a_shallow_clone_says_the_window_may_start_late(
+    hooked: Path, cli: Run, history: dict[str, str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "3", hooked.as_uri(), str(clone))
+    monkeypatch.chdir(clone)
+    data = record(cli)
+    boundary = sha(clone, "HEAD~2")[:10]
+    assert data["history"] == {"commits": 3, "without_notes": 3}
+    assert data["problems"][0] == (
+        f"shallow clone: history before {boundary} is missing, so the window may start "
+        "late; run `git fetch --unshallow`")
