@@ -92,6 +92,11 @@ def history(hooked: Path, day: Days) -> dict[str, str]:
     return shas
 
 
+def test_an_empty_repository_has_no_record(hooked: Path, cli: Run) -> None:
+    assert cli("record") == (2, "", "error: the repository has no commits yet\n"
+                                    "hint: commit first\n")
+
+
 def test_lines_kept_rewritten_and_reverted_per_tool(
     hooked: Path, cli: Run, history: dict[str, str]
 ) -> None:

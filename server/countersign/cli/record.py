@@ -66,7 +66,11 @@ def run(args: argparse.Namespace) -> int:
                             f"e.g. {flag} 30", 2)
     record = compute_record(context, repo, args.rev, args.days, args.survival)
     policy = context.config.autonomy
-    standing = Standing(policy, record) if policy.active else None
+    standing = None
+    if policy.active:  # decided on the days the policy reads, whatever was printed
+        same = (record.window_days, record.survival_days) == (policy.days_needed,
+                                                              policy.survival_days)
+        standing = Standing(policy, record) if same else standing_at(context, repo, args.rev)
     if args.format == "json":
         data = record.to_json()
         if standing is not None:
@@ -85,6 +89,8 @@ def compute_record(
 ) -> TrackRecord:
     """The track record of ``rev``'s history over ``days`` (see the module docstring)."""
     policy = context.config.autonomy
+    if commits.head(repo) is None:
+        raise UserError("the repository has no commits yet", "commit first", 2)
     tip = commits.resolve_commit(repo, rev)
     if tip is None:
         raise UserError(f"{rev!r} is not a commit in this repository",
