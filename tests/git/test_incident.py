@@ -211,3 +211,19 @@ def test_a_shallow_clone_says_what_history_is_missing(
         "older; run `git fetch --unshallow`")
     code, _, err = cli("incident", history["ai"])
     assert code == 2 and "shallow clone" in err
+
+
+def test_a_commit_the_fix_names_implicates_its_tools_even_when_untouched(
+    hooked: Path, cli: Run, history: dict[str, str]
+) -> None:
+    text = (hooked / "app/client.py").read_text()
+    human_commit(hooked, "app/client.py", text.replace("TIMEOUT = 5", "TIMEOUT = 30"),
+                 f"Longer timeout\n\nFixes: {history['copilot'][:12]} (\"Retry helper\")")
+    [found] = incidents(cli, "HEAD")
+    assert found["lines_by"] == {"ai": 0, "human": 1, "unknown": 0}
+    assert found["ai_in_chain"] is True
+    assert found["implicated"] == [{"tool": "copilot", "model": None, "tier": "none",
+                                    "lines": 0, "commits": [history["copilot"]]}]
+    code, out, _ = cli("incident", "HEAD")
+    assert code == 0
+    assert f"    copilot: wrote the commit named, none change {history['copilot'][:10]}" in out

@@ -60,7 +60,7 @@ def _text(incident: Incident) -> str:
            f"  {when(incident.time)} by {incident.author}; {incident.markers.describe()}",
            f"  {verdict_line(incident)}"]
     for i in incident.implicated():
-        out.append(f"    {i.tool}{f' ({i.model})' if i.model else ''}: {i.lines} lines, "
+        out.append(f"    {i.tool}{f' ({i.model})' if i.model else ''}: {_lines(i.lines)}, "
                    f"{i.tier.label} change {', '.join(c[:10] for c in i.commits)}")
     if incident.origins:
         out.append("  Where they came from:")
@@ -81,6 +81,11 @@ def _text(incident: Incident) -> str:
                    "json lists them all)")
     out += [f"  note: {p}" for p in incident.problems]
     return "\n".join(out)
+
+
+def _lines(count: int) -> str:
+    """Lines of the tool the fix repaired; none: it wrote the commit the message names."""
+    return f"{count} line{'s' if count != 1 else ''}" if count else "wrote the commit named"
 
 
 def _ordered(incident: Incident) -> list[OriginCommit]:
@@ -105,7 +110,7 @@ def _markdown(incident: Incident) -> str:
     if incident.implicated():
         out += ["| AI tool | Model | Tier of the change | Lines | Commits |",
                 "|---|---|---|---|---|"]
-        out += [f"| {i.tool} | {i.model or '-'} | {i.tier.label} | {i.lines} | "
+        out += [f"| {i.tool} | {i.model or '-'} | {i.tier.label} | {_lines(i.lines)} | "
                 f"{', '.join(f'`{c[:10]}`' for c in i.commits)} |" for i in incident.implicated()]
         out.append("")
     if incident.origins:
