@@ -34,12 +34,16 @@ def test_demo_plays_the_whole_flow(tmp_path: Path) -> None:
     gate, story = out.split("== 5.")[1].split("== 7.")
     first, second = gate.split("== 6.")
     assert "FAIL " in first and "1 commit: 0 passed, 1 failed" in first
+    assert "Sam Senior <sam@example.com> (trailer) unsigned" in first
+    assert second.count(" (SSH key ") == 2
     assert "ok   " in second and "1 commit: 1 passed, 0 failed" in second
+    assert "approved by Sam Senior <sam@example.com>, Olga Owner <olga@example.com>" in second
     assert "countersign refused this command: DES001 (critical)" in proc.stderr
     assert "AI in the chain: yes. It removed or changed 3 lines: 3 by AI, 0 by people" in story
     assert "    claude-code: 3 lines, critical change " in story
-    assert "signed off: yes, needed senior+owner; approvals: Sam Senior <sam@example.com> " \
-           "(trailer) valid; Olga Owner <olga@example.com> (trailer) valid" in story
+    assert "      signed off: yes (needed senior+owner) by Sam Senior <sam@example.com> as " \
+           "senior (ssh), Olga Owner <olga@example.com> as owner (ssh)\n" in story
+    assert "      not counted: Sam Senior <sam@example.com> (trailer) unsigned" in story
     assert "db/migrations/0002_replace_orders.sql:2  claude-code (agent)" in story
     assert not list(tmp_path.glob("countersign-demo-*"))  # cleaned up without --keep
     assert out.rstrip().splitlines()[-1].startswith("Demo finished in ")

@@ -180,7 +180,8 @@ def test_who_signed_off_and_whether_it_counts(
     code, out, _ = cli("incident", "HEAD", "--policy", str(policy), "--format", "markdown")
     assert code == 0
     assert "| AI tool | Model | Tier of the change | Lines | Commits |" in out
-    assert "no, needed senior; approvals: Ada Author <ada@example.com> (note) own-change" in out
+    assert "| no (needed senior), no approval counts; not counted: Ada Author " \
+           "<ada@example.com> (note) own-change - the approver wrote or committed" in out
 
 
 def test_unknown_revisions_and_missing_arguments_are_usage_errors(

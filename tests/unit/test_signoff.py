@@ -66,7 +66,7 @@ def test_typed_trailers_count_for_nothing_under_a_policy_that_names_signers(tmp_
     verdict = judge(commit(Tier.HIGH, typed), policy)
     assert not verdict.ok
     assert [a.state for a in verdict.approvals] == ["unsigned"]
-    assert "not signed; the policy counts only signed approvals" in verdict.failures[0]
+    assert "1 refused, see above" in verdict.failures[0]
     # behind a review server that writes the trailers, the policy may trust them
     trusting = config(allowed_signers=tmp_path / "allowed_signers", trust_trailers=True)
     assert judge(commit(Tier.HIGH, typed), trusting).ok

@@ -10,7 +10,6 @@ from countersign.cli import hook_run
 from countersign.cli.common import require_repository
 from countersign.cli.errors import UserError
 from countersign.store import hooks
-from countersign.store.commits import NOTES_REF
 from countersign.store.gitcli import Git
 from countersign.store.workspace import find_workspace
 
@@ -66,7 +65,7 @@ def run_status(args: argparse.Namespace) -> int:
         }[s.state]
         print(f"{s.name:20} {detail}")
     print(f"{'notes.rewriteRef':20} {'includes' if rewrite_ok else 'lacks'} "
-          f"{NOTES_REF}")
+          f"{hooks.REWRITE_REFS}")
     healthy = rewrite_ok and all(s.state == "installed" for s in states)
     if not healthy:
         print("hint: run `countersign hook install`", file=sys.stderr)

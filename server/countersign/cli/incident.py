@@ -20,6 +20,7 @@ from countersign.cli.errors import UserError
 from countersign.core.incident_report import render_markdown, render_text, to_json
 from countersign.core.incidents import Incident, OriginCommit, TracedLine, find_markers
 from countersign.core.origin import HUMAN
+from countersign.core.signoff import Verdict
 from countersign.store import commits
 from countersign.store.gitcli import Git, GitError
 from countersign.store.lineage import (
@@ -30,7 +31,6 @@ from countersign.store.lineage import (
     read_history,
     shallow_boundary,
 )
-from countersign.store.verdicts import judge_history
 
 NOTES_HINT = "git fetch origin 'refs/notes/countersign*:refs/notes/countersign*'"
 
@@ -123,12 +123,19 @@ def trace(context: Context, repo: Git, fixes: Sequence[HistoryCommit]) -> list[I
                           [n for n, s in resolved.items() if not s])
     wanted = sorted({line.origin for lines, _ in blamed.values() for line in lines}
                     | {s for found, _ in named.values() for s in found})
-    history = read_history(repo, ["--no-walk=unsorted", *wanted]) if wanted else []
-    notes = notes_of(repo, [c.sha for c in history])
-    verdicts = judge_history(repo, history, notes, context.rules, context.config)
-    origins = {sha: OriginCommit.of(v, sha in boundary) for sha, v in verdicts.items()}
+    notes = notes_of(repo, wanted)
+    origins = {v.commit.sha: OriginCommit.of(v, v.commit.sha in boundary)
+               for v in judge(context, repo, wanted)}
     return [_incident(fix, blamed[fix.sha], named[fix.sha], origins, notes, trailer)
             for fix in fixes]
+
+
+def judge(context: Context, repo: Git, shas: Sequence[str]) -> list[Verdict]:
+    """The gate's verdicts on ``shas``, by ``verify``'s own ``evaluate`` (same evidence,
+    owners and policy; imported here because ``verify`` may use the track record)."""
+    from countersign.cli.verify import evaluate
+
+    return list(evaluate(context, repo, ["--no-walk=unsorted", *shas])) if shas else []
 
 
 def _blame(

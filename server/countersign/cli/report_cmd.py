@@ -53,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{data['commits']} commits, {data['added_lines']} added lines, "
               f"{data['ai_lines']} by AI ({data['ai_share']:.0%}); "
               f"{data['failed']} missing sign-off")
+        s = data["signoffs"]
+        print(f"  sign-offs: {s['valid']} valid, {s['missing']} commits missing one, "
+              f"{s['forged']} forged or refused, {s['stale']} stale")
         for tool, lines in data["by_tool"].items():
             print(f"  {tool}: {lines} AI lines")
         for f in data["riskiest_files"][:5]:

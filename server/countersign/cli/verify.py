@@ -9,18 +9,20 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
+from countersign.cli.gate_inputs import GateInputs, gather_evidence, policy_file, read_forge_reviews
 from countersign.core.origin import Origin
 from countersign.core.provenance import NoteError, record_lines, record_revision
 from countersign.core.sarif import finding_dict, sarif_document, sarif_result
 from countersign.core.signoff import Approval, Commit, Verdict, judge
+from countersign.core.tiers import Tier
 from countersign.core.trailers import compute_stamp, parse_declared
 from countersign.store import commits
 from countersign.store.commits import LoggedCommit
+from countersign.store.evidence import tier_raising_paths
 from countersign.store.gitcli import Git, GitError
 from countersign.store.stamping import Stamper
 
@@ -35,15 +37,33 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                     "origin/main..HEAD; default: HEAD alone). Exit 0 pass, 1 policy "
                     "failure, 2 usage error.")
     parser.add_argument("range", nargs="*", metavar="REV-RANGE")
-    parser.add_argument("--policy", type=Path, help="organisation policy TOML (authoritative)")
+    parser.add_argument("--policy", metavar="FILE|REV:PATH",
+                        help="organisation policy TOML (authoritative); REV:PATH reads it, and "
+                             "the files it names, from a revision such as origin/main")
+    parser.add_argument("--base", metavar="REV",
+                        help="revision whose CODEOWNERS applies (default: the range's base)")
+    parser.add_argument("--forge-reviews", metavar="github:PATH|gitlab:PATH", action="append",
+                        default=[], help="review records the CI job fetched from the forge "
+                                         "(docs/ci/github-reviews.md, docs/ci/gitlab-approvals.md)")
     parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    context = repository_context("run verify in a clone of the repository to check", args.policy)
-    repo = context.workspace.git()
-    verdicts = list(evaluate(context, repo, args.range or ["--max-count=1", "HEAD"]))
+    with policy_file(args.policy) as (policy, policy_path):
+        context = repository_context("run verify in a clone of the repository to check", policy)
+        repo = context.workspace.git()
+        inputs = GateInputs(policy, args.base, read_forge_reviews(args.forge_reviews),
+                            policy_path)
+        problems: list[str] = []
+        verdicts = list(evaluate(context, repo, args.range or ["--max-count=1", "HEAD"],
+                                 inputs=inputs, problems=problems))
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if _trusts_typed_trailers(context, verdicts):
+        print("warning: the policy names no signers, so typed Approved-by trailers count and "
+              "anyone can write them\nhint: add [signoff] allowed_signers = \"PATH\" to the "
+              "policy (docs/signoff.md)", file=sys.stderr)
     if args.format == "json":
         json.dump(as_json(verdicts), sys.stdout, indent=2)
         print()
@@ -58,15 +78,20 @@ def run(args: argparse.Namespace) -> int:
 def evaluate(
     context: Context, repo: Git, revs: list[str],
     wrap: Callable[[list[LoggedCommit]], Iterable[LoggedCommit]] | None = None,
+    inputs: GateInputs | None = None, problems: list[str] | None = None,
 ) -> Iterator[Verdict]:
     """One verdict per commit of ``revs``, newest first (``wrap``: e.g. a progress bar)."""
     if commits.head(repo) is None:
         raise UserError("the repository has no commits yet", "commit first, then verify", 2)
+    inputs = inputs or GateInputs()
     notes = commits.all_notes(repo)
     approvals = commits.all_notes(repo, commits.APPROVALS_REF)
     stamper = Stamper(repo, context.ledger(), context.rules, context.config)
     try:
         logged_commits = list(commits.log(repo, revs))
+        evidence = gather_evidence(context, repo, revs, logged_commits, inputs)
+        if problems is not None:
+            problems += evidence.problems
         # every note and approval blob of the range in one cat-file
         blobs = repo.objects([table[c.sha] for c in logged_commits
                               for table in (notes, approvals) if c.sha in table])
@@ -76,17 +101,44 @@ def evaluate(
                 ai = ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
                       if context.config.unknown_is_ai else {})
             stamp = compute_stamp(logged.changes, ai, context.rules, context.config)
-            commit = Commit(logged.sha, logged.subject, logged.author,
-                            parse_declared(logged.trailers), stamp, logged.sha in notes,
-                            _approvals(blobs.get(approvals.get(logged.sha, ""))),
+            declared = parse_declared(logged.trailers)
+            paths = _paths(logged)
+            raised = tier_raising_paths(stamp.findings, max(stamp.tier, declared.tier or
+                                                            Tier.NONE), paths)
+            commit = Commit(logged.sha, logged.subject, logged.author, declared, stamp,
+                            logged.sha in notes,
+                            (*_approvals(blobs.get(approvals.get(logged.sha, ""))),
+                             *evidence.approvals(logged.sha)),
                             {c.path: c.added for c in logged.changes}, logged.time,
-                            committer=logged.committer)
+                            committer=logged.committer,
+                            all_lines_tier=_all_lines_tier(context, logged),
+                            owners=evidence.owner_rules(raised),
+                            changed_policy=evidence.policy_files_changed(paths))
             yield judge(commit, context.config)
     except GitError as exc:
         raise UserError(f"git cannot read the range {' '.join(revs)}: "
                         f"{exc.stderr.strip() or exc}",
                         "pass a range git understands, e.g. `countersign verify "
                         "origin/main..HEAD` (fetch the base branch first in CI)", 2) from None
+
+
+def _paths(logged: LoggedCommit) -> list[str]:
+    """Every path the commit touches, before and after a move."""
+    return sorted({p for c in logged.changes for p in (c.path, c.old_path) if p})
+
+
+def _all_lines_tier(context: Context, logged: LoggedCommit) -> Tier | None:
+    """The tier were every added line AI-written, when the policy reviews regardless."""
+    if not context.config.signoff.regardless:
+        return None
+    everything = {c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
+    return compute_stamp(logged.changes, everything, context.rules, context.config).tier
+
+
+def _trusts_typed_trailers(context: Context, verdicts: list[Verdict]) -> bool:
+    signoff = context.config.signoff
+    return not signoff.names_signers and any(
+        a.source in ("trailer", "note") and a.counts for v in verdicts for a in v.approvals)
 
 
 def _note_lines(
@@ -127,14 +179,17 @@ def print_text(verdicts: list[Verdict]) -> None:
         print(f"     tier {v.tier.label} (declared {declared}), review {v.review.label}, {ai}"
               + (f", rules {', '.join(stamp.rule_ids())}" if stamp.rule_ids() else "")
               + (f", approved by {', '.join(v.approvers)}" if v.approvers else ""))
+        for approval in v.approvals:
+            print(f"     approval: {approval.describe()}")
         for failure in v.failures:
             print(f"     - {failure}")
     failed = sum(1 for v in verdicts if not v.ok)
     print(f"{len(verdicts)} commit{'s' if len(verdicts) != 1 else ''}: "
           f"{len(verdicts) - failed} passed, {failed} failed")
     if failed:
-        print("hint: a reviewer of the required level runs `countersign approve` on the "
-              "commit (or adds an `Approved-by: Name <email>` trailer)", file=sys.stderr)
+        print("hint: a reviewer of the required level runs `countersign approve REV` with their "
+              "own signing key, then `git push origin refs/notes/countersign-approvals`",
+              file=sys.stderr)
 
 
 def as_json(verdicts: list[Verdict]) -> dict[str, Any]:
@@ -156,9 +211,15 @@ def _commit_json(v: Verdict) -> dict[str, Any]:
         "ai_lines": stamp.ai_line_count,
         "tools": [o.label() for o in stamp.contributors()],
         "rules": stamp.rule_ids(), "approvers": list(v.approvers),
+        "approvals": [_approval_json(a) for a in v.approvals],
         "failures": list(v.failures),
         "findings": [finding_dict(f) for f in stamp.findings],
     }
+
+
+def _approval_json(a: Approval) -> dict[str, Any]:
+    return {"who": a.who, "email": a.key, "role": a.role, "source": a.source,
+            "state": a.state, "counts": a.counts, "detail": a.detail}
 
 
 _GATE_RULE = {
@@ -184,9 +245,12 @@ def as_sarif(context: Context, verdicts: list[Verdict]) -> dict[str, Any]:
             results.append({
                 "ruleId": "countersign-gate", "ruleIndex": len(rules), "level": "error",
                 "message": {"text": f"{v.commit.sha[:10]} {v.commit.subject}: "
-                                    + "; ".join(v.failures)},
+                                    + "; ".join([*v.failures, *(
+                                        f"approval {a.describe()}" for a in v.approvals
+                                        if not a.counts)])},
                 "properties": {"commit": v.commit.sha, "reviewTier": v.tier.label,
                                "reviewRequired": v.review.label,
+                               "approvals": [_approval_json(a) for a in v.approvals],
                                "aiGenerated": stamp.ai_line_count > 0},
             })
     return sarif_document(rules, results, [_GATE_RULE])

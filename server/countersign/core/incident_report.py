@@ -34,13 +34,18 @@ def verdict_line(incident: Incident) -> str:
 
 
 def signoff_text(origin: OriginCommit) -> str:
-    signers = origin.signers()
+    """``yes (needed senior) by Sam Senior <sam@...> as senior (ssh)``; approvals that did
+    not count are in ``refused_text``."""
     if origin.review.label == "none" and not origin.approvals:
         return "no review required"
-    state = "yes" if origin.signed_off else "no"
-    seen = "; ".join(a.describe() for a in origin.approvals) or "nobody"
-    return f"{state}, needed {origin.review.label}; approvals: {seen}" + \
-        ("" if signers or not origin.approvals else " (none counts)")
+    signers = ", ".join(f"{a.who}{f' as {a.role}' if a.role else ''} ({a.source})"
+                        for a in origin.signers())
+    return (f"{'yes' if origin.signed_off else 'no'} (needed {origin.review.label})"
+            + (f" by {signers}" if signers else ", no approval counts"))
+
+
+def refused_text(origin: OriginCommit) -> str:
+    return "; ".join(a.describe() for a in origin.approvals if not a.counts)
 
 
 def _tools(origin: OriginCommit) -> str:
@@ -69,8 +74,10 @@ def _text(incident: Incident) -> str:
                 f"({origin.author})",
                 f"      tier {origin.tier.label}; AI {origin.ai_lines} of {origin.added_lines} "
                 f"added lines: {_tools(origin)}" + ("" if origin.has_note else " (no note)"),
-                f"      signed off: {signoff_text(origin)}",
-                f"      lived {duration(incident.lived(origin.sha))} before this fix"]
+                f"      signed off: {signoff_text(origin)}"]
+        if refused_text(origin):
+            out.append(f"      not counted: {refused_text(origin)}")
+        out.append(f"      lived {duration(incident.lived(origin.sha))} before this fix")
     if incident.lines:
         out.append("  Lines:")
     for line in incident.lines[:TEXT_LINES]:
@@ -81,6 +88,11 @@ def _text(incident: Incident) -> str:
                    "json lists them all)")
     out += [f"  note: {p}" for p in incident.problems]
     return "\n".join(out)
+
+
+def _signed(origin: OriginCommit) -> str:
+    refused = refused_text(origin)
+    return signoff_text(origin) + (f"; not counted: {refused}" if refused else "")
 
 
 def _lines(count: int) -> str:
@@ -118,7 +130,7 @@ def _markdown(incident: Incident) -> str:
                 "| Commit | Date | Subject | Tier | AI lines | Signed off | Lived |",
                 "|---|---|---|---|---|---|---|"]
         out += [f"| `{o.sha[:10]}` | {when(o.time)[:10]} | {_cell(o.subject)} | {o.tier.label} | "
-                f"{o.ai_lines}/{o.added_lines} ({_cell(_tools(o))}) | {_cell(signoff_text(o))} | "
+                f"{o.ai_lines}/{o.added_lines} ({_cell(_tools(o))}) | {_cell(_signed(o))} | "
                 f"{duration(incident.lived(o.sha))} |" for o in _ordered(incident)]
         out.append("")
     if incident.lines:

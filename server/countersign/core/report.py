@@ -11,7 +11,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from countersign.core.signoff import Verdict
-from countersign.core.tiers import Tier
+from countersign.core.tiers import Review, Tier
+
+SIGNOFF_KINDS = ("valid", "missing", "forged", "stale")
+_STALE = {"stale", "not-this-content"}
+"""Approvals of other content; every other refusal (bad or unknown signature, typed,
+the author's own, a role not granted) counts as forged."""
 
 
 @dataclass
@@ -34,6 +39,8 @@ class Report:
     by_tool: dict[str, int] = field(default_factory=dict)
     by_tier: dict[str, int] = field(default_factory=lambda: {t.label: 0 for t in Tier})
     files: dict[str, FileRisk] = field(default_factory=dict)
+    signoffs: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SIGNOFF_KINDS, 0))
+    """Sign-offs by what became of them: valid, forged, stale, and commits missing one."""
     track_record: dict[str, Any] | None = None
     """``TrackRecord.to_json()`` of the range's tip, when computed."""
 
@@ -58,6 +65,7 @@ class Report:
                                 "rules": sorted(f.rules), "commits": f.commits}
                                for f in self.riskiest()],
             "missing_signoff": self.failed,
+            "signoffs": self.signoffs,
         } | ({"track_record": self.track_record} if self.track_record is not None else {})
 
 
@@ -77,11 +85,20 @@ def build(verdicts: Iterable[Verdict]) -> Report:
                 report.by_tool[str(origin.tool)] = report.by_tool.get(str(origin.tool), 0) + 1
         report.by_tier[v.tier.label] += 1
         _files(report, v)
+        _signoffs(report, v)
         if not v.ok:
             report.failed.append({"sha": c.sha, "subject": c.subject, "author": c.author,
                                   "tier": v.tier.label, "review": v.review.label,
                                   "failures": list(v.failures)})
     return report
+
+
+def _signoffs(report: Report, v: Verdict) -> None:
+    for approval in v.approvals:
+        kind = "valid" if approval.counts else "stale" if approval.state in _STALE else "forged"
+        report.signoffs[kind] += 1
+    if v.review > Review.NONE and not v.approvers:
+        report.signoffs["missing"] += 1
 
 
 def _files(report: Report, v: Verdict) -> None:

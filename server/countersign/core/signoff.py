@@ -27,7 +27,7 @@ STATES = {
     VALID: "valid",
     "bad-signature": "the signature does not verify",
     "unknown-key": "signed by a key the policy does not list for this person",
-    "key-not-valid": "signed by a key outside its validity period",
+    "key-not-valid-at-time": "signed by a key outside its validity period",
     "wrong-namespace": "signed for another purpose (namespace)",
     "malformed": "the approval record is corrupt",
     "stale": "the approved content changed since",
@@ -144,7 +144,7 @@ def judge(commit: Commit, config: Config) -> Verdict:
         failures.append(f"declares Review-Tier: {declared.tier.label} but its content is "
                         f"{commit.recomputed.tier.label} ({rules})")
     tier = max(commit.recomputed.tier, declared.tier or Tier.NONE)
-    review = max(required_review(commit, config, tier), declared.review or Review.NONE)
+    review = required_review(commit, config, tier)
     if commit.changed_policy:
         review = Review.SENIOR_OWNER
         failures_note = (f"edits {', '.join(commit.changed_policy)}, which the gate is checked "
@@ -245,8 +245,7 @@ def check_approvals(
     if review == Review.NONE:
         return (), None
     valid = _unique(a for a in approvals if a.counts)
-    refused = [a for a in approvals if not a.counts]
-    why = ("; refused: " + "; ".join(a.describe() for a in refused)) if refused else ""
+    why = "" if valid or not approvals else f" ({len(approvals)} refused, see above)"
 
     def acting(role: str) -> list[Approval]:
         return [a for a in valid if a.role in (None, role) and role in granted.get(a.key, ())]

@@ -10,6 +10,7 @@ directory is the one git uses (``git rev-parse --git-path hooks``), so ``core.ho
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import stat
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from pathlib import Path
 from countersign.store.commits import NOTES_REF
 from countersign.store.gitcli import Git
 
+REWRITE_REFS = NOTES_REF + "*"
+"""Provenance and approval notes; a glob, so git says nothing while no approval exists."""
 MARKER = "# countersign-managed-hook v1"
 HOOKS = ("prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite")
 """prepare-commit-msg stamps (it runs even with --no-verify); commit-msg only refuses a
@@ -113,9 +116,10 @@ def install(repo: Git, python: str) -> list[str]:
             done.append(f"{name}: moved the existing hook to {legacy.name}; it still runs first")
         _write_executable(path, shim(name, python))
         done.append(f"{name}: installed {path}")
-    if NOTES_REF not in _rewrite_refs(repo):
-        repo.run("config", "--add", "notes.rewriteRef", NOTES_REF)
-        done.append(f"notes.rewriteRef: added {NOTES_REF} (notes follow amend and rebase)")
+    if REWRITE_REFS not in _rewrite_refs(repo):
+        repo.run("config", "--add", "notes.rewriteRef", REWRITE_REFS)
+        done.append(f"notes.rewriteRef: added {REWRITE_REFS} (provenance and approval notes "
+                    "follow amend and rebase)")
     return done
 
 
@@ -145,14 +149,15 @@ def uninstall(repo: Git) -> list[str]:
             done.append(f"{name}: removed; restored the previous hook")
         else:
             done.append(f"{name}: removed")
-    if NOTES_REF in _rewrite_refs(repo):
-        repo.run("config", "--unset", "notes.rewriteRef", f"^{NOTES_REF}$")
-        done.append(f"notes.rewriteRef: removed {NOTES_REF}")
+    for ref in (REWRITE_REFS, NOTES_REF):  # the plain ref: installs before approvals
+        if ref in _rewrite_refs(repo):
+            repo.run("config", "--unset", "notes.rewriteRef", f"^{re.escape(ref)}$")
+            done.append(f"notes.rewriteRef: removed {ref}")
     return done
 
 
 def status(repo: Git) -> tuple[list[HookState], bool]:
-    """Each hook's state, and whether notes.rewriteRef includes countersign's notes."""
+    """Each hook's state, and whether notes.rewriteRef includes countersign's notes refs."""
     directory = hooks_dir(repo)
     states = []
     for name in HOOKS:
@@ -166,7 +171,7 @@ def status(repo: Git) -> tuple[list[HookState], bool]:
             python = _python_of(path)
             ok = python is not None and os.access(python, os.X_OK)
             states.append(HookState(name, path, "installed" if ok else "broken", chained, python))
-    return states, NOTES_REF in _rewrite_refs(repo)
+    return states, REWRITE_REFS in _rewrite_refs(repo)
 
 
 def _python_of(path: Path) -> str | None:
