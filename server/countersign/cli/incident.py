@@ -13,10 +13,12 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
+from countersign.core.autonomy import AutonomyPolicy
 from countersign.core.incident_report import render_markdown, render_text, to_json
 from countersign.core.incidents import Incident, OriginCommit, TracedLine, find_markers
 from countersign.core.origin import HUMAN
@@ -132,10 +134,14 @@ def trace(context: Context, repo: Git, fixes: Sequence[HistoryCommit]) -> list[I
 
 def judge(context: Context, repo: Git, shas: Sequence[str]) -> list[Verdict]:
     """The gate's verdicts on ``shas``, by ``verify``'s own ``evaluate`` (same evidence,
-    owners and policy; imported here because ``verify`` may use the track record)."""
+    owners and policy), without ``[autonomy]``: the track record is made of these verdicts,
+    so they must not depend on it (``verify`` may use the record: imported here)."""
     from countersign.cli.verify import evaluate
 
-    return list(evaluate(context, repo, ["--no-walk=unsorted", *shas])) if shas else []
+    if not shas:
+        return []
+    plain = replace(context, config=replace(context.config, autonomy=AutonomyPolicy()))
+    return list(evaluate(plain, repo, ["--no-walk=unsorted", *shas]))
 
 
 def _blame(
