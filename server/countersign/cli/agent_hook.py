@@ -8,7 +8,9 @@ are reported on stderr and exit 0, and the ledger is only written in whole trans
 
 With ``--pre`` (Claude Code ``PreToolUse`` on ``Bash``) it is the guard: a command matching
 a rule of the guard's tier (critical by default) or deleting recursively outside the
-workspace exits 2 with the reason on stderr, which Claude Code shows the model.
+workspace exits 2 with the reason on stderr, which Claude Code shows the model. After an
+incident that implicates the agent (``[autonomy.guard]``), the guard refuses its commands
+from a lower tier and ignores the allow list.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from countersign.cli.common import Context, load_context
 from countersign.cli.errors import log_crash
 from countersign.cli.files import Skipped, read_text
 from countersign.cli.mark import committed
+from countersign.cli.record import guard_decision
 from countersign.core.agents import (
     AGENTS,
     Edit,
@@ -37,6 +40,7 @@ from countersign.core.agents import (
 from countersign.core.guard import judge_command
 from countersign.core.origin import Origin
 from countersign.core.regular import Refused, open_regular
+from countersign.core.tiers import Tier
 from countersign.store.attribution import attribute
 
 
@@ -139,13 +143,32 @@ def guard(agent: str, data: Any) -> int:
     except Exception as exc:  # the guard failing open is logged, never silent
         _say(f"guard could not load its rules ({exc}); the command was not checked")
         return 0
-    refusal = judge_command(command, context.rules, context.config.guard_tier,
-                            context.config.guard_allow, str(cwd), str(context.workspace.root))
+    tier, allow = context.config.guard_tier, context.config.guard_allow
+    stricter = _autonomy(context, agent)
+    if stricter is not None:  # a recent incident: a lower tier, and no allow list
+        tier, allow = min(tier, stricter[0]), ()
+    refusal = judge_command(command, context.rules, tier, allow, str(cwd),
+                            str(context.workspace.root))
     if refusal is None:
         return 0
     where = context.config.sources[0] if context.config.sources else \
         f"{context.workspace.root / '.countersign.toml'}"
+    if stricter is not None:
+        print(f"countersign refused this command: {refusal.reason}\n{stricter[1]}: until then "
+              f"[autonomy.guard] refuses this agent's commands of tier {tier.label} or higher, "
+              f"whatever [guard] allow says. A person must run it.", file=sys.stderr)
+        return 2
     print(f"countersign refused this command: {refusal.reason}\n"
           f"A person must run it, or allow it with a pattern in [guard] allow in {where}.",
           file=sys.stderr)
     return 2
+
+
+def _autonomy(context: Context, agent: str) -> tuple[Tier, str] | None:
+    """The stricter guard a recent incident imposes on ``agent`` (``[autonomy.guard]``)."""
+    try:
+        return guard_decision(context, agent)
+    except Exception as exc:  # the base guard still applies; said, never silent
+        _say(f"could not read the track record for [autonomy.guard] ({exc}); the base guard "
+             f"applies. Details in {log_crash()}")
+        return None

@@ -20,9 +20,11 @@ from countersign.cli import (
     export,
     hook,
     import_cmd,
+    incident,
     integrate,
     lsp_cmd,
     mark,
+    record,
     report_cmd,
     rules_cmd,
     scan,
@@ -35,8 +37,8 @@ from countersign.cli.errors import UserError, log_crash
 from countersign.store.ledger import LedgerError
 
 COMMANDS = (scan, status, lsp_cmd, hook, trailers_cmd, verify, approve, blame, mark,
-            agent_hook, integrate, import_cmd, export, report_cmd, demo, rules_cmd,
-            version)
+            agent_hook, integrate, import_cmd, export, report_cmd, incident, record, demo,
+            rules_cmd, version)
 
 
 def build_parser() -> argparse.ArgumentParser:
