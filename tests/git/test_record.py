@@ -275,6 +275,32 @@ def test_the_gate_judges_a_range_by_the_record_of_what_it_builds_on(
     assert gate_standing(load_context(hooked), repo, ["HEAD"]) is None
 
 
+def test_verify_applies_the_standing_and_says_why(hooked: Path, cli: Run, day: Days) -> None:
+    write(hooked, ".countersign.toml", '[[autonomy.tighten]]\ntier = "high"\n'
+                                       'review = "senior+owner"\ndays = 30\n')
+    day(0)
+    save(hooked, "Autonomy")
+    ai_file(hooked, "client.py", "requests.get(u, verify=False)\n", {0: AGENT})
+    save(hooked, "Client")
+    day(1)
+    git(hooked, "revert", "--no-edit", "HEAD")
+    revert = sha(hooked)
+    day(2)
+    ai_file(hooked, "client.py", "requests.get(u, verify=False, timeout=5)\n", {0: AGENT})
+    save(hooked, "Client again")
+    code, out, _ = cli("verify", "--format", "json")
+    [verdict] = json.loads(out)["commits"]
+    assert code == 1
+    assert (verdict["tier"], verdict["review"]) == ("high", "senior+owner")
+    assert verdict["autonomy"] == [f"claude-code: 1 incident in 30 days ({revert[:10]}) -> "
+                                   "senior+owner"]
+    assert f"     autonomy: claude-code: 1 incident in 30 days ({revert[:10]})" in \
+        cli("verify")[1]
+    write(hooked, ".countersign.toml", "")
+    assert json.loads(cli("verify", "--format", "json")[1])["commits"][0]["review"] == "senior"
+
+
+
 def test_renamed_files_keep_their_lines(hooked: Path, cli: Run, day: Days) -> None:
     day(0)
     ai_file(hooked, "a.py", "x = 1\ny = 2\nz = 3\n", {0: AGENT, 1: AGENT, 2: AGENT})

@@ -18,6 +18,7 @@ from countersign.core.origin import Origin
 from countersign.core.provenance import NoteError, record_lines, record_revision
 from countersign.core.sarif import finding_dict, sarif_document, sarif_result
 from countersign.core.signoff import Approval, Commit, Verdict, judge
+from countersign.core.standing import Standing
 from countersign.core.tiers import Tier
 from countersign.core.trailers import compute_stamp, parse_declared
 from countersign.store import commits
@@ -92,6 +93,7 @@ def evaluate(
         evidence = gather_evidence(context, repo, revs, logged_commits, inputs)
         if problems is not None:
             problems += evidence.problems
+        standing = _standing(context, repo, revs)
         # every note and approval blob of the range in one cat-file
         blobs = repo.objects([table[c.sha] for c in logged_commits
                               for table in (notes, approvals) if c.sha in table])
@@ -113,13 +115,25 @@ def evaluate(
                             committer=logged.committer,
                             all_lines_tier=_all_lines_tier(context, logged),
                             owners=evidence.owner_rules(raised),
-                            changed_policy=evidence.policy_files_changed(paths))
+                            changed_policy=evidence.policy_files_changed(paths),
+                            autonomy=standing)
             yield judge(commit, context.config)
     except GitError as exc:
         raise UserError(f"git cannot read the range {' '.join(revs)}: "
                         f"{exc.stderr.strip() or exc}",
                         "pass a range git understands, e.g. `countersign verify "
                         "origin/main..HEAD` (fetch the base branch first in CI)", 2) from None
+
+
+def _standing(context: Context, repo: Git, revs: list[str]) -> Standing | None:
+    """The AI tools' standing under ``[autonomy]``, from the history the range builds on."""
+    if not context.config.autonomy.active:
+        return None
+    # imported here: the track record reads history with the incident tracer, which judges
+    # commits with this module's evaluate (without autonomy, so there is no recursion)
+    from countersign.cli.record import gate_standing
+
+    return gate_standing(context, repo, revs)
 
 
 def _paths(logged: LoggedCommit) -> list[str]:
@@ -181,6 +195,8 @@ def print_text(verdicts: list[Verdict]) -> None:
               + (f", suppressed {', '.join(stamp.suppressed_ids())}"
                  if stamp.suppressed_ids() else "")
               + (f", approved by {', '.join(v.approvers)}" if v.approvers else ""))
+        for reason in v.autonomy:
+            print(f"     autonomy: {reason}")
         for approval in v.approvals:
             print(f"     approval: {approval.describe()}")
         for failure in v.failures:
@@ -215,6 +231,7 @@ def _commit_json(v: Verdict) -> dict[str, Any]:
         "rules": stamp.rule_ids(), "suppressed": stamp.suppressed_ids(),
         "approvers": list(v.approvers),
         "approvals": [_approval_json(a) for a in v.approvals],
+        "autonomy": list(v.autonomy),
         "failures": list(v.failures),
         "findings": [finding_dict(f) for f in stamp.findings],
     }
@@ -254,6 +271,7 @@ def as_sarif(context: Context, verdicts: list[Verdict]) -> dict[str, Any]:
                 "properties": {"commit": v.commit.sha, "reviewTier": v.tier.label,
                                "reviewRequired": v.review.label,
                                "approvals": [_approval_json(a) for a in v.approvals],
+        "autonomy": list(v.autonomy),
                                "aiGenerated": stamp.ai_line_count > 0},
             })
     return sarif_document(rules, results, [_GATE_RULE])
