@@ -9,7 +9,8 @@ import pytest
 
 from countersign.cli.record import GUARD_CACHE
 from tests.agents.test_agent_hook import hook, payload
-from tests.git.conftest import AGENT, ai_file, commit, git, write
+from tests.git.conftest import AGENT, ai_file, commit
+from tests.helpers import git, write
 
 CONFIG = """\
 [guard]

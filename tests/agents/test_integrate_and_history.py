@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Run
-from tests.git.conftest import commit, git, note_ranges, trailers, write
+from tests.git.conftest import commit, note_ranges, trailers
+from tests.helpers import git, write
 
 CLAUDE_SETTINGS = {
     "permissions": {"allow": ["Bash(npm test:*)"]},

@@ -12,7 +12,7 @@ from countersign.store.approvals import append_approval, content_digest, read_ap
 from countersign.store.gitcli import Git
 from countersign.store.signing import sign_approval, signing_key
 from countersign.store.verification import Signers, Verifier
-from tests.cli.conftest import git, write
+from tests.helpers import git, write
 
 AT = 1795435200  # 2026-11-23T12:00:00Z, the approval time of every test record
 SAM = "Sam Senior <sam@example.com>"

@@ -12,7 +12,8 @@ import pytest
 
 from countersign.store import hooks
 from countersign.store.gitcli import Git
-from tests.git.conftest import AGENT, Run, ai_file, commit, git, trailers, write
+from tests.git.conftest import AGENT, Run, ai_file, commit, trailers
+from tests.helpers import git, write
 
 HOOK_NAMES = ["prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite"]
 

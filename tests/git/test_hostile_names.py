@@ -15,17 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.git.conftest import (
-    AGENT,
-    Run,
-    ai_file,
-    commit,
-    git,
-    note,
-    note_ranges,
-    trailers,
-    write,
-)
+from tests.git.conftest import AGENT, Run, ai_file, commit, note, note_ranges, trailers
+from tests.helpers import git, write
 
 NAMES = {
     "space": "app/sp ace.py",

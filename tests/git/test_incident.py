@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.git.conftest import AGENT, COPILOT, Run, ai_file, commit, git, write
+from tests.git.conftest import AGENT, COPILOT, Run, ai_file, commit
+from tests.helpers import git, write
 
 BASE = "import requests\n\n\ndef fetch(url):\n    return url\n"
 SAM = "Sam Senior <sam@example.com>"

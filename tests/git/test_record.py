@@ -11,7 +11,8 @@ import pytest
 from countersign.cli.common import load_context
 from countersign.cli.record import gate_standing, range_base
 from countersign.core.tiers import Review, Tier
-from tests.git.conftest import AGENT, COPILOT, Run, ai_file, commit, git, write
+from tests.git.conftest import AGENT, COPILOT, Run, ai_file, commit
+from tests.helpers import git, write
 
 BASE = "".join(f"setting_{i} = {i}\n" for i in range(6))
 SAM = "Sam Senior <sam@example.com>"

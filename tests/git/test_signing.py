@@ -31,7 +31,6 @@ from countersign.store.approvals import content_digest, read_approvals
 from countersign.store.gitcli import Git
 from countersign.store.signing import SigningError, signing_key
 from countersign.store.verification import Signers, Verifier
-from tests.cli.conftest import git
 from tests.git.signing_helpers import (
     AT,
     allowed_signers,
@@ -45,6 +44,7 @@ from tests.git.signing_helpers import (
     two_commits,
     verify,
 )
+from tests.helpers import git
 
 needs_gpg = pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg is not installed")
 

@@ -19,8 +19,9 @@ from countersign.core.sshsig import dearmor
 from countersign.core.tiers import Review, Tier
 from countersign.store.approvals import content_digest
 from countersign.store.gitcli import Git
-from tests.git.conftest import AGENT, Run, ai_file, commit, git, write
+from tests.git.conftest import AGENT, Run, ai_file, commit
 from tests.git.signing_helpers import gpg, gpg_key, public, ssh_key
+from tests.helpers import git, write
 
 SAM = "Sam Senior <sam@example.com>"
 OLGA = "Olga Owner <olga@example.com>"

@@ -13,6 +13,7 @@ from pytest_lsp import LanguageClient
 
 from countersign.core.origin import Origin
 from countersign.store.ledger import Ledger
+from tests.helpers import write
 from tests.lsp.conftest import (
     CLIENTS,
     DROP,
@@ -24,7 +25,6 @@ from tests.lsp.conftest import (
     stop,
     summary,
     wait_diagnostics,
-    write,
 )
 
 TEXT = "import db\n" + DROP + "\n"

@@ -9,6 +9,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
+from tests.helpers import write
 from tests.lsp.conftest import (
     CLIENTS,
     DROP,
@@ -19,7 +20,6 @@ from tests.lsp.conftest import (
     stop,
     summary,
     wait_diagnostics,
-    write,
 )
 
 FETCH = "requests.get(url)"

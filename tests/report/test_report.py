@@ -14,15 +14,11 @@ import pytest
 
 from countersign.core.origin import Origin
 from countersign.core.provenance import build_record
+from tests.helpers import git
 
 CHROMIUM = shutil.which("chromium")
 TOOLS = [Origin("agent", "claude-code", "anthropic/claude-sonnet-4-5"),
          Origin("inline", "copilot"), Origin("agent", "codex", "openai/gpt-5-codex")]
-
-
-def git(repo: Path, *args: str, data: bytes | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=repo, input=data, check=True,
-                          capture_output=True).stdout.decode()
 
 
 def make_history(repo: Path, commits: int = 200) -> None:
