@@ -16,13 +16,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from countersign.core.rules import CATEGORIES, Rule, compile_re2
+from countersign.core.rules import CATEGORIES, Example, Rule, compile_re2
+from countersign.core.sqlmatch import check_sql
+from countersign.core.structure import (
+    AST_LANGUAGES,
+    LANGUAGES,
+    SQL,
+    StructureError,
+    canonical,
+    check_rule,
+)
 from countersign.core.tiers import Tier
 
 _ID = re.compile(r"^[A-Z]{3}[0-9]{3}$")
 _RULE_KEYS = {
     "id", "tier", "title", "message", "category", "regex", "not_regex", "applies_to", "cwe",
-    "paths", "examples",
+    "paths", "examples", "language", "structure", "sql", "region",
 }
 _TOML_LINE = re.compile(r"at line (\d+)")
 
@@ -66,6 +75,11 @@ class _PackSource:
         leaf = re.compile(r"^\s*" + re.escape(key.split(".")[-1]) + r"\s*=")
         for number in range(start, end):
             if pattern.match(self.lines[number]) or leaf.match(self.lines[number]):
+                return number + 1
+        name = re.sub(r"\[\d+\]", "", key.split(".")[-1])
+        inline = re.compile(r"[{,]\s*" + re.escape(name) + r"\s*=")  # { pattern = ... }
+        for number in range(start, end):
+            if inline.search(self.lines[number]):
                 return number + 1
         return start
 
@@ -227,8 +241,10 @@ def _parse_rule(raw: Any, source: str, line: int) -> Rule:
             **_table(raw, "examples", {"fire", "ok", "path"})}
     regex, not_regex = _regex(flat, "regex"), _regex(flat, "not_regex")
     include = _strings(flat, "paths.include")
-    if regex is None and not include:
-        raise _Invalid("regex", "a rule needs a regex, or paths.include for a path baseline")
+    language, structure, sql, region = _structural(raw)
+    if regex is None and not include and structure is None and sql is None:
+        raise _Invalid("regex", "a rule needs a regex, a structure or sql pattern, or "
+                                "paths.include for a path baseline")
     if not_regex is not None and regex is None:
         raise _Invalid("not_regex", "not_regex needs a regex to qualify")
     return Rule(
@@ -237,10 +253,67 @@ def _parse_rule(raw: Any, source: str, line: int) -> Rule:
         message=_get(raw, "message", str, required=True),
         regex=regex, not_regex=not_regex, cwe=_strings(raw, "cwe"),
         include=include, exclude=_strings(flat, "paths.exclude"),
-        fire=_strings(flat, "examples.fire", required=True),
-        ok=_strings(flat, "examples.ok", required=True),
+        fire=_examples(flat, "examples.fire"), ok=_examples(flat, "examples.ok"),
         example_path=_get(flat, "examples.path", str), source=source, line=line,
+        language=language, structure=structure, sql=sql, region=region,
     )
+
+
+def _structural(raw: dict[str, Any]) -> tuple[tuple[str, ...], str | None, str | None,
+                                              str | None]:
+    """``language``, ``structure``, ``sql`` and ``region`` of a rule, checked."""
+    given = raw.get("language")
+    language = (given,) if isinstance(given, str) else _strings(raw, "language")
+    for name in language:
+        if name not in LANGUAGES:
+            raise _Invalid("language", f"unknown language {name!r}; expected one of "
+                                       f"{', '.join(sorted(LANGUAGES))}")
+    structure = sql = None
+    try:
+        if "structure" in raw:
+            ast_languages = [n for n in language if n in AST_LANGUAGES]
+            if not ast_languages:
+                raise StructureError("language", "a structure needs the language(s) it is "
+                                                 "written in, e.g. language = \"python\"")
+            check_rule(raw["structure"], ast_languages)
+            structure = canonical(raw["structure"])
+        if "sql" in raw:
+            if SQL not in language:
+                raise StructureError("language", "an sql pattern needs language = \"sql\"")
+            sql = canonical(check_sql(raw["sql"]))
+    except StructureError as exc:
+        raise _Invalid(exc.key, exc.message) from None
+    if language and structure is None and sql is None:
+        raise _Invalid("language", "language is only for rules with a structure or sql "
+                                   "pattern")
+    region = raw.get("region")
+    if region is not None:
+        if structure is None:
+            raise _Invalid("region", "a region is marked by a structure pattern")
+        if region is True:
+            region = ""
+        elif not isinstance(region, str):
+            raise _Invalid("region", "expected true or a name template like "
+                                     "\"resource $TYPE.$NAME\"")
+    return language, structure, sql, region
+
+
+def _examples(flat: dict[str, Any], key: str) -> tuple[Example, ...]:
+    """Snippets (strings) or ``{ path = "...", code = "..." }`` tables; at least one."""
+    value = _get(flat, key, list, required=True)
+    if not value:
+        raise _Invalid(key, "must not be empty")
+    out = []
+    for item in value:
+        if isinstance(item, str):
+            out.append(Example(item))
+        elif isinstance(item, dict) and set(item) == {"path", "code"} and all(
+                isinstance(v, str) for v in item.values()):
+            out.append(Example(item["code"], item["path"]))
+        else:
+            raise _Invalid(key, "expected strings, or tables { path = \"...\", code = "
+                                f"\"...\" }}, got {item!r}")
+    return tuple(out)
 
 
 def _regex(flat: dict[str, Any], key: str) -> str | None:

@@ -1,0 +1,150 @@
+"""SQL rules judged on whole statements, parsed by sqlglot.
+
+A line-at-a-time regex cannot see that ``DELETE FROM t`` has its ``WHERE`` on the next
+line, or that ``ADD COLUMN ... NOT NULL`` has a ``DEFAULT``. A SQL rule names what a
+statement is and what it must or must not contain, in sqlglot's expression names
+(lower-cased class names: ``delete``, ``alter``, ``columndef``, ``notnullcolumnconstraint``)::
+
+    sql.statement = ["delete"]     # the statement
+    sql.missing = ["where"]        # arguments it must lack
+    sql.kind = ["table"]           # DROP TABLE, ALTER TABLE ... (the statement's kind)
+    sql.action = ["columndef"]     # ALTER TABLE actions to judge instead of the statement
+    sql.has = ["notnullcolumnconstraint"]      # expressions that must occur inside
+    sql.not_has = ["defaultcolumnconstraint"]  # expressions that must not
+
+The text is cut into statements at the tokenizer's semicolons and each is parsed on its
+own, so one statement sqlglot cannot read (a dialect extension, a psql ``\\connect``) costs
+only itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from countersign.core.lines import line_starts, split_lines
+from countersign.core.structure import Hit, Shape, StructureError
+
+if TYPE_CHECKING:
+    from countersign.core.rules import Rule
+
+KEYS = ("statement", "kind", "missing", "action", "has", "not_has")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_META = re.compile(r"^[ \t]*\\.*$", re.MULTILINE)
+DIALECTS = (None, "postgres", "mysql", "tsql")
+"""Tried in order until one reads the statement (sqlglot's generic dialect first)."""
+
+
+def check_sql(value: Any, key: str = "sql") -> dict[str, list[str]]:
+    """The SQL matcher of a rule, normalised; ``StructureError`` names a wrong key."""
+    if not isinstance(value, dict):
+        raise StructureError(key, "expected a table with statement (and kind, missing, "
+                                  "action, has, not_has)")
+    out: dict[str, list[str]] = {}
+    for name, item in value.items():
+        where = f"{key}.{name}"
+        if name not in KEYS:
+            raise StructureError(where, f"unknown key (allowed: {', '.join(KEYS)})")
+        names = [item] if isinstance(item, str) else item
+        if not isinstance(names, list) or not names or not all(
+                isinstance(n, str) and _NAME.match(n.lower()) for n in names):
+            raise StructureError(where, "expected a non-empty list of sqlglot names "
+                                        "(lower-case, like 'delete' or 'columndef')")
+        out[name] = [n.lower() for n in names]
+    if "statement" not in out:
+        raise StructureError(f"{key}.statement", "missing required field")
+    return out
+
+
+def unknown_names(matcher: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(key, name) of expression names sqlglot does not have (``rules test`` reports them;
+    the loader does not import sqlglot, which costs the commit hook ~60 ms)."""
+    known = _expression_keys()
+    return [(f"sql.{key}", name) for key in ("statement", "action", "has", "not_has")
+            for name in matcher.get(key, []) if name not in known]
+
+
+@functools.lru_cache(maxsize=1)
+def _expression_keys() -> frozenset[str]:
+    from sqlglot import exp
+
+    return frozenset(c.key for c in vars(exp).values()
+                     if isinstance(c, type) and issubclass(c, exp.Expression))
+
+
+def statements(text: str) -> Iterator[tuple[int, int, Any]]:
+    """``(first line, last line, parsed statement)`` for each statement sqlglot reads."""
+    from sqlglot.errors import SqlglotError
+    from sqlglot import Tokenizer, TokenType
+
+    clean = _META.sub(lambda m: " " * len(m.group(0)), text)  # psql meta-commands
+    try:
+        tokens = Tokenizer().tokenize(clean)
+    except SqlglotError:
+        return
+    starts = line_starts(text)
+    group: list[Any] = []
+    for token in [*tokens, None]:
+        if token is not None and token.token_type != TokenType.SEMICOLON:
+            group.append(token)
+            continue
+        if group:
+            lo, hi = group[0].start, group[-1].end + 1
+            parsed = _parse(clean[lo:hi])
+            if parsed is not None:
+                yield (bisect.bisect_right(starts, lo) - 1,
+                       bisect.bisect_right(starts, hi - 1) - 1, parsed)
+        group = []
+
+
+def _parse(sql: str) -> Any:
+    import sqlglot
+    from sqlglot.errors import ErrorLevel, SqlglotError
+
+    for dialect in DIALECTS:
+        try:
+            parsed = sqlglot.parse_one(sql, read=dialect, error_level=ErrorLevel.RAISE)
+        except (SqlglotError, ValueError, RecursionError):
+            continue
+        if parsed is not None and parsed.key != "command":
+            return parsed
+    return None
+
+
+def _targets(statement: Any, m: dict[str, list[str]]) -> Iterable[Any]:
+    if statement.key not in m["statement"]:
+        return []
+    kind = str(statement.args.get("kind") or "").lower()
+    if "kind" in m and kind not in m["kind"]:
+        return []
+    if any(statement.args.get(arg) for arg in m.get("missing", [])):
+        return []
+    if "action" in m:
+        return [a for a in statement.args.get("actions") or [] if a.key in m["action"]]
+    return [statement]
+
+
+def _fits(node: Any, m: dict[str, list[str]]) -> bool:
+    inside = {n.key for n in node.walk()}
+    return all(k in inside for k in m.get("has", [])) and \
+        not any(k in inside for k in m.get("not_has", []))
+
+
+def match_sql(text: str, rules: Iterable[Rule]) -> list[Hit]:
+    """Every statement (or ALTER action) of ``text`` that a SQL rule matches."""
+    matchers = [(rule, json.loads(rule.sql)) for rule in rules if rule.sql is not None]
+    if not matchers:
+        return []
+    lines = split_lines(text)
+    hits: list[Hit] = []
+    for first, last, statement in statements(text):
+        line = lines[first]
+        start = len(line) - len(line.lstrip())
+        for rule, matcher in matchers:
+            if any(_fits(node, matcher) for node in _targets(statement, matcher)):
+                hits.append((first, Shape(rule, start, len(line), last - first)))
+    return hits
