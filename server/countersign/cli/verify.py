@@ -75,7 +75,8 @@ def evaluate(
             if ai is None:
                 ai = ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
                       if context.config.unknown_is_ai else {})
-            stamp = compute_stamp(logged.changes, ai, context.rules, context.config)
+            stamp = compute_stamp(logged.changes, ai, context.rules, context.config,
+                                  sources.contents(logged.changes, logged.sha, ai))
             commit = Commit(logged.sha, logged.subject, logged.author,
                             parse_declared(logged.trailers), stamp, logged.sha in notes,
                             _approvals(blobs.get(approvals.get(logged.sha, ""))),

@@ -244,14 +244,34 @@ class RuleSet:
         assert language is not None
         return match_root(parse_root(language, text), rules)
 
-    def match_line(self, path: str, text: str) -> list[tuple[Rule, int, int]]:
-        """Rules whose regex matches this one line, with the columns of the match."""
+    def wants_content(self, path: str, has_ai: bool) -> bool:
+        """Whether structural rules judge ``path`` (and so need its whole text): AI rules
+        when it has AI lines, ``applies_to = "any"`` ones always."""
+        return any(has_ai or r.applies_to == "any" for r in self.structural_for(path))
+
+    def _regex_only(self, path: str) -> frozenset[int]:
+        """Indices of every regex rule for ``path``, those that would parse it too."""
+        key = "\0" + path
+        cached = self._path_cache.get(key)
+        if cached is None:
+            cached = (frozenset(i for i, r in enumerate(self.rules)
+                                if r.regex is not None and r.applies_to_path(path)), ())
+            self._path_cache[key] = cached
+        return cached[0]
+
+    def match_line(self, path: str, text: str,
+                   structured: bool = True) -> list[tuple[Rule, int, int]]:
+        """Rules whose regex matches this one line, with the columns of the match.
+
+        A rule that parses ``path`` is left to its structure, unless ``structured`` is
+        False (the caller has no whole text to parse: the regex is the fallback).
+        """
         if not self._set_index:
             return []
         hits = self._set.Match(text)
         if not hits:
             return []
-        allowed, _ = self.for_path(path)
+        allowed = self.for_path(path)[0] if structured else self._regex_only(path)
         out = []
         for hit in sorted(hits):
             i = self._set_index[hit]

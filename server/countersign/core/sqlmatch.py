@@ -78,8 +78,8 @@ def _expression_keys() -> frozenset[str]:
 
 def statements(text: str) -> Iterator[tuple[int, int, Any]]:
     """``(first line, last line, parsed statement)`` for each statement sqlglot reads."""
-    from sqlglot.errors import SqlglotError
     from sqlglot import Tokenizer, TokenType
+    from sqlglot.errors import SqlglotError
 
     clean = _META.sub(lambda m: " " * len(m.group(0)), text)  # psql meta-commands
     try:
@@ -136,15 +136,20 @@ def _fits(node: Any, m: dict[str, list[str]]) -> bool:
 
 def match_sql(text: str, rules: Iterable[Rule]) -> list[Hit]:
     """Every statement (or ALTER action) of ``text`` that a SQL rule matches."""
+    return match_sql_units(text, rules)[0]
+
+
+def match_sql_units(text: str, rules: Iterable[Rule]) -> tuple[list[Hit], list[int]]:
+    """The matches, and the first line of every statement read (the units of the file)."""
     matchers = [(rule, json.loads(rule.sql)) for rule in rules if rule.sql is not None]
-    if not matchers:
-        return []
     lines = split_lines(text)
     hits: list[Hit] = []
-    for first, last, statement in statements(text):
+    units: list[int] = []
+    for first, last, statement in statements(text) if matchers else ():
+        units.append(first)
         line = lines[first]
         start = len(line) - len(line.lstrip())
         for rule, matcher in matchers:
             if any(_fits(node, matcher) for node in _targets(statement, matcher)):
                 hits.append((first, Shape(rule, start, len(line), last - first)))
-    return hits
+    return hits, units

@@ -9,7 +9,7 @@ history never drops provenance that was recorded once.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from countersign.core.config import Config
@@ -23,7 +23,7 @@ from countersign.core.provenance import (
     record_revision,
 )
 from countersign.core.rules import RuleSet
-from countersign.core.trailers import Stamp, compute_stamp
+from countersign.core.trailers import Stamp, compute_stamp, needs_content
 from countersign.store import commits
 from countersign.store.gitcli import Git
 from countersign.store.ledger import Ledger
@@ -37,6 +37,21 @@ class Sources:
     ledger: Ledger
     rules: RuleSet
     config: Config
+    _texts: dict[str, str] = field(default_factory=dict, repr=False)
+    """``rev:path`` -> text read by ``ai_lines``, reused by ``contents``."""
+
+    def contents(
+        self, changes: Sequence[FileChange], rev: str, ai: Mapping[str, Mapping[int, Origin]]
+    ) -> dict[str, str]:
+        """The new text of the files structural rules must parse (``needs_content``)."""
+        names = {p: f"{rev}:{p}" for p in needs_content(changes, ai, self.rules)}
+        missing = [n for n in names.values() if n not in self._texts]
+        for name, data in self.repo.objects(missing).items():
+            if data is not None:
+                self._texts[name] = commits.decode(data)
+        found = {p: self._texts[n] for p, n in names.items() if n in self._texts}
+        self._texts.clear()
+        return found
 
     def ai_lines(
         self, changes: Sequence[FileChange], rev: str, carry_from: str | None = None
@@ -64,7 +79,7 @@ class Sources:
             data = blobs.get(f"{rev}:{path}")
             if data is None:
                 continue
-            content = commits.decode(data)
+            content = self._texts[f"{rev}:{path}"] = commits.decode(data)
             lines = next((found for p in names if p in known
                           and (found := self.ledger.attributions(p, content))), {})
             in_note = next((p for p in names if p in carried), None)
@@ -95,8 +110,9 @@ class Sources:
         every added line is then its.
         """
         changes = commits.staged_changes(self.repo, parents)
-        return compute_stamp(changes, self._with_author(changes, "", carry_from, author),
-                             self.rules, self.config)
+        ai = self._with_author(changes, "", carry_from, author)
+        return compute_stamp(changes, ai, self.rules, self.config,
+                             self.contents(changes, "", ai))
 
     def committed(
         self, sha: str, carry_from: str | None = None, author: Origin | None = None
@@ -104,8 +120,9 @@ class Sources:
         """The stamp of commit ``sha`` as its content and the ledger say now."""
         parents = commits.parents_of(self.repo, sha)
         changes = commits.commit_changes(self.repo, sha, parents)
-        return compute_stamp(changes, self._with_author(changes, sha, carry_from, author),
-                             self.rules, self.config)
+        ai = self._with_author(changes, sha, carry_from, author)
+        return compute_stamp(changes, ai, self.rules, self.config,
+                             self.contents(changes, sha, ai))
 
     def _with_author(
         self, changes: Sequence[FileChange], rev: str, carry_from: str | None,
