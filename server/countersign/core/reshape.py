@@ -28,7 +28,7 @@ def match_units(language: str, rules: Sequence[Rule], text: str) -> tuple[list[H
 
         return match_sql_units(text, rules)
     root = parse_root(language, text)
-    return match_root(root, rules), [c.range().start.line for c in root.children()]
+    return match_root(root, rules, language), [c.range().start.line for c in root.children()]
 
 
 class Structures:

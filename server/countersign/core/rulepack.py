@@ -24,7 +24,7 @@ from countersign.core.structure import (
     SQL,
     StructureError,
     canonical,
-    check_rule,
+    check_structure,
 )
 from countersign.core.tiers import Tier
 
@@ -275,7 +275,7 @@ def _structural(raw: dict[str, Any]) -> tuple[tuple[str, ...], str | None, str |
             if not ast_languages:
                 raise StructureError("language", "a structure needs the language(s) it is "
                                                  "written in, e.g. language = \"python\"")
-            check_rule(raw["structure"], ast_languages)
+            check_structure(raw["structure"], ast_languages)
             structure = canonical(raw["structure"])
         if "sql" in raw:
             if SQL not in language:

@@ -242,7 +242,7 @@ class RuleSet:
 
             return match_sql(text, rules)
         assert language is not None
-        return match_root(parse_root(language, text), rules)
+        return match_root(parse_root(language, text), rules, language)
 
     def wants_content(self, path: str, has_ai: bool) -> bool:
         """Whether structural rules judge ``path`` (and so need its whole text): AI rules

@@ -98,7 +98,27 @@ def _empty_root(language: str) -> Any:
     return _sg().SgRoot("", language).root()
 
 
-def check_rule(rule: Any, languages: Sequence[str], key: str = "structure") -> None:
+def check_structure(rule: Any, languages: Sequence[str]) -> None:
+    """Check a rule's ``structure``; with several languages, each alternative of a top-level
+    ``any`` needs to fit only one of them (``kind = "pair"`` is JSON's, not HCL's)."""
+    if not isinstance(rule, dict) or list(rule) != ["any"] or len(languages) < 2:
+        check_rule(rule, languages)
+        return
+    if not isinstance(rule["any"], list) or not rule["any"]:
+        raise StructureError("structure.any", "expected a non-empty array of rules")
+    for i, part in enumerate(rule["any"]):
+        errors = []
+        for language in languages:
+            try:
+                check_rule(part, [language], f"structure.any[{i}]")
+            except StructureError as exc:
+                errors.append(exc)
+        if len(errors) == len(languages):
+            raise errors[0]
+
+
+def check_rule(rule: Any, languages: Sequence[str], key: str = "structure",
+               whole: bool = True) -> None:
     """Raise ``StructureError`` naming the key of the first thing wrong with an ast-grep rule.
 
     ast-grep's own errors name no key (and accept a pattern that does not parse), so each
@@ -116,7 +136,7 @@ def check_rule(rule: Any, languages: Sequence[str], key: str = "structure") -> N
             raise StructureError(where, f"unknown key (allowed: {', '.join(sorted(allowed))})"
                                  + hint)
         _check_part(name, value, languages, where)
-    for language in languages:
+    for language in languages if whole else ():
         try:
             _empty_root(language).find_all({"rule": rule})
         except Exception as exc:  # ast-grep's own reason, for what the checks above missed
@@ -125,12 +145,12 @@ def check_rule(rule: Any, languages: Sequence[str], key: str = "structure") -> N
 
 def _check_part(name: str, value: Any, languages: Sequence[str], where: str) -> None:
     if name in _RELATIONS or name == "not":
-        check_rule(value, languages, where)
+        check_rule(value, languages, where, whole=False)
     elif name in {"all", "any"}:
         if not isinstance(value, list) or not value:
             raise StructureError(where, "expected a non-empty array of rules")
         for i, part in enumerate(value):
-            check_rule(part, languages, f"{where}[{i}]")
+            check_rule(part, languages, f"{where}[{i}]", whole=False)
     elif name == "pattern":
         _check_pattern(value, languages, where)
     elif name == "kind":
@@ -138,7 +158,7 @@ def _check_part(name: str, value: Any, languages: Sequence[str], where: str) -> 
     elif name == "regex":
         _check_regex(value, where)
     elif name == "stopBy" and value not in ("neighbor", "end"):
-        check_rule(value, languages, where)
+        check_rule(value, languages, where, whole=False)
     elif name == "field" and not isinstance(value, str):
         raise StructureError(where, "expected a string (a field name of the parent node)")
     elif name == "nthChild" and (isinstance(value, bool) or not isinstance(value, (int, str))):
@@ -206,9 +226,23 @@ def _reason(exc: Exception) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _config(structure: str) -> dict[str, Any]:
-    config: dict[str, Any] = {"rule": json.loads(structure)}
-    return config
+def _config(structure: str, language: str) -> dict[str, Any] | None:
+    """The ast-grep config of a rule for one language: alternatives of a top-level ``any``
+    that do not fit the language are left out (None: nothing of the rule does)."""
+    rule = json.loads(structure)
+    if list(rule) == ["any"]:
+        rule = {"any": [part for part in rule["any"] if _fits(part, language)]}
+        if not rule["any"]:
+            return None
+    return {"rule": rule}
+
+
+def _fits(rule: dict[str, Any], language: str) -> bool:
+    try:
+        check_rule(rule, [language])
+    except StructureError:
+        return False
+    return True
 
 
 def parse_root(language: str, text: str) -> Any:
@@ -221,14 +255,15 @@ def unit_lines(root: Any) -> list[int]:
     return [child.range().start.line for child in root.children()]
 
 
-def match_root(root: Any, rules: Iterable[Rule]) -> list[Hit]:
-    """Every match of ``rules`` (of the root's language) below the root."""
+def match_root(root: Any, rules: Iterable[Rule], language: str) -> list[Hit]:
+    """Every match of ``rules`` below the root of a tree of ``language``."""
     top = root.range()
     hits: list[Hit] = []
     for rule in rules:
-        if rule.structure is None:
+        config = _config(rule.structure, language) if rule.structure is not None else None
+        if config is None:
             continue
-        for node in root.find_all(_config(rule.structure)):
+        for node in root.find_all(config):
             span = node.range()
             if span.start.index == top.start.index and span.end.index == top.end.index \
                     and node.kind() == root.kind():
