@@ -6,7 +6,7 @@ statement is and what it must or must not contain, in sqlglot's expression names
 (lower-cased class names: ``delete``, ``alter``, ``columndef``, ``notnullcolumnconstraint``)::
 
     sql.statement = ["delete"]     # the statement
-    sql.missing = ["where"]        # arguments it must lack
+    sql.missing = ["where"]        # arguments it (or the action) must lack
     sql.kind = ["table"]           # DROP TABLE, ALTER TABLE ... (the statement's kind)
     sql.action = ["columndef"]     # ALTER TABLE actions to judge instead of the statement
     sql.has = ["notnullcolumnconstraint"]      # expressions that must occur inside
@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import functools
 import json
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -105,6 +106,9 @@ def _parse(sql: str) -> Any:
     import sqlglot
     from sqlglot.errors import ErrorLevel, SqlglotError
 
+    # "falling back to parsing as a Command" is the next dialect's cue here, not news
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
     for dialect in DIALECTS:
         try:
             parsed = sqlglot.parse_one(sql, read=dialect, error_level=ErrorLevel.RAISE)
@@ -121,11 +125,10 @@ def _targets(statement: Any, m: dict[str, list[str]]) -> Iterable[Any]:
     kind = str(statement.args.get("kind") or "").lower()
     if "kind" in m and kind not in m["kind"]:
         return []
-    if any(statement.args.get(arg) for arg in m.get("missing", [])):
-        return []
+    targets = [statement]
     if "action" in m:
-        return [a for a in statement.args.get("actions") or [] if a.key in m["action"]]
-    return [statement]
+        targets = [a for a in statement.args.get("actions") or [] if a.key in m["action"]]
+    return [t for t in targets if not any(t.args.get(arg) for arg in m.get("missing", []))]
 
 
 def _fits(node: Any, m: dict[str, list[str]]) -> bool:
