@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import compress
-from operator import or_
 
 from countersign.core.history import Edit, EditLog, Piece
 from countersign.core.lines import spans_for_lines
@@ -213,7 +212,9 @@ class TrackedDocument:
         """Lines where some rule's pattern matches (AI-written or not)."""
         if not self.structures.lines_with_shapes:
             return compress(range(len(self.matches)), self.matches)
-        return compress(range(len(self.matches)), map(or_, self.matches, self.structures.shapes))
+        lines = set(compress(range(len(self.matches)), self.matches))
+        lines.update(compress(range(len(self.matches)), self.structures.shapes))
+        return iter(sorted(lines))
 
     def cacheable(self, line: int) -> bool:
         """Whether ``line_cache`` may keep the line's findings: not when a match there spans
