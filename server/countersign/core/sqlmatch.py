@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 KEYS = ("statement", "kind", "missing", "action", "has", "not_has")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _META = re.compile(r"^[ \t]*\\.*$", re.MULTILINE)
+_STATEMENT_WORDS = {"ALTER", "CREATE", "DELETE", "DROP", "GRANT", "INSERT", "MERGE", "RENAME",
+                    "REVOKE", "SELECT", "TRUNCATE", "UPDATE", "WITH"}
 DIALECTS = (None, "postgres", "mysql", "tsql")
 """Tried in order until one reads the statement (sqlglot's generic dialect first)."""
 
@@ -93,13 +95,34 @@ def statements(text: str) -> Iterator[tuple[int, int, Any]]:
         if token is not None and token.token_type != TokenType.SEMICOLON:
             group.append(token)
             continue
-        if group:
-            lo, hi = group[0].start, group[-1].end + 1
-            parsed = _parse(clean[lo:hi])
-            if parsed is not None:
-                yield (bisect.bisect_right(starts, lo) - 1,
-                       bisect.bisect_right(starts, hi - 1) - 1, parsed)
+        for lo, hi, parsed in _pieces(group, clean):
+            yield (bisect.bisect_right(starts, lo) - 1, bisect.bisect_right(starts, hi - 1) - 1,
+                   parsed)
         group = []
+
+
+def _pieces(group: list[Any], text: str) -> Iterator[tuple[int, int, Any]]:
+    """``(start, end, parsed)`` of the statement, or when it does not parse (a missing
+    semicolon after something sqlglot cannot read) of its pieces, cut before each line
+    that starts with a statement keyword."""
+    if not group:
+        return
+    whole = _parse(text[group[0].start:group[-1].end + 1])
+    if whole is not None:
+        yield group[0].start, group[-1].end + 1, whole
+        return
+    pieces: list[list[Any]] = [[]]
+    previous_line = -1
+    for token in group:
+        starts_line = token.line != previous_line
+        previous_line = token.line
+        if starts_line and pieces[-1] and token.text.upper() in _STATEMENT_WORDS:
+            pieces.append([])
+        pieces[-1].append(token)
+    for piece in pieces if len(pieces) > 1 else ():
+        parsed = _parse(text[piece[0].start:piece[-1].end + 1])
+        if parsed is not None:
+            yield piece[0].start, piece[-1].end + 1, parsed
 
 
 def _parse(sql: str) -> Any:
