@@ -261,3 +261,20 @@ def test_examples_of_every_builtin_rule_pass() -> None:
     assert len(structural) >= 15 and {r.id for r in rules if r.region is not None} >= {
         "INF017", "INF018", "AUT012", "DAT013"}
     assert isinstance(RuleSet(structural), RuleSet)
+
+
+def test_the_word_gate_lets_every_fire_example_through() -> None:
+    from countersign.core.gate import opens, regex_gate, structure_gate
+    from countersign.core.rulepack import load_builtin
+
+    rules, _ = load_builtin()
+    for rule in rules:
+        if rule.structure is not None:
+            gate = structure_gate(rule.structure)
+            assert all(opens(gate, e.code.lower()) for e in rule.fire), rule.id
+    assert regex_gate(r"^(verify|ssl_verify)\s*=\s*False$") == frozenset(
+        {frozenset({"verify", "false"}), frozenset({"ssl_verify", "false"})})
+    assert regex_gate(r"x(abc)?y") is None and regex_gate(r"(foo)+bar") == frozenset(
+        {frozenset({"foo", "bar"})})
+    assert not opens(structure_gate('{"pattern": "ssl._create_unverified_context($$$)"}'),
+                     "value = compute(item)")

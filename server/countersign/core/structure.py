@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from countersign.core.gate import opens, structure_gate
+
 if TYPE_CHECKING:
     from countersign.core.rules import Rule
 
@@ -259,9 +261,10 @@ def match_root(root: Any, rules: Iterable[Rule], language: str) -> list[Hit]:
     """Every match of ``rules`` below the root of a tree of ``language``."""
     top = root.range()
     hits: list[Hit] = []
+    lowered = str(root.text()).lower()
     for rule in rules:
         config = _config(rule.structure, language) if rule.structure is not None else None
-        if config is None:
+        if config is None or not opens(structure_gate(rule.structure), lowered):
             continue
         for node in root.find_all(config):
             span = node.range()

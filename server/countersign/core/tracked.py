@@ -55,6 +55,9 @@ class TrackedDocument:
         self.matches: list[tuple[Match, ...]] = [self._match(n) for n in
                                                  range(self.text.line_count)]
         self.structures = Structures(path, rules, self.text)
+        self.marked: list[bool] = []
+        """Per line: a regex or a structural match is there (what to publish)."""
+        self._mark_all()
         self.line_cache: list[object | None] = [None] * self.text.line_count
         """What a caller derived from each line (the server: converted diagnostics).
         None when the line's text, origin or rules changed since; lines that only moved
@@ -84,8 +87,15 @@ class TrackedDocument:
         self.line_ai[edit.first:stop] = [self._origin_of_line(n) for n in new]
         self.matches[edit.first:stop] = [self._match(n) for n in new]
         self.line_cache[edit.first:stop] = [None] * edit.added
-        for n in self.structures.splice(edit, self.text):
+        self.marked[edit.first:stop] = [False] * edit.added
+        shapes = self.structures.shapes
+        for n in [*new, *self.structures.splice(edit, self.text)]:
             self.line_cache[n] = None
+            self.marked[n] = bool(self.matches[n] or shapes[n])
+
+    def _mark_all(self) -> None:
+        self.marked = [bool(m or s) for m, s in zip(self.matches, self.structures.shapes,
+                                                     strict=True)]
 
     def _refresh_origins(self, lines: Iterable[int]) -> None:
         for n in lines:
@@ -101,12 +111,14 @@ class TrackedDocument:
         self.rules = rules
         self.matches = [self._match(n) for n in range(self.text.line_count)]
         self.structures = Structures(self.path, rules, self.text)
+        self._mark_all()
         self.forget_derived()
 
     def settle(self) -> bool:
         """Re-match the structure if an edit left it stale (see ``core/reshape.py``)."""
         if not self.structures.settle(self.text):
             return False
+        self._mark_all()
         self.forget_derived()
         return True
 
@@ -129,6 +141,7 @@ class TrackedDocument:
         self.line_ai = [None] * self.text.line_count
         self.matches = [self._match(n) for n in range(self.text.line_count)]
         self.structures = Structures(self.path, self.rules, self.text)
+        self._mark_all()
         self.forget_derived()
 
     def advance(self, version: int) -> bool:
@@ -210,11 +223,7 @@ class TrackedDocument:
 
     def lines_with_matches(self) -> Iterator[int]:
         """Lines where some rule's pattern matches (AI-written or not)."""
-        if not self.structures.lines_with_shapes:
-            return compress(range(len(self.matches)), self.matches)
-        lines = set(compress(range(len(self.matches)), self.matches))
-        lines.update(compress(range(len(self.matches)), self.structures.shapes))
-        return iter(sorted(lines))
+        return compress(range(len(self.marked)), self.marked)
 
     def cacheable(self, line: int) -> bool:
         """Whether ``line_cache`` may keep the line's findings: not when a match there spans
