@@ -6,7 +6,10 @@ so an edit only needs the units around it parsed again: the unit before the edit
 (an indented line can join it), the edited lines, and the unit after them (an unclosed
 bracket can swallow it). The matches are kept per line, so edits elsewhere move them with
 the lines for free. A stretch longer than ``LOCAL_LIMIT`` lines (one huge JSON or YAML
-document) is left ``stale`` for the caller to ``settle`` when typing pauses.
+document) is left ``stale`` for the caller to ``settle`` when typing pauses, and so is a
+stretch with a syntax error in a document of up to ``SETTLE_BROKEN_LIMIT`` lines:
+tree-sitter's error recovery over the whole file can read the rest of it differently (an
+unclosed parenthesis), as a scan of the file would.
 """
 
 from __future__ import annotations
@@ -19,16 +22,25 @@ from countersign.core.text import LineEdit, Text
 
 LOCAL_LIMIT = 2_000
 """Most lines re-parsed on an edit (about 10 ms); past it the document is marked stale."""
+SETTLE_BROKEN_LIMIT = 5_000
+"""Largest document parsed whole (~25 ms) when typing pauses on a syntax error; a larger
+one keeps the matches of the units around the edit until the error is fixed."""
 
 
-def match_units(language: str, rules: Sequence[Rule], text: str) -> tuple[list[Hit], list[int]]:
-    """Matches of ``rules`` in ``text`` and the first lines of its top-level units."""
+def match_units(language: str, rules: Sequence[Rule],
+                text: str) -> tuple[list[Hit], list[int], bool]:
+    """Matches of ``rules`` in ``text``, the first lines of its top-level units, and
+    whether the text has a syntax error (parsed alone, it may then differ from the file)."""
     if language == SQL:
         from countersign.core.sqlmatch import match_sql_units
 
-        return match_sql_units(text, rules)
+        return (*match_sql_units(text, rules), False)
     root = parse_root(language, text)
-    return match_root(root, rules, language), [c.range().start.line for c in root.children()]
+    top = root.children()
+    if language == "hcl" and len(top) == 1 and top[0].kind() == "body":
+        top = top[0].children()  # HCL wraps the file's blocks in one body
+    return (match_root(root, rules, language), [c.range().start.line for c in top],
+            root.find(kind="ERROR") is not None)
 
 
 class Structures:
@@ -66,7 +78,8 @@ class Structures:
         if hi is None:
             self.stale = True
             return range(edit.first, edit.first + edit.added)
-        self._rematch(text, lo, hi)
+        if self._rematch(text, lo, hi) and text.line_count <= SETTLE_BROKEN_LIMIT:
+            self.stale = True  # error recovery may differ in the whole file: settle later
         return range(lo, hi + 1)
 
     def _unit_before(self, line: int) -> int:
@@ -89,11 +102,12 @@ class Structures:
                     return n - 1
         return len(starts) - 1 if len(starts) - 1 <= limit else None
 
-    def _rematch(self, text: Text, lo: int, hi: int) -> None:
+    def _rematch(self, text: Text, lo: int, hi: int) -> bool:
+        """Match lines ``[lo, hi]`` again; whether they have a syntax error."""
         assert self.language is not None
         hi = min(hi, text.line_count - 1)
         chunk = text.slice(text.line_range(lo)[0], text.line_range(hi)[1])
-        hits, units = match_units(self.language, self.rules, chunk)
+        hits, units, broken = match_units(self.language, self.rules, chunk)
         self._count(lo, hi + 1, -1)
         self.shapes[lo:hi + 1] = [()] * (hi + 1 - lo)
         self.starts[lo:hi + 1] = [False] * (hi + 1 - lo)
@@ -104,6 +118,7 @@ class Structures:
             if lo + line <= hi:
                 self.starts[lo + line] = True
         self._count(lo, hi + 1, 1)
+        return broken
 
     def _count(self, lo: int, hi: int, sign: int) -> None:
         for shapes in self.shapes[lo:hi]:
