@@ -83,7 +83,10 @@ async def measure(text: str, name: str, edits: list[tuple[int, int, int, int, st
             "ranges": [{"start": {"line": 0, "character": 0},
                         "end": {"line": last, "character": 0}}],
             "tool": "copilot", "kind": "inline"})
-        await asyncio.sleep(3)
+        while not latest.get("diagnostics"):  # the AI lines' findings: opening is done
+            await asyncio.wait_for(changed.wait(), 60)
+            changed.clear()
+        await asyncio.sleep(1)
         times = []
         for version, (sl, sc, el, ec, new) in enumerate(edits, start=2):
             rule, line, present = wanted(version - 2)
@@ -123,7 +126,7 @@ def terraform_case(count: int, blocks: int, size: int) -> Case:
     chosen = random.Random(7).sample(range(blocks), count) if blocks > 1 else [0] * count
     edits, headers = [], []
     for i, b in enumerate(chosen):
-        header = b * height
+        header = b * height - (sum(1 for c in chosen[:i] if c < b) if blocks > 1 else 0)
         if blocks == 1 and i:  # the one block: put the line back, then take it out again
             edits.append((header + 2, 0, header + 2, 0, "  storage_encrypted = true\n"))
             headers.append(("INF016", header, False))
