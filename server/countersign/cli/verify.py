@@ -70,13 +70,13 @@ def evaluate(
         # every note and approval blob of the range in one cat-file
         blobs = repo.objects([table[c.sha] for c in logged_commits
                               for table in (notes, approvals) if c.sha in table])
+        ais = {c.sha: _ai_lines(context, sources, c, blobs.get(notes.get(c.sha, "")))
+               for c in logged_commits}
+        texts = sources.prefetch((c.sha, c.changes, ais[c.sha]) for c in logged_commits)
         for logged in (wrap(logged_commits) if wrap else logged_commits):
-            ai = _note_lines(sources, logged.sha, blobs.get(notes.get(logged.sha, "")))
-            if ai is None:
-                ai = ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
-                      if context.config.unknown_is_ai else {})
+            ai = ais[logged.sha]
             stamp = compute_stamp(logged.changes, ai, context.rules, context.config,
-                                  sources.contents(logged.changes, logged.sha, ai))
+                                  texts[logged.sha])
             commit = Commit(logged.sha, logged.subject, logged.author,
                             parse_declared(logged.trailers), stamp, logged.sha in notes,
                             _approvals(blobs.get(approvals.get(logged.sha, ""))),
@@ -87,6 +87,17 @@ def evaluate(
                         f"{exc.stderr.strip() or exc}",
                         "pass a range git understands, e.g. `countersign verify "
                         "origin/main..HEAD` (fetch the base branch first in CI)", 2) from None
+
+
+def _ai_lines(context: Context, sources: Sources, logged: LoggedCommit,
+              data: bytes | None) -> dict[str, dict[int, Origin]]:
+    """AI lines of a commit: its note's, or (none) every added line when the policy says
+    unknown lines count as AI."""
+    ai = _note_lines(sources, logged.sha, data)
+    if ai is not None:
+        return ai
+    return ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
+            if context.config.unknown_is_ai else {})
 
 
 def _note_lines(

@@ -34,6 +34,9 @@ _RULE_KEYS = {
     "paths", "examples", "language", "structure", "sql", "region",
 }
 _TOML_LINE = re.compile(r"at line (\d+)")
+_CHECKED = "countersign-structures-checked"
+CHECK_TAG = "ast-grep-py 0.51.0, sqlglot 30.30.0, checks 1"
+"""What a cached pack's structures were checked with; change it with the checks."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ def load_pack(path: Path, cache: Path | None = None) -> tuple[list[Rule], list[R
     except (OSError, UnicodeDecodeError) as exc:
         return [], [RuleError(name, 0, f"cannot read rule pack: {exc}")]
     data = _cached(cache, text)
+    checked = data is not None and data.pop(_CHECKED, None) == CHECK_TAG
     if data is None:
         try:
             data = toml_module().loads(text)
@@ -153,12 +157,14 @@ def load_pack(path: Path, cache: Path | None = None) -> tuple[list[Rule], list[R
     rules = []
     for index, raw in enumerate(raw_rules):
         try:
-            rules.append(_parse_rule(raw, name, source.rule_line(index)))
+            rules.append(_parse_rule(raw, name, source.rule_line(index), not checked))
         except _Invalid as exc:
             line = source.key_line(index, exc.key) if exc.key else source.rule_line(index)
             rule_id = raw.get("id") if isinstance(raw, dict) else None
             errors.append(RuleError(name, line, exc.message, rule_id if isinstance(rule_id, str)
                                     else f"#{index + 1}", exc.key))
+    if not checked and not errors and any(r.is_structural for r in rules):
+        _store(cache, text, {**data, _CHECKED: CHECK_TAG})  # next time: skip ast-grep's checks
     return rules, errors
 
 
@@ -211,7 +217,7 @@ def _table(raw: dict[str, Any], key: str, allowed: set[str]) -> dict[str, Any]:
     return {f"{key}.{k}": v for k, v in value.items()}
 
 
-def _parse_rule(raw: Any, source: str, line: int) -> Rule:
+def _parse_rule(raw: Any, source: str, line: int, check: bool = True) -> Rule:
     if not isinstance(raw, dict):
         raise _Invalid(None, "each [[rules]] entry must be a table")
     unknown = set(raw) - _RULE_KEYS
@@ -241,7 +247,7 @@ def _parse_rule(raw: Any, source: str, line: int) -> Rule:
             **_table(raw, "examples", {"fire", "ok", "path"})}
     regex, not_regex = _regex(flat, "regex"), _regex(flat, "not_regex")
     include = _strings(flat, "paths.include")
-    language, structure, sql, region = _structural(raw)
+    language, structure, sql, region = _structural(raw, check)
     if regex is None and not include and structure is None and sql is None:
         raise _Invalid("regex", "a rule needs a regex, a structure or sql pattern, or "
                                 "paths.include for a path baseline")
@@ -259,9 +265,10 @@ def _parse_rule(raw: Any, source: str, line: int) -> Rule:
     )
 
 
-def _structural(raw: dict[str, Any]) -> tuple[tuple[str, ...], str | None, str | None,
-                                              str | None]:
-    """``language``, ``structure``, ``sql`` and ``region`` of a rule, checked."""
+def _structural(raw: dict[str, Any], check: bool) -> tuple[tuple[str, ...], str | None,
+                                                           str | None, str | None]:
+    """``language``, ``structure``, ``sql`` and ``region`` of a rule, checked (the checks
+    that ask ast-grep only with ``check``: a cached pack passed them already)."""
     given = raw.get("language")
     language = (given,) if isinstance(given, str) else _strings(raw, "language")
     for name in language:
@@ -275,7 +282,8 @@ def _structural(raw: dict[str, Any]) -> tuple[tuple[str, ...], str | None, str |
             if not ast_languages:
                 raise StructureError("language", "a structure needs the language(s) it is "
                                                  "written in, e.g. language = \"python\"")
-            check_structure(raw["structure"], ast_languages)
+            if check:
+                check_structure(raw["structure"], ast_languages)
             structure = canonical(raw["structure"])
         if "sql" in raw:
             if SQL not in language:

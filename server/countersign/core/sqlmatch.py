@@ -125,7 +125,10 @@ def _pieces(group: list[Any], text: str) -> Iterator[tuple[int, int, Any]]:
             yield piece[0].start, piece[-1].end + 1, parsed
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse(sql: str) -> Any:
+    """The statement parsed by the first dialect that reads it (cached: verify reads the
+    same statements of a file at every commit that touches it; the trees are only read)."""
     import sqlglot
     from sqlglot.errors import ErrorLevel, SqlglotError
 

@@ -8,7 +8,7 @@ history never drops provenance that was recorded once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,13 +45,28 @@ class Sources:
     ) -> dict[str, str]:
         """The new text of the files structural rules must parse (``needs_content``)."""
         names = {p: f"{rev}:{p}" for p in needs_content(changes, ai, self.rules)}
-        missing = [n for n in names.values() if n not in self._texts]
-        for name, data in self.repo.objects(missing).items():
-            if data is not None:
-                self._texts[name] = commits.decode(data)
+        self._read([n for n in names.values() if n not in self._texts])
         found = {p: self._texts[n] for p, n in names.items() if n in self._texts}
         self._texts.clear()
         return found
+
+    def prefetch(
+        self, commits_: Iterable[tuple[str, Sequence[FileChange],
+                                       Mapping[str, Mapping[int, Origin]]]],
+    ) -> dict[str, dict[str, str]]:
+        """``contents`` of many commits (sha, changes, AI lines) with one ``cat-file``."""
+        wanted = {sha: {p: f"{sha}:{p}" for p in needs_content(changes, ai, self.rules)}
+                  for sha, changes, ai in commits_}
+        self._read([n for names in wanted.values() for n in names.values()])
+        found = {sha: {p: self._texts[n] for p, n in names.items() if n in self._texts}
+                 for sha, names in wanted.items()}
+        self._texts.clear()
+        return found
+
+    def _read(self, names: list[str]) -> None:
+        for name, data in self.repo.objects(names).items():
+            if data is not None:
+                self._texts[name] = commits.decode(data)
 
     def ai_lines(
         self, changes: Sequence[FileChange], rev: str, carry_from: str | None = None
