@@ -280,3 +280,25 @@ def test_the_word_gate_lets_every_fire_example_through() -> None:
         {frozenset({"foo", "bar"})})
     assert not opens(structure_gate('{"pattern": "ssl._create_unverified_context($$$)"}'),
                      "value = compute(item)")
+
+
+def test_a_cached_pack_skips_the_checks_it_passed_and_never_hides_an_error(
+    tmp_path: Path
+) -> None:
+    import json
+
+    from countersign.core.rulepack import CHECK_TAG
+
+    cache = tmp_path / "cache"
+    good = tmp_path / "good.toml"
+    good.write_text(HEADER + 'structure.pattern = "eval($X)"\n'
+                    'examples.fire = ["x"]\nexamples.ok = ["y"]\n')
+    first, second = load_pack(good, cache), load_pack(good, cache)
+    assert first[0] == second[0] and first[1] == second[1] == []
+    [stored] = [json.loads(p.read_text()) for p in cache.iterdir()]
+    assert stored["countersign-structures-checked"] == CHECK_TAG
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text().replace("eval($X)", "eval($X"))
+    for _ in range(2):
+        _, errors = load_pack(bad, cache)
+        assert [e.key for e in errors] == ["structure.pattern"]
