@@ -21,6 +21,7 @@ from typing import Any, Literal
 import pathspec
 import re2
 
+from countersign.core.gate import opens, structure_gate
 from countersign.core.lines import split_lines
 from countersign.core.origin import Origin
 from countersign.core.structure import SQL, Hit, Shape, language_of, match_root, parse_root
@@ -233,9 +234,11 @@ class RuleSet:
 
     def match_structure(self, path: str, text: str) -> list[Hit]:
         """What the structural rules for ``path`` match in its whole text."""
-        rules = self.structural_for(path)
+        lowered = text.lower()
+        rules = tuple(r for r in self.structural_for(path) if r.structure is None
+                      or opens(structure_gate(r.structure), lowered))
         if not rules:
-            return []
+            return []  # no rule's words are in the file: no need to parse it
         language = language_of(path)
         if language == SQL:
             from countersign.core.sqlmatch import match_sql
