@@ -86,6 +86,10 @@ def main() -> int:
     if args.regex_only:
         rules = RuleSet([replace(r, structure=None, sql=None, language=())
                          for r in rules.rules if r.regex is not None or r.is_baseline])
+    if not sorted(args.data.glob("*.jsonl")):  # the cases are not in the repository
+        print(f"no labeled cases in {args.data}: make them with bench/labeled_cases.py "
+              "(see tests/data/labeled/README.md)")
+        return 0
     cases = load(args.data)
     print(f"{len(cases)} cases ({sum(c['set'] == 'heldout' for c in cases)} held out), "
           f"targets: recall >= {RECALL:.0%}, false alarms <= {FALSE_ALARMS:.0%}"

@@ -33,7 +33,10 @@ def test_demo_plays_the_whole_flow(tmp_path: Path) -> None:
     gate = out.split("== 5.")[1]
     first, second = gate.split("== 6.")
     assert "FAIL " in first and "1 commit: 0 passed, 1 failed" in first
+    assert "Sam Senior <sam@example.com> (trailer) unsigned" in first
+    assert second.count(" (SSH key ") == 2
     assert "ok   " in second and "1 commit: 1 passed, 0 failed" in second
+    assert "approved by Sam Senior <sam@example.com>, Olga Owner <olga@example.com>" in second
     assert "countersign refused this command: DES001 (critical)" in proc.stderr
     assert not list(tmp_path.glob("countersign-demo-*"))  # cleaned up without --keep
     assert out.rstrip().splitlines()[-1].startswith("Demo finished in ")

@@ -67,10 +67,10 @@ def nvim(tmp_path: Path, *args: str, env: dict[str, str] | None = None,
                           capture_output=True, text=True, timeout=TIMEOUT, check=False)
 
 
-def scenario(tmp_path: Path, repo: Path, name: str) -> dict[str, Any]:
+def scenario(tmp_path: Path, repo: Path, name: str, file: str = MIGRATION) -> dict[str, Any]:
     out = tmp_path / f"{name}.json"
     env = nvim_env(tmp_path) | {
-        "CS_SCENARIO": name, "CS_FILE": str(repo / MIGRATION), "CS_TEXT": DROP,
+        "CS_SCENARIO": name, "CS_FILE": str(repo / file), "CS_TEXT": DROP,
         "CS_RESULT": str(out), "FAKE_AI_LINE": DROP,
         "CS_AI_CMD": json.dumps([sys.executable, str(HERE / "ai_server.py")]),
     }
@@ -96,6 +96,18 @@ def test_accepted_ai_inline_completion_raises_the_diagnostic(
     assert result["summary"]["tier"] == "critical"
     assert sorted(d["code"] for d in result["pulled"]) == ["DAT001", "DAT002"]
     assert result["statusline"] == "AI 1 critical (senior+owner)"
+
+
+def test_enable_alone_captures_ai_edits_when_the_plugin_came_late(
+        tmp_path: Path, workspace: Path) -> None:
+    """The plugin's plugin/ file never ran (put on 'runtimepath' after startup): the
+    LSP config's on_attach installs the capture hooks, the command and the marks."""
+    result = scenario(tmp_path, workspace, "late")
+
+    assert result["summary"]["aiLines"] == 1
+    assert sorted(d["code"] for d in result["pulled"]) == ["DAT001", "DAT002"]
+    assert result["signs"] == "1:CountersignInline"
+    assert result["command"] == 2
 
 
 def test_the_same_text_typed_by_hand_raises_nothing(tmp_path: Path, workspace: Path) -> None:
@@ -168,7 +180,9 @@ def test_help_tags_are_clean(tmp_path: Path) -> None:
     names = [line.split("\t")[0] for line in tags]
     assert len(names) == len(set(names))
     assert {"countersign.txt", ":Countersign", "countersign.statusline()",
-            "countersign-capture"} <= set(names)
+            "countersign-capture", "countersign-marks", ":Countersign-marks",
+            ":Countersign-origin", "<Plug>(countersign-origin)",
+            "hl-CountersignAgent"} <= set(names)
     assert not re.search(r"E\d+:", proc.stderr), proc.stderr
 
 
@@ -183,3 +197,43 @@ def test_countersign_commands(tmp_path: Path, workspace: Path) -> None:
     assert result["acknowledged"]["aiLines"] == 1  # still AI, but reviewed: silent
     assert result["after_human"]["aiLines"] == 0
     assert any("unknown subcommand" in m for m in result["messages"])
+
+
+def test_marks_follow_edits_above_inside_and_below_ai_lines(
+        tmp_path: Path, workspace: Path) -> None:
+    result = scenario(tmp_path, workspace, "marks")
+    agent, acked = "CountersignAgent", "CountersignAgentAcknowledged"
+
+    assert result["marked"] == f"1:{agent} 2:{agent}"
+    # extmarks move with the text at once; the server's payload then agrees
+    assert result["above_at_once"] == result["above"] == f"2:{agent} 3:{agent}"
+    assert result["inside"] == f"2:{agent} 3:{agent}"
+    assert result["split_at_once"] == result["split"] == f"2:{agent} 4:{agent}"
+    # below the AI lines no span moves: no payload, the marks stay
+    assert (result["below"], result["below_payloads"]) == (f"2:{agent} 4:{agent}", 0)
+    assert result["acknowledged"] == f"2:{acked} 4:{agent}"
+    assert result["inline"].endswith(":CountersignInline")
+    assert "**codex** (agent)" in result["float"]
+    assert "written " in result["float"]
+    assert result["off"] == ""
+    assert result["float_while_off"].startswith("**codex** (agent)")
+    assert result["on"] == result["inline"]
+    assert result["bad_input"] == {"ok": True, "ignored": 3, "errmsg": ""}
+    assert result["still"] == result["on"]
+    assert all(result["highlights"].values()), result["highlights"]
+    assert result["acknowledged_link"] == "CountersignAcknowledged"
+    # x = "é☕": 11 bytes, 8 UTF-16 code units, 8 code points
+    assert result["ranges"] == {"utf-8": 11, "utf-16": 8, "utf-32": 8}
+
+
+def test_large_file_marks_and_their_timings(tmp_path: Path, workspace: Path) -> None:
+    """20,000 lines, 2,000 AI lines: every sign in place after edits; the time each
+    payload took to draw is printed (recorded in bench/RESULTS.md, not asserted)."""
+    big = workspace / "big.py"
+    big.write_text("".join(f"value_{i} = compute({i})  # step {i}\n" for i in range(20_000)))
+    result = scenario(tmp_path, workspace, "large", "big.py")
+
+    assert (result["lines"], result["ai_lines"], result["spans"]) == (20_040, 2_000, 2_000)
+    figures = {k: v for k, v in result["timings"].items() if k != "all_ms"}
+    print(f"neovim decoration timings: first draw {result['first_draw_ms']:.1f} ms, "
+          f"updates {figures}, payloads while typing fast {result['payloads_while_typing']}")

@@ -1,6 +1,6 @@
 """The VS Code extension's settings schema (``package.json``) mirrors the server's settings.
 
-``contributes.configuration`` must declare every field of ``core.settings.Settings`` (nested
+``contributes.configuration`` must declare every field of ``lsp.settings.Settings`` (nested
 dataclasses as dotted keys, camelCase) with the same default, a matching type and limits, a
 description and a scope; and nothing else, except the settings only the extension reads
 (``CLIENT_ONLY`` in ``src/settings.ts``, which keeps them out of what the server is sent).
@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from countersign.core import settings as server_settings
-from countersign.core.settings import Settings
+from countersign.lsp import settings as server_settings
+from countersign.lsp.settings import Settings
 
 EXTENSION = Path(__file__).parents[2] / "editors" / "vscode"
 PACKAGE = json.loads((EXTENSION / "package.json").read_text())
@@ -119,7 +119,7 @@ def test_server_setting_default_type_and_limits_agree(key: str) -> None:
     annotation = hints_of(key)
     if typing.get_origin(annotation) is typing.Literal:
         assert prop["enum"] == list(typing.get_args(annotation)), key
-    limits = server_settings._LIMITS.get(f.name)
+    limits = f.metadata.get("limits")
     if "integer" in declared:
         assert limits is not None, key
         assert (prop["minimum"], prop["maximum"]) == limits, key

@@ -12,6 +12,7 @@ import pytest
 
 from countersign.core.origin import Origin
 from countersign.store import hooks
+from countersign.store.gitcli import Git
 from countersign.store.ledger import Ledger
 from tests.cli.conftest import Run, cli, git, repo, write
 
@@ -38,9 +39,7 @@ __all__ = [
 @pytest.fixture
 def hooked(repo: Path) -> Path:
     """An empty repository (the cwd) with countersign's hooks installed."""
-    import git as gitpython
-
-    hooks.install(gitpython.Repo(repo), sys.executable)
+    hooks.install(Git(repo), sys.executable)
     return repo
 
 

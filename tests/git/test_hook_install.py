@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import git as gitpython
 import pytest
 
 from countersign.store import hooks
+from countersign.store.gitcli import Git
 from tests.git.conftest import AGENT, Run, ai_file, commit, git, trailers, write
 
 HOOK_NAMES = ["prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite"]
@@ -25,7 +25,7 @@ def test_install_status_uninstall_round_trip(repo: Path, cli: Run) -> None:
     assert code == 0
     assert [ln.split(":")[0] for ln in out.splitlines()[:6]] == [*HOOK_NAMES, "notes.rewriteRef"]
     assert git(repo, "config", "--get-all", "notes.rewriteRef").split() == \
-        ["refs/notes/countersign"]
+        ["refs/notes/countersign*"]
     for name in HOOK_NAMES:
         path = repo / ".git" / "hooks" / name
         assert path.stat().st_mode & stat.S_IXUSR
@@ -34,7 +34,7 @@ def test_install_status_uninstall_round_trip(repo: Path, cli: Run) -> None:
     code, out, _ = cli("hook", "status")
     assert code == 0
     assert out.splitlines()[0] == f"prepare-commit-msg   installed ({sys.executable})"
-    assert out.splitlines()[-1] == "notes.rewriteRef     includes refs/notes/countersign"
+    assert out.splitlines()[-1] == "notes.rewriteRef     includes refs/notes/countersign*"
     # installing twice is harmless and does not chain the hook to itself
     assert cli("hook", "install")[0] == 0
     assert not (repo / ".git" / "hooks" / "post-commit.legacy").exists()
@@ -123,7 +123,7 @@ def test_linked_worktree_shares_hooks_and_has_its_own_ledger(
 
 
 def test_a_vanished_interpreter_is_explained_and_does_not_block(repo: Path, cli: Run) -> None:
-    hooks.install(gitpython.Repo(repo), "/nonexistent/venv/bin/python")
+    hooks.install(Git(repo), "/nonexistent/venv/bin/python")
     code, out, _ = cli("hook", "status")
     assert code == 1
     assert "installed, but its Python /nonexistent/venv/bin/python is gone" in out

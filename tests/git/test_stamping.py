@@ -217,7 +217,8 @@ def test_assisted_by_behind_a_config_switch(hooked: Path) -> None:
 
 def test_suppressed_high_finding_is_reported_in_trailers(hooked: Path) -> None:
     text = "DROP TABLE tmp_import;  -- countersign: ignore[DAT002] scratch table of this job\n"
-    ai_file(hooked, "migrations/002.sql", text, {0: AGENT})
+    # acknowledged: a person answers for the comment on the AI's line (else it never counts)
+    ai_file(hooked, "migrations/002.sql", text, {0: AGENT.acknowledge("Ada")})
     git(hooked, "add", "-A")
     commit(hooked, "-m", "drop scratch")
     assert "Risk-Suppressed: DAT002" in trailers(hooked)

@@ -15,6 +15,7 @@ from tests.lsp.conftest import (
     edit,
     eventually,
     open_doc,
+    provenance,
     summary,
     wait_diagnostics,
     write,
@@ -69,7 +70,10 @@ async def test_versions_out_of_order(client: LanguageClient, repo: Path) -> None
     ai_edit(client, uri, 3, [((1, 0), (1, len(DROP)))])
     await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"])
     ai_edit(client, uri, 1, [((0, 0), (0, 1))])  # older than anything kept: dropped
-    await still_serving(client, repo)
+    await still_serving(client, repo)  # (the stale report was handled before this one)
+    spans = (await provenance(client, uri))["spans"]
+    assert [(s["range"]["start"]["line"], s["range"]["end"]["line"]) for s in spans] == [(1, 1)]
+    assert (await summary(client, uri))["aiLines"] == 1  # `a = 1` on line 0 stays human
 
 
 async def test_huge_and_binary_files_are_not_tracked(client: LanguageClient,
@@ -93,4 +97,52 @@ async def test_non_utf8_bytes_on_disk(client: LanguageClient, repo: Path) -> Non
     open_doc(client, repo / "app" / "latin1.py", text="name = '\ufffdt\ufffd'\n")
     await eventually(lambda: client.diagnostics.get(config.as_uri()), what="config error")
     assert "cannot read config" in client.diagnostics[config.as_uri()][0].message
+    await still_serving(client, repo)
+
+
+async def test_malformed_requests_are_answered_naming_the_field(client: LanguageClient,
+                                                                repo: Path) -> None:
+    send = client.protocol.send_request_async
+    with pytest.raises(JsonRpcInvalidParams, match=r"params\.textDocument\.uri: expected a "
+                                                   r"string, got 5"):
+        await send("countersign/summary", {"textDocument": {"uri": 5}})
+    with pytest.raises(JsonRpcInvalidParams, match=r"params\.textDocument: missing"):
+        await send("countersign/provenance", {})
+    with pytest.raises(JsonRpcInvalidParams, match=r"params\.textDocument\.uri: expected a "
+                                                   r"string, got None"):
+        await send("countersign/commitPreview", {"textDocument": {"uri": None}})
+    await still_serving(client, repo)
+
+
+async def test_a_malformed_ai_edit_is_logged_naming_the_field(client: LanguageClient,
+                                                              repo: Path) -> None:
+    uri = open_doc(client, write(repo, "app/a.py", "a = 1\n"))
+    client.protocol.notify("countersign/aiEdit", {"textDocument": {"uri": uri, "version": 1},
+                                                  "ranges": "all", "tool": "x"})
+    await eventually(lambda: logged(client, "ignoring countersign/aiEdit: params.ranges: "
+                                            "expected a list, got 'all'"), what="a log line")
+    await still_serving(client, repo)
+
+
+async def test_bad_command_arguments_are_answered_naming_the_argument(
+        client: LanguageClient, repo: Path) -> None:
+    uri = open_doc(client, write(repo, "app/a.py", DROP + "\n"))
+
+    async def run(command: str, *arguments: object) -> object:
+        return await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command, arguments=list(arguments)))
+
+    with pytest.raises(JsonRpcInvalidParams, match=r"arguments\[0\]: expected a string, got 5"):
+        await run("countersign.markHuman", 5)
+    with pytest.raises(JsonRpcInvalidParams, match=r"arguments\[1\]\.start\.character: missing"):
+        await run("countersign.acknowledge", uri, {"start": {"line": 0},
+                                                   "end": {"line": 1, "character": 0}})
+    with pytest.raises(JsonRpcInvalidParams, match="'kind' must be one of inline, chat"):
+        await run("countersign.markAi", uri, None, {"tool": "codex", "kind": "typed"})
+    with pytest.raises(JsonRpcInvalidParams, match=r"arguments\[0\] \(rule_id\) is missing"):
+        await run("countersign.explain")
+    with pytest.raises(JsonRpcInvalidParams, match="unknown rule 'NOPE001'"):
+        await run("countersign.explain", "NOPE001")
+    with pytest.raises(JsonRpcInvalidParams, match="not open"):
+        await run("countersign.summary", (repo / "nope.py").as_uri())
     await still_serving(client, repo)

@@ -82,14 +82,29 @@ async def test_code_actions(client: LanguageClient, repo: Path) -> None:
     explained = await client.workspace_execute_command_async(types.ExecuteCommandParams(
         "countersign.explain", arguments=["DAT002"]))
     assert explained.startswith("DAT002 DROP TABLE")
-    # the comment alone is no reason: the finding stays and says so; a reason silences it
+    # the comment alone is no reason, and the AI's line is not yet a person's: both said
     edit(client, uri, 2, (1, len(DROP)), (1, len(DROP)), text_edit.new_text)
     [diag] = await wait_diagnostics(client, uri, lambda d: len(d) == 1 and "without a reason"
                                     in d[0].message)
-    assert "ignore[DAT002] comment on this line does not count" in diag.message
+    assert "ignore[DAT002] comment on this AI-written line does not count until" in diag.message
+    assert "ignore[DAT002] comment on this line does not count without a reason" in diag.message
     end = len(DROP + text_edit.new_text)
     edit(client, uri, 3, (1, end), (1, end), " test fixture, the table is recreated")
+    [diag] = await wait_diagnostics(client, uri, lambda d: len(d) == 1 and "reason" not in
+                                    d[0].message)
+    assert diag.message.endswith("until a person acknowledges the line (an AI cannot "
+                                 "suppress its own finding).")
+    await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        "countersign.acknowledge", arguments=[uri, None]))
     await wait_diagnostics(client, uri, lambda d: d == [])
+    # suppressed by a person: no longer critical, but a second person still looks at it
+    result = await summary(client, uri)
+    assert (result["tier"], result["review"], result["rules"]) == ("none", "peer", [])
+    hover = await client.text_document_hover_async(types.HoverParams(
+        types.TextDocumentIdentifier(uri), types.Position(1, 3)))
+    assert hover is not None
+    assert ("(suppressed: test fixture, the table is recreated; still needs peer review)"
+            in hover.contents.value)  # type: ignore[union-attr]
 
 
 async def test_large_insertion_is_suspected_until_a_client_reports_ai(

@@ -85,3 +85,17 @@ async def test_mark_ai_and_mark_human_commands(client: LanguageClient, repo: Pat
 def _cmd(name: str, args: list) -> object:
     from lsprotocol import types
     return types.ExecuteCommandParams(command=name, arguments=args)
+
+
+async def test_command_arguments_left_out_take_their_defaults(client: LanguageClient,
+                                                              repo: Path) -> None:
+    uri = open_doc(client, write(repo, "app/db.py", DROP + "\n"))
+    assert await client.workspace_execute_command_async(_cmd("countersign.markAi", [uri])) == 1
+    [span] = (await provenance(client, uri))["spans"]
+    assert (span["tool"], span["kind"]) == ("unknown", "chat")  # the whole document
+    assert await client.workspace_execute_command_async(_cmd(
+        "countersign.acknowledge", [uri, None, "grace@example.com"])) == 1
+    first = (await provenance(client, uri))["spans"][0]  # the line; its newline is a span too
+    assert first["acknowledged_by"] == "grace@example.com"
+    await client.workspace_execute_command_async(_cmd("countersign.markHuman", [uri]))
+    assert spans(await provenance(client, uri)) == []

@@ -1,88 +1,142 @@
-"""Parsing git's -U0 unified diffs into added lines."""
+"""Reading git's ``diff --raw -p -z`` output into files and added lines, from real git."""
 
 from __future__ import annotations
 
-from countersign.core.diff import finish, parse_diff, unquote_path
+import os
+import subprocess
+from pathlib import Path
 
-PATCH = """\
-diff --git a/app.py b/app.py
-index 1111111..2222222 100644
---- a/app.py
-+++ b/app.py
-@@ -0,0 +1,2 @@
-+import os
-+import sys
-@@ -5 +7 @@ def f():
--    old()
-+    new()\r
-@@ -9,2 +10,0 @@
--gone
--gone too
-diff --git a/old name.sh b/scripts/new.sh
-similarity index 90%
-rename from old name.sh
-rename to scripts/new.sh
-index 3333333..4444444 100755
---- a/old name.sh
-+++ b/scripts/new.sh
-@@ -3,0 +4 @@ set -e
-+rm -rf /tmp/x
-diff --git a/logo.png b/logo.png
-index 5555555..6666666 100644
-Binary files a/logo.png and b/logo.png differ
-diff --git a/gone.txt b/gone.txt
-deleted file mode 100644
-index 7777777..0000000
---- a/gone.txt
-+++ /dev/null
-@@ -1 +0,0 @@
--bye
-diff --git "a/caf\\303\\251 \\"q\\".txt" "b/caf\\303\\251 \\"q\\".txt"
-new file mode 100644
-index 0000000..8888888
---- /dev/null
-+++ "b/caf\\303\\251 \\"q\\".txt"
-@@ -0,0 +1 @@
-+hello
-\\ No newline at end of file
-diff --git a/run.sh b/run.sh
-old mode 100644
-new mode 100755
-diff --git a/moved.txt b/elsewhere/moved.txt
-similarity index 100%
-rename from moved.txt
-rename to elsewhere/moved.txt
-"""
+import pytest
+
+from countersign.core.diff import DiffFormatError, parse_raw_patch
+from countersign.store import commits
+from countersign.store.gitcli import Git, unquote_name
+
+ODD = 'new\nline "q" caf\xe9\t.txt'
+LATIN1 = os.fsdecode(b"latin\xe9.txt")
 
 
-def test_parse_diff_reads_every_kind_of_file_change() -> None:
-    changes = {c.path: c for c in finish(parse_diff(PATCH.split("\n")))}
-    assert list(changes) == ["app.py", "scripts/new.sh", "logo.png", "gone.txt",
-                             'café "q".txt', "run.sh", "elsewhere/moved.txt"]
-    assert changes["app.py"].added == {0: "import os", 1: "import sys", 6: "    new()"}
+def git(root: Path, *args: str, stdin: bytes | None = None) -> str:
+    return subprocess.run(["git", *args], cwd=root, input=stdin, check=True,
+                          capture_output=True).stdout.decode()
+
+
+def put(root: Path, name: str, data: bytes) -> None:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    git(tmp_path, "init", "-q", "-b", "main")
+    put(tmp_path, "app.py", b"".join(b"line %d\n" % i for i in range(12)))
+    put(tmp_path, "old name.sh", b"#!/bin/sh\nset -e\necho a\necho b\necho c\necho d\n")
+    put(tmp_path, "logo.png", b"\x89PNG\0\0")
+    put(tmp_path, "gone.txt", b"bye\n")
+    put(tmp_path, "run.sh", b"echo\n")
+    put(tmp_path, "moved.txt", b"same\n")
+    put(tmp_path, "link", b"a file, then a symlink\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "-c", "core.hooksPath=/dev/null", "commit", "-qm", "base")
+    return tmp_path
+
+
+def change_everything(root: Path) -> None:
+    lines = [b"line %d\n" % i for i in range(12)]
+    lines[0:0] = [b"import os\n", b"import sys\n"]
+    lines[7] = b"    new()\r\n"
+    del lines[10:12]
+    put(root, "app.py", b"".join(lines))
+    (root / "old name.sh").unlink()
+    put(root, "scripts/new.sh", b"#!/bin/sh\nset -e\necho a\nrm -rf /tmp/x\necho b\necho c\n"
+                                b"echo d\n")
+    put(root, "logo.png", b"\x89PNG\0\1")
+    (root / "gone.txt").unlink()
+    put(root, ODD, b"hello")
+    put(root, LATIN1, b"caf\xe9\n")
+    (root / "run.sh").chmod(0o755)
+    (root / "elsewhere").mkdir()
+    (root / "moved.txt").rename(root / "elsewhere" / "moved.txt")
+    (root / "link").unlink()
+    (root / "link").symlink_to("target")
+    git(root, "add", "-A")
+    sub = git(root, "rev-parse", "HEAD").strip()
+    git(root, "update-index", "--add", "--cacheinfo", f"160000,{sub},vendor/sub")
+
+
+def test_every_kind_of_change_is_read_with_exact_paths(root: Path) -> None:
+    change_everything(root)
+    changes = {c.path: c for c in commits.staged_changes(Git(root), ["HEAD"])}
+    assert set(changes) == {"app.py", "scripts/new.sh", "logo.png", "gone.txt", ODD, LATIN1,
+                            "run.sh", "elsewhere/moved.txt", "link", "vendor/sub"}
+    assert changes["app.py"].added == {0: "import os", 1: "import sys", 7: "    new()"}
     assert changes["app.py"].status == "modified" and changes["app.py"].old_path is None
     moved = changes["scripts/new.sh"]
     assert (moved.status, moved.old_path, moved.added) == ("renamed", "old name.sh",
                                                            {3: "rm -rf /tmp/x"})
     assert changes["logo.png"].binary and not changes["logo.png"].added
-    assert changes["gone.txt"].status == "deleted" and not changes["gone.txt"].added
-    assert changes['café "q".txt'].added == {0: "hello"}
-    assert changes['café "q".txt'].status == "added"
-    assert changes["run.sh"].added == {}
+    assert changes["gone.txt"].status == "deleted" and changes["gone.txt"].blob is None
+    assert (changes[ODD].status, changes[ODD].added) == ("added", {0: "hello"})
+    assert changes[LATIN1].added == {0: "caf\ufffd"}  # content decoded leniently
+    assert changes["run.sh"].added == {} and changes["run.sh"].status == "modified"
     assert changes["elsewhere/moved.txt"].old_path == "moved.txt"
+    assert changes["link"].added == {0: "target"}  # a type change: the new side's lines
+    assert changes["vendor/sub"].binary and changes["vendor/sub"].blob is None
+    blob = changes[ODD].blob
+    assert blob is not None and Git(root).objects([blob]) == {blob: b"hello"}
 
 
-def test_new_binary_file_and_deleted_binary_file() -> None:
-    patch = ("diff --git a/x.bin b/x.bin\nnew file mode 100644\nindex 0..1\n"
-             "Binary files /dev/null and b/x.bin differ\n"
-             "diff --git a/y.bin b/y.bin\ndeleted file mode 100644\nindex 1..0\n"
-             "Binary files a/y.bin and /dev/null differ\n")
-    x, y = finish(parse_diff(patch.split("\n")))
-    assert (x.path, x.status, x.binary) == ("x.bin", "added", True)
-    assert (y.path, y.status, y.binary) == ("y.bin", "deleted", True)
+def test_user_diff_configuration_changes_nothing(root: Path) -> None:
+    for key, value in (("diff.submodule", "log"), ("diff.interHunkContext", "5"),
+                       ("diff.noprefix", "true"), ("color.ui", "always"),
+                       ("diff.mnemonicPrefix", "true"), ("core.quotePath", "false"),
+                       ("diff.relative", "true"), ("diff.renames", "false")):
+        git(root, "config", key, value)
+    change_everything(root)
+    changes = {c.path: c for c in commits.staged_changes(Git(root), ["HEAD"])}
+    assert changes["app.py"].added == {0: "import os", 1: "import sys", 7: "    new()"}
+    assert changes["scripts/new.sh"].old_path == "old name.sh"
+    assert ODD in changes and "vendor/sub" in changes
 
 
-def test_unquote_path_handles_octal_utf8_and_escapes() -> None:
-    assert unquote_path('"tab\\there"') == "tab\there"
-    assert unquote_path('"\\346\\227\\245\\346\\234\\254.txt"') == "日本.txt"
-    assert unquote_path("plain name.txt") == "plain name.txt"
+def test_an_unmerged_path_is_skipped_whatever_its_name(root: Path) -> None:
+    name = "conflict\ndiff --git a/x b/x"  # an unquoted name that looks like a header
+    put(root, name, b"base\n")
+    git(root, "add", "-A")
+    git(root, "-c", "core.hooksPath=/dev/null", "commit", "-qm", "conflict base")
+    git(root, "checkout", "-qb", "other")
+    put(root, name, b"theirs\n")
+    git(root, "-c", "core.hooksPath=/dev/null", "commit", "-qam", "theirs")
+    git(root, "checkout", "-q", "main")
+    put(root, name, b"ours\n")
+    git(root, "-c", "core.hooksPath=/dev/null", "commit", "-qam", "ours")
+    subprocess.run(["git", "merge", "-q", "other"], cwd=root, capture_output=True)
+    put(root, "new.py", b"x = 1\n")
+    git(root, "add", "new.py")
+    changes = commits.staged_changes(Git(root), ["HEAD"])
+    assert [(c.path, c.added) for c in changes] == [("new.py", {0: "x = 1"})]
+
+
+def test_output_that_does_not_line_up_is_refused() -> None:
+    record = b":000000 100644 " + b"0" * 40 + b" " + b"1" * 40 + b" A\0a.py\0"
+    section = b"diff --git a/a.py b/a.py\nnew file mode 100644\n@@ -0,0 +1 @@\n+x\n"
+    assert parse_raw_patch(record + b"\0" + section)[0].added == {0: "x"}
+    assert parse_raw_patch(b"") == []
+    with pytest.raises(DiffFormatError):
+        parse_raw_patch(record + b"\0")  # a record without its patch
+    with pytest.raises(DiffFormatError):
+        parse_raw_patch(record + b"\0" + section + section)  # a patch without a record
+    with pytest.raises(DiffFormatError):
+        parse_raw_patch(b":000000 100644 0 1 Z\0a.py\0\0" + section)  # unknown status
+
+
+def test_blame_names_are_unquoted_by_pythons_literal_parser() -> None:
+    assert unquote_name(b'"tab\\there \\"q\\" \\\\"') == b'tab\there "q" \\'
+    assert unquote_name(b'"\\346\\227\\245\\n.txt"') == "日\n.txt".encode()
+    assert unquote_name(b"plain name.txt") == b"plain name.txt"
+
+
+def test_a_truncated_record_is_refused() -> None:
+    with pytest.raises(DiffFormatError):
+        parse_raw_patch(b":000000 100644 " + b"0" * 40 + b" " + b"1" * 40 + b" A\0a.py")

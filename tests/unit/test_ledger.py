@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
 from pathlib import Path
 
@@ -22,6 +23,18 @@ def test_wal_mode_and_round_trip(tmp_path: Path) -> None:
         assert ledger.load("a.py").lines == {1: AI}  # type: ignore[union-attr]
     mode = sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+def test_a_file_name_that_is_not_utf8_is_its_own_key(tmp_path: Path) -> None:
+    raw = os.fsdecode(b"caf\xe9.py")  # "caf\udce9.py"; its look-alike in text is another file
+    with Ledger(tmp_path / "l.db") as ledger:
+        ledger.save(raw, "x\n", {0: AI})
+        ledger.save("caf\\udce9.py", "y\n", {0: COPILOT})
+        assert sorted(ledger.paths()) == sorted([raw, "caf\\udce9.py"])
+        assert ledger.attributions(raw, "x\n") == {0: AI}
+        assert ledger.acknowledge(raw, "x\n", [0], "Ada") == 1
+        ledger.forget(raw)
+        assert ledger.paths() == ["caf\\udce9.py"]
 
 
 def test_attributions_reanchor_when_content_changed(tmp_path: Path) -> None:

@@ -7,14 +7,14 @@ from hypothesis import strategies as st
 
 from countersign.core.config import Config, build_ruleset
 from countersign.core.diagnostics import Summary, lens_title
-from countersign.core.history import Edit, EditLog, map_piece, minimal_edit
+from countersign.core.edit_log import Edit, EditLog, map_piece, minimal_edit
 from countersign.core.lines import line_starts
 from countersign.core.origin import Origin
 from countersign.core.positions import column_to_index, index_to_column, unit_length
-from countersign.core.settings import HeuristicSettings, parse_settings
 from countersign.core.text import Text
 from countersign.core.tiers import Tier
 from countersign.core.tracked import AiReport, TrackedDocument
+from countersign.lsp.settings import HeuristicSettings, parse_settings
 
 ALPHABET = st.sampled_from(list("ab \n\r😀漢"))
 AI = Origin("inline", "copilot")

@@ -15,9 +15,15 @@ vim.api.nvim_create_user_command('Countersign', function(cmd)
 end, {
   nargs = '*',
   range = true,
-  desc = 'countersign: markAi | markHuman | acknowledge | explain | status',
+  desc = 'countersign: markAi | markHuman | acknowledge | explain | status | marks | origin',
   complete = function(arglead, line)
-    if #vim.split(line, '%s+', { trimempty = true }) > (arglead == '' and 1 or 2) then
+    local words = vim.split(line, '%s+', { trimempty = true })
+    local position = #words + (arglead == '' and 1 or 0)
+    if position == 3 and words[2] == 'marks' then
+      return vim.tbl_filter(function(v)
+        return vim.startswith(v, arglead)
+      end, { 'on', 'off', 'toggle' })
+    elseif position > 2 then
       return {}
     end
     local names = vim.tbl_keys(require('countersign').commands)
@@ -28,7 +34,21 @@ end, {
   end,
 })
 
+vim.keymap.set('n', '<Plug>(countersign-origin)', function()
+  require('countersign.marks').show_origin()
+end, { desc = 'countersign: who wrote this line' })
+
 local group = vim.api.nvim_create_augroup('countersign', { clear = true })
+
+-- The sign highlight groups are defaults: define them again after a colorscheme cleared them.
+vim.api.nvim_create_autocmd('ColorScheme', {
+  group = group,
+  callback = function()
+    if package.loaded['countersign.marks'] then
+      require('countersign.marks').define_highlights()
+    end
+  end,
+})
 
 -- AI plugins load lazily (often on InsertEnter): hook into them once they are there.
 vim.api.nvim_create_autocmd({ 'VimEnter', 'InsertEnter', 'LspAttach' }, {
@@ -55,11 +75,24 @@ vim.api.nvim_create_autocmd({ 'DiagnosticChanged', 'LspAttach' }, {
     end
   end,
 })
+-- The server left the buffer (stopped, detached): its marks would go stale.
+vim.api.nvim_create_autocmd('LspDetach', {
+  group = group,
+  callback = function(ev)
+    local c = vim.lsp.get_client_by_id(ev.data.client_id)
+    if c and c.name == 'countersign' and package.loaded['countersign.marks'] then
+      require('countersign.marks').forget(ev.buf)
+    end
+  end,
+})
 vim.api.nvim_create_autocmd({ 'BufWipeout' }, {
   group = group,
   callback = function(ev)
     if package.loaded['countersign'] then
       require('countersign').summaries[ev.buf] = nil
+    end
+    if package.loaded['countersign.marks'] then
+      require('countersign.marks').forget(ev.buf)
     end
   end,
 })

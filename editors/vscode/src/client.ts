@@ -33,10 +33,13 @@ export class Client implements vscode.Disposable {
   private queue: Promise<void> = Promise.resolve();
   private readonly started = new vscode.EventEmitter<void>();
   private readonly provenance = new vscode.EventEmitter<string>();
+  private readonly provenanceParams = new vscode.EventEmitter<unknown>();
   /** Fires when a (re)started server is ready. */
   readonly onDidStart = this.started.event;
   /** Fires with a document URI when the server says its AI spans changed. */
   readonly onDidChangeProvenance = this.provenance.event;
+  /** Fires with the `countersign/provenance` notification's params, unchecked. */
+  readonly onDidReceiveProvenance = this.provenanceParams.event;
 
   constructor(
     private readonly output: vscode.LogOutputChannel,
@@ -71,6 +74,7 @@ export class Client implements vscode.Disposable {
     void this.stop();
     this.started.dispose();
     this.provenance.dispose();
+    this.provenanceParams.dispose();
   }
 
   /** Send a notification if the server runs; false when it does not. */
@@ -146,8 +150,9 @@ export class Client implements vscode.Disposable {
       );
       return;
     }
-    client.onNotification('countersign/provenance', (params: { uri?: unknown }) => {
-      if (typeof params.uri === 'string') {
+    client.onNotification('countersign/provenance', (params: { uri?: unknown } | null) => {
+      this.provenanceParams.fire(params);
+      if (typeof params?.uri === 'string') {
         this.provenance.fire(params.uri);
       }
     });

@@ -2,6 +2,7 @@
 // a range; these take them from the active editor.
 import * as vscode from 'vscode';
 import { type Client, type LspRange, lspRange } from './client';
+import { toggleMarks } from './marks';
 import type { Reports } from './report';
 import { guessTool } from './tools';
 
@@ -21,6 +22,7 @@ export function registerCommands(client: Client, reports: Reports): vscode.Dispo
     'countersign.showReport': (uri?: vscode.Uri | string) =>
       reports.show(typeof uri === 'string' ? vscode.Uri.parse(uri) : uri),
     'countersign.restart': () => client.restart(),
+    'countersign.toggleMarks': () => toggleMarks(),
   };
   return vscode.Disposable.from(
     ...Object.entries(commands).map(([id, run]) => vscode.commands.registerCommand(id, run)),

@@ -1,100 +1,83 @@
-// The report: the active file's summary and the commit preview, as a read-only Markdown
-// document (`countersign-report:` URIs).
+// The report: the active file's summary and AI lines, and the commit preview, rendered in a
+// webview beside the editor (one panel, reused). The page itself is built in reportHtml.ts.
 import * as vscode from 'vscode';
 import type { Client } from './client';
+import type { Marks } from './marks';
+import { type CommitPreview, type ReportData, reportHtml } from './reportHtml';
 import { type Summary, summaryOf } from './status';
 
-export const SCHEME = 'countersign-report';
-const URI = vscode.Uri.from({ scheme: SCHEME, path: '/countersign report.md' });
+const VIEW_TYPE = 'countersign.report';
 
-/** The answer of `countersign/commitPreview`. */
-interface CommitPreview {
-  trailers: { key: string; value: string }[];
-  tier: string;
-  review: string;
-  addedLines: number;
-  aiLines: number;
-}
+export class Reports implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
 
-export class Reports implements vscode.TextDocumentContentProvider, vscode.Disposable {
-  private text = '';
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-  private readonly registration = vscode.workspace.registerTextDocumentContentProvider(SCHEME, this);
-
-  constructor(private readonly client: Client) {}
-
-  provideTextDocumentContent(): string {
-    return this.text;
-  }
+  constructor(
+    private readonly client: Client,
+    private readonly marks: Marks,
+  ) {}
 
   dispose(): void {
-    this.registration.dispose();
-    this.changed.dispose();
+    this.panel?.dispose();
   }
 
-  /** Build the report for `uri` (default: the active file), show it, and return its text. */
+  /** Build the report for `uri` (default: the active file), show it, and return its HTML. */
   async show(uri?: vscode.Uri): Promise<string> {
     const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-    const parts = ['# countersign report', ''];
+    const panel = this.reveal();
+    const data: ReportData = {
+      preview: await this.preview(target),
+      refresh: `command:countersign.showReport?${encodeURIComponent(JSON.stringify(target ? [target.toString()] : []))}`,
+      cspSource: panel.webview.cspSource,
+    };
     if (target?.scheme === 'file') {
-      parts.push(...(await this.fileSection(target)));
+      data.file = {
+        path: vscode.workspace.asRelativePath(target),
+        summary: await this.summary(target),
+        runs: this.marks.runsOf(target.toString()),
+      };
     }
-    parts.push(...(await this.commitSection(target)));
-    this.text = parts.join('\n');
-    this.changed.fire(URI);
-    const document = await vscode.workspace.openTextDocument(URI);
-    await vscode.window.showTextDocument(document, { preview: true, viewColumn: vscode.ViewColumn.Beside });
-    return this.text;
+    const html = reportHtml(data);
+    panel.webview.html = html;
+    return html;
   }
 
-  private async fileSection(uri: vscode.Uri): Promise<string[]> {
-    const title = `## ${vscode.workspace.asRelativePath(uri)}`;
-    let summary: Summary;
+  private reveal(): vscode.WebviewPanel {
+    if (this.panel) {
+      this.panel.reveal(vscode.ViewColumn.Beside, true);
+      return this.panel;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      'countersign report',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { enableScripts: false, enableCommandUris: ['countersign.showReport'], localResourceRoots: [] },
+    );
+    panel.onDidDispose(() => {
+      if (this.panel === panel) {
+        this.panel = undefined;
+      }
+    });
+    this.panel = panel;
+    return panel;
+  }
+
+  private async summary(uri: vscode.Uri): Promise<Summary | string> {
     try {
-      summary = await summaryOf(this.client, uri);
+      return await summaryOf(this.client, uri);
     } catch (error) {
-      return [title, '', `No summary: ${message(error)}`, ''];
+      return message(error);
     }
-    return [
-      title,
-      '',
-      summary.title,
-      '',
-      '| | |',
-      '| --- | --- |',
-      `| AI lines | ${summary.aiLines} of ${summary.totalLines} |`,
-      `| acknowledged | ${summary.acknowledged} |`,
-      `| high-risk findings | ${summary.highRisk} |`,
-      `| tier | ${summary.tier} |`,
-      `| review needed | ${summary.review} |`,
-      `| written by | ${summary.tools.join(', ') || 'nobody (no AI lines)'} |`,
-      `| rules | ${summary.rules.join(', ') || 'none'} |`,
-      '',
-    ];
   }
 
-  private async commitSection(uri?: vscode.Uri): Promise<string[]> {
-    const title = '## Commit preview (what the commit hook stamps for the staged changes)';
-    let preview: CommitPreview;
+  private async preview(uri?: vscode.Uri): Promise<CommitPreview | string> {
     try {
-      preview = await this.client.request<CommitPreview>(
+      return await this.client.request<CommitPreview>(
         'countersign/commitPreview',
         uri?.scheme === 'file' ? { textDocument: { uri: uri.toString() } } : {},
       );
     } catch (error) {
-      return [title, '', `No preview: ${message(error)}`, ''];
+      return message(error);
     }
-    return [
-      title,
-      '',
-      `Tier **${preview.tier}**, review **${preview.review}**; ${preview.aiLines} of ${preview.addedLines} added lines are AI-written.`,
-      '',
-      '```',
-      ...preview.trailers.map((t) => `${t.key}: ${t.value}`),
-      '```',
-      '',
-    ];
   }
 }
 

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PVSC_EXTENSION_ID, PythonExtension } from '@vscode/python-extension';
 import * as vscode from 'vscode';
 import { SECTION } from './settings';
 
@@ -102,27 +103,39 @@ async function checkInterpreter(python: string): Promise<string> {
   });
 }
 
-/** The minimal slice of the Python extension's API (`ms-python.python`) used here. */
-interface PythonApi {
-  environments: {
-    getActiveEnvironmentPath(resource?: vscode.Uri): { path: string };
-    resolveEnvironment(env: { path: string }): Promise<{ executable: { uri?: vscode.Uri } } | undefined>;
-  };
-}
-
-async function pythonExtensionInterpreter(resource?: vscode.Uri): Promise<string | undefined> {
-  const extension = vscode.extensions.getExtension<PythonApi>('ms-python.python');
-  if (!extension) {
+/** The Python extension's API (`ms-python.python`), activated; undefined when it is not installed. */
+async function pythonApi(): Promise<PythonExtension | undefined> {
+  if (!vscode.extensions.getExtension(PVSC_EXTENSION_ID)) {
     return undefined;
   }
   try {
-    const api = extension.isActive ? extension.exports : await extension.activate();
+    return await PythonExtension.api();
+  } catch {
+    return undefined; // it failed to activate: as if it were not there
+  }
+}
+
+async function pythonExtensionInterpreter(resource?: vscode.Uri): Promise<string | undefined> {
+  const api = await pythonApi();
+  if (!api) {
+    return undefined;
+  }
+  try {
     const active = api.environments.getActiveEnvironmentPath(resource);
     const resolved = await api.environments.resolveEnvironment(active);
     return resolved?.executable.uri?.fsPath;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Call `listener` when the interpreter selected in the Python extension changes (a server
+ * found through it must be started again with the new one). Nothing when it is not installed.
+ */
+export async function onDidChangePythonInterpreter(listener: () => void): Promise<vscode.Disposable> {
+  const api = await pythonApi();
+  return api ? api.environments.onDidChangeActiveEnvironmentPath(() => { listener(); }) : new vscode.Disposable(() => undefined);
 }
 
 async function which(name: string): Promise<string | undefined> {

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 export const SECTION = 'countersign';
 
 /** Settings read by the extension itself; every other `countersign.*` setting is the server's. */
-export const CLIENT_ONLY = ['server.path', 'interpreter', 'capture.aiExtensions', 'trace.server'];
+export const CLIENT_ONLY = ['server.path', 'interpreter', 'capture.aiExtensions', 'trace.server', 'marks.enabled'];
 
 /** Changing one of these means starting a different server: restart. */
 export const RESTART_ON = ['server.path', 'interpreter', 'trace.server'];

@@ -14,6 +14,7 @@ workspace exits 2 with the reason on stderr, which Claude Code shows the model.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from countersign.cli.common import Context, load_context
+from countersign.cli.errors import log_crash
 from countersign.cli.files import Skipped, read_text
 from countersign.cli.mark import committed
 from countersign.core.agents import (
@@ -34,6 +36,7 @@ from countersign.core.agents import (
 )
 from countersign.core.guard import judge_command
 from countersign.core.origin import Origin
+from countersign.core.regular import Refused, open_regular
 from countersign.store.attribution import attribute
 
 
@@ -67,8 +70,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         record(payload)
     except Exception as exc:  # an agent must never be blocked by a tracker bug
-        from countersign.cli.main import log_crash
-
         _say(f"could not record the {args.agent} edit ({type(exc).__name__}: {exc}); "
              f"details in {log_crash()}")
     return 0
@@ -81,13 +82,14 @@ def record(payload: Payload) -> None:
     origin = Origin(payload.kind, payload.tool, model, at=time.time())  # type: ignore[arg-type]
     contexts: dict[Path, Context] = {}
     for edit in payload.edits:
-        path = (cwd / edit.path).resolve()
+        path = cwd / edit.path
         if edit.deleted:
             continue  # nothing left to attribute; re-anchoring drops its lines on next read
-        text = read_text(path)
+        text = read_text(path)  # refuses a FIFO, a device or a link loop before resolving
         if isinstance(text, Skipped):
             _say(f"did not record {path}: {text.reason}")
             continue
+        path = path.resolve()
         context = contexts.get(path.parent) or load_context(path.parent)
         contexts[path.parent] = context
         rel = context.workspace.relative(path)
@@ -113,9 +115,10 @@ def _transcript_model(path: str | None) -> str | None:
     if not path:
         return None
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return model_from_transcript(handle)
-    except OSError:
+        with open_regular(Path(path)) as handle:
+            return model_from_transcript(io.TextIOWrapper(handle, "utf-8", "replace"))
+    except (Refused, OSError) as exc:
+        _say(f"could not read the transcript for the model name: {exc}")
         return None
 
 

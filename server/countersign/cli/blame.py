@@ -12,9 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import git
-
-from countersign.cli.common import load_context
+from countersign.cli.common import load_context, require_repository
 from countersign.cli.errors import UserError
 from countersign.cli.files import Skipped, read_text
 from countersign.core.lines import split_lines
@@ -35,18 +33,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     context = load_context(args.file.parent if args.file.parent.exists() else Path.cwd())
-    if context.workspace.git_dir is None:
-        raise UserError(f"{args.file} is not inside a git repository",
-                        "blame works on files of a git working tree", 2)
+    require_repository(context.workspace, "blame works on files of a git working tree",
+                       args.file)
     text = read_text(args.file)
     if isinstance(text, Skipped):
         raise UserError(f"cannot blame {args.file}: {text.reason}",
                         "pass a text file of the working tree", 2)
     rel = context.workspace.relative(args.file)
-    repo = git.Repo(context.workspace.root)
     with context.ledger() as ledger:
         uncommitted = ledger.attributions(rel, text)
-    rows = _rows(repo, context.workspace.git(), rel, split_lines(text), uncommitted)
+    rows = _rows(context.workspace.git(), rel, split_lines(text), uncommitted)
     if args.format == "json":
         json.dump({"path": rel, "lines": rows}, sys.stdout, indent=2)
         print()
@@ -61,14 +57,12 @@ def _who(row: dict[str, Any]) -> str:
     return str(row["origin"]) if row["ai"] is not None else "unknown (no note)"
 
 
-def _rows(repo: git.Repo, runner: Git, rel: str, lines: list[str],
+def _rows(runner: Git, rel: str, lines: list[str],
           uncommitted: dict[int, Origin]) -> list[dict[str, Any]]:
     blamed: dict[int, tuple[str, str, int]] = {}
     if commits.head(runner) is not None and _tracked(runner, rel):
-        for entry in repo.blame_incremental(None, rel):
-            sha = entry.commit.hexsha
-            for line, orig in zip(entry.linenos, entry.orig_linenos, strict=False):
-                blamed[line - 1] = (sha, entry.orig_path or rel, orig - 1)
+        for b in runner.blame(rel):
+            blamed[b.line] = (b.commit, b.orig_path, b.orig_line)
     notes: dict[str, dict[str, dict[int, Origin]] | None] = {}
     rows = []
     for number, text in enumerate(lines[:-1] if lines and lines[-1] == "" else lines):
@@ -88,7 +82,7 @@ def _rows(repo: git.Repo, runner: Git, rel: str, lines: list[str],
 
 
 def _tracked(runner: Git, rel: str) -> bool:
-    return bool(runner.text("ls-files", "--", rel))
+    return bool(runner.run("--literal-pathspecs", "ls-files", "-z", "--", rel))
 
 
 def _note(repo: Git, sha: str) -> dict[str, dict[int, Origin]] | None:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from countersign.cli.errors import UserError
-from countersign.core.config import Config, build_ruleset, combine, find_config, load_config
+from countersign.core.config import Config, PolicyError, load_project
 from countersign.core.rulepack import RuleError
 from countersign.core.rules import RuleSet
-from countersign.store.git import Workspace, find_workspace
 from countersign.store.ledger import Ledger, default_path
+from countersign.store.workspace import Workspace, find_workspace
 
 
 @dataclass
@@ -29,25 +29,25 @@ class Context:
 def load_context(start: Path, policy: Path | None = None) -> Context:
     """Workspace, configuration (repository + optional policy) and the enabled rules."""
     workspace = find_workspace(start)
-    errors: list[RuleError] = []
-    repo_config = Config()
-    config_path = find_config(workspace.root)
-    if config_path is not None:
-        repo_config, errors = load_config(config_path)
-    policy_config = None
-    if policy is not None:
-        if not policy.is_file():
-            raise UserError(f"policy file {policy} does not exist",
-                            "pass the path of your organisation's policy TOML to --policy", 2)
-        policy_config, policy_errors = load_config(policy)
-        if policy_errors:
-            raise UserError("the policy file is invalid:\n" +
-                            "\n".join(f"  {e}" for e in policy_errors),
-                            f"fix {policy} (a policy must load cleanly to be enforced)", 2)
-    config, warnings = combine(repo_config, policy_config)
     cache = workspace.git_dir / "countersign" / "cache" if workspace.git_dir else None
-    rules, rule_errors = build_ruleset(config, policy_config, cache)
-    return Context(workspace, config, rules, errors + rule_errors, warnings)
+    try:
+        loaded = load_project(workspace.root, policy, cache)
+    except PolicyError as exc:
+        if not exc.path.is_file():
+            raise UserError(f"policy file {exc.path} does not exist", "pass the path of your "
+                            "organisation's policy TOML to --policy", 2) from None
+        raise UserError("the policy file is invalid:\n" +
+                        "\n".join(f"  {p}" for p in exc.problems),
+                        f"fix {exc.path} (a policy must load cleanly to be enforced)", 2) from None
+    return Context(workspace, loaded.config, loaded.rules, loaded.errors, loaded.warnings)
+
+
+def require_repository(workspace: Workspace, hint: str, where: Path | None = None) -> Workspace:
+    """``workspace`` when it is a git repository; else the one error every command gives
+    (exit 2, naming ``where``: the current directory unless given)."""
+    if workspace.git_dir is None:
+        raise UserError(f"{where or Path.cwd()} is not inside a git repository", hint, 2)
+    return workspace
 
 
 def report_problems(context: Context) -> None:
@@ -65,7 +65,6 @@ def repository_context(hint: str, policy: Path | None = None) -> Context:
     """``load_context`` for commands that need a git repository (exit 2 outside one), with
     configuration problems reported."""
     context = load_context(Path.cwd(), policy)
-    if context.workspace.git_dir is None:
-        raise UserError(f"{Path.cwd()} is not inside a git repository", hint, 2)
+    require_repository(context.workspace, hint)
     report_problems(context)
     return context

@@ -4,7 +4,7 @@ A small service (Python API, Terraform, SQL migrations) becomes a git repository
 hooks installed; the real language server is started as an editor starts it (LSP over
 stdio); a person edits, an AI inline completion lands in ``infra/main.tf``, an agent adds a
 ``DROP TABLE`` migration through its hook; the commit is stamped; ``verify`` fails until a
-senior and an owner approve.
+senior and an owner approve, each signing with their own SSH key.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from countersign.cli.lsp_client import LspError, StdioClient
 
 SEVERITY = {1: "error", 2: "warning", 3: "info", 4: "hint"}
 DEV = ("Dana Developer", "dana@example.com")
+REVIEWERS = {"sam": ("Sam Senior", "sam@example.com"), "olga": ("Olga Owner", "olga@example.com")}
 POLICY = """\
 # The organisation's policy (normally kept outside the repository it judges).
 [reviewers]
@@ -32,6 +33,8 @@ senior = ["sam@example.com"]
 owner = ["olga@example.com"]
 [verify]
 require_trailers = true
+[signoff]
+allowed_signers = "allowed_signers"   # only approvals signed by these keys count
 """
 HUMAN_LINE = '  description = "payments API, public HTTPS only"\n'
 AI_COMPLETION = ('resource "aws_s3_bucket" "receipts" {\n'
@@ -61,22 +64,28 @@ def block(title: str) -> None:
     print(f"\n== {title} " + "=" * max(0, 72 - len(title)), flush=True)
 
 
-def env() -> dict[str, str]:
-    out = {**os.environ, "GIT_AUTHOR_NAME": DEV[0], "GIT_AUTHOR_EMAIL": DEV[1],
-           "GIT_COMMITTER_NAME": DEV[0], "GIT_COMMITTER_EMAIL": DEV[1]}
+def env(who: tuple[str, str] = DEV, key: Path | None = None) -> dict[str, str]:
+    """The environment of ``who`` at their machine (``key``: the SSH key git signs with)."""
+    out = {**os.environ, "GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1],
+           "GIT_COMMITTER_NAME": who[0], "GIT_COMMITTER_EMAIL": who[1]}
     out.pop("GIT_DIR", None)
     out.pop("GIT_WORK_TREE", None)
+    if key is not None:  # as `git config gpg.format ssh` + `user.signingKey KEY` would
+        out.update({"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "gpg.format",
+                    "GIT_CONFIG_VALUE_0": "ssh", "GIT_CONFIG_KEY_1": "user.signingKey",
+                    "GIT_CONFIG_VALUE_1": str(key)})
     return out
 
 
-def sh(repo: Path, *args: str, show: bool = True, stdin: str | None = None) -> int:
+def sh(repo: Path, *args: str, show: bool = True, stdin: str | None = None,
+       as_: dict[str, str] | None = None) -> int:
     """Run a command in the demo repository the way a person would, showing it."""
     if show:
         shown = " ".join(a if " " not in a else repr(a) for a in args)
         print(f"$ {shown}", flush=True)
     command = [sys.executable, "-m", "countersign", *args[1:]] if args[0] == "countersign" \
         else list(args)
-    done = subprocess.run(command, cwd=repo, env=env(), input=stdin, text=True,
+    done = subprocess.run(command, cwd=repo, env=as_ or env(), input=stdin, text=True,
                           stdout=None if show else subprocess.DEVNULL, check=False)
     return done.returncode
 
@@ -94,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
                             "run `countersign lsp --log-level DEBUG` by hand to see why; "
                             "`countersign demo --keep` keeps the repository") from None
         agent_edit(repo)
-        commit_and_gate(repo, root / "policy.toml")
+        commit_and_gate(repo, root)
     finally:
         if args.keep:
             print(f"\nThe repository is kept at {repo} (policy: {root / 'policy.toml'})")
@@ -108,6 +117,13 @@ def setup(repo: Path, root: Path) -> None:
     block("1. A service in git, with countersign's hooks")
     shutil.copytree(sample_dir(), repo)
     (root / "policy.toml").write_text(POLICY)
+    signers = []
+    for name, (_, email) in REVIEWERS.items():
+        key = root / f"{name}_ed25519"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", email, "-f",
+                        str(key)], check=True)
+        signers.append(f"{email} {key.with_name(key.name + '.pub').read_text().strip()}")
+    (root / "allowed_signers").write_text("\n".join(signers) + "\n")
     sh(repo, "git", "init", "-q", "-b", "main", show=False)
     sh(repo, "git", "add", "-A", show=False)
     sh(repo, "git", "commit", "-q", "-m", "Initial service", show=False)
@@ -204,7 +220,8 @@ def agent_edit(repo: Path) -> None:
     sh(repo, "countersign", "status")
 
 
-def commit_and_gate(repo: Path, policy: Path) -> None:
+def commit_and_gate(repo: Path, root: Path) -> None:
+    policy = root / "policy.toml"
     block("4. Commit: the hook stamps trailers and writes a provenance note")
     sh(repo, "git", "add", "-A", show=False)
     sh(repo, "git", "commit", "-q", "-m", "Receipts bucket and orders migration")
@@ -219,8 +236,14 @@ def commit_and_gate(repo: Path, policy: Path) -> None:
             ranges = ", ".join(f"{r['start_line']}-{r['end_line']}" for r in conv["ranges"])
             print(f"  {entry['path']}: lines {ranges} by {who}")
     block("5. CI runs the gate: senior + owner sign-off is missing")
+    print("Dana types a sign-off for Sam into the message; it counts for nothing:")
+    sh(repo, "git", "commit", "-q", "--amend", "-m", "Receipts bucket and orders migration\n\n"
+       "Approved-by: Sam Senior <sam@example.com>", show=False)
     sh(repo, "countersign", "verify", "--policy", str(policy))
-    block("6. A senior and an owner approve; the gate passes")
-    sh(repo, "countersign", "approve", "--as", "Sam Senior <sam@example.com>")
-    sh(repo, "countersign", "approve", "--as", "Olga Owner <olga@example.com>")
+    block("6. A senior and an owner approve with their own SSH keys; the gate passes")
+    for name, who in REVIEWERS.items():
+        print(f"({who[0]}, at their own machine:)")
+        role = ["--role", "owner"] if name == "olga" else []
+        sh(repo, "countersign", "approve", "--policy", str(policy), *role,
+           as_=env(who, root / f"{name}_ed25519"))
     sh(repo, "countersign", "verify", "--policy", str(policy))

@@ -1,6 +1,13 @@
-"""Expected failures: they print what went wrong, where, and a hint, and exit 1."""
+"""Failures: expected ones print what went wrong, where, and a hint; unexpected ones are logged."""
 
 from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+import platformdirs
 
 
 class UserError(Exception):
@@ -14,3 +21,15 @@ class UserError(Exception):
 
     def __str__(self) -> str:
         return self.message + (f"\nhint: {self.hint}" if self.hint else "")
+
+
+def log_crash() -> Path:
+    """Log the exception being handled, with the command line, and say where."""
+    log = Path(platformdirs.user_log_dir("countersign")) / "countersign.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log)
+    logger = logging.getLogger("countersign.crash")
+    logger.addHandler(handler)
+    logger.error("crash in %s\n%s", " ".join(sys.argv), traceback.format_exc())
+    handler.close()
+    return log

@@ -11,11 +11,12 @@ import json
 import sys
 from pathlib import Path
 
+from countersign.cli.common import require_repository
 from countersign.cli.errors import UserError
 from countersign.core.provenance import NoteError
 from countersign.store import commits
-from countersign.store.git import find_workspace
 from countersign.store.gitcli import GitError
+from countersign.store.workspace import find_workspace
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,11 +30,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    workspace = find_workspace(Path.cwd())
-    if workspace.git_dir is None:
-        raise UserError(f"{Path.cwd()} is not inside a git repository",
-                        "run it in a clone with notes: git fetch origin "
-                        "'+refs/notes/countersign*:refs/notes/countersign*'", 2)
+    workspace = require_repository(find_workspace(Path.cwd()),
+                                   "run it in a clone with notes: git fetch origin "
+                                   "'+refs/notes/countersign*:refs/notes/countersign*'")
     repo = workspace.git()
     try:
         shas = repo.text("rev-list", *(args.range or ["HEAD"]), "--").split()
@@ -58,10 +57,21 @@ def run(args: argparse.Namespace) -> int:
                 print(f"warning: {NoteError.__name__}: the note on {sha[:10]} is not a "
                       "provenance record; skipped", file=sys.stderr)
                 continue
-            out.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+            out.write(_json_line(record))
             written += 1
     finally:
         if args.output:
             out.close()
     print(f"{written} records for {len(shas)} commits", file=sys.stderr)
     return 0
+
+
+def _json_line(record: object) -> str:
+    """One JSON line; ASCII-escaped when a file name in it is not UTF-8 (the escape keeps
+    its bytes exact, where the raw text could not be written as UTF-8 at all)."""
+    line = json.dumps(record, sort_keys=True, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(record, sort_keys=True)
+    return line + "\n"

@@ -11,9 +11,15 @@ from typing import TypeVar
 
 import pathspec
 
-from countersign.store.git import Workspace, tracked_and_untracked
+from countersign.core.regular import Refused, read_regular
+from countersign.lsp.settings import Settings
+from countersign.store.workspace import Workspace
 
 MAX_BYTES = 2 * 1024 * 1024
+"""What ``scan`` reads of one file by default (``--max-bytes``)."""
+MAX_FILE_BYTES = Settings.max_file_bytes
+"""What commands that read files one by one (mark, blame, agent-hook, status) read of one:
+the language server's ``maxFileBytes`` default, so what an editor tracks they can too."""
 T = TypeVar("T")
 
 
@@ -36,7 +42,9 @@ def expand(workspace: Workspace, paths: list[Path]) -> list[Path]:
 
 def _files_under(workspace: Workspace, directory: Path) -> list[Path]:
     if workspace.is_git and directory.resolve().is_relative_to(workspace.root):
-        return tracked_and_untracked(workspace, directory)
+        top = workspace.root
+        tracked = workspace.git().files(workspace.relative(directory))
+        return [top / n for n in tracked if (top / n).is_file()]
     ignore = _gitignore(directory)
     found = []
     for root, dirs, names in os.walk(directory):
@@ -55,15 +63,13 @@ def _gitignore(directory: Path) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str | Skipped:
-    """The file's text, or why it was skipped (missing, huge, binary, not UTF-8)."""
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str | Skipped:
+    """The file's text, or why it was skipped (missing, not a regular file, huge, binary,
+    not UTF-8)."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return Skipped(str(path), f"larger than {max_bytes // 1024} KiB ({size // 1024} KiB)")
-        data = path.read_bytes()
-    except OSError as exc:
-        return Skipped(str(path), exc.strerror or str(exc))
+        data = read_regular(path, max_bytes)
+    except Refused as exc:
+        return Skipped(str(path), exc.reason)
     if b"\0" in data[:8192]:
         return Skipped(str(path), "binary")
     try:

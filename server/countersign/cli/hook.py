@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import git
-
 from countersign.cli import hook_run
+from countersign.cli.common import require_repository
 from countersign.cli.errors import UserError
 from countersign.store import hooks
-from countersign.store.git import find_workspace
+from countersign.store.gitcli import Git
+from countersign.store.workspace import find_workspace
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,12 +29,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     run.set_defaults(func=lambda args: hook_run.run_hook(args.name, args.args))
 
 
-def _repo() -> git.Repo:
+def _repo() -> Git:
     workspace = find_workspace(Path.cwd())
-    if workspace.git_dir is None:
-        raise UserError(f"{Path.cwd()} is not inside a git repository",
-                        "run it from your repository, or `git init` first")
-    return git.Repo(workspace.root)
+    return require_repository(workspace, "run it from your repository, or `git init` first").git()
 
 
 def run_install(args: argparse.Namespace) -> int:
@@ -68,7 +65,7 @@ def run_status(args: argparse.Namespace) -> int:
         }[s.state]
         print(f"{s.name:20} {detail}")
     print(f"{'notes.rewriteRef':20} {'includes' if rewrite_ok else 'lacks'} "
-          f"{hooks.NOTES_REF}")
+          f"{hooks.REWRITE_REFS}")
     healthy = rewrite_ok and all(s.state == "installed" for s in states)
     if not healthy:
         print("hint: run `countersign hook install`", file=sys.stderr)

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from countersign.cli.common import load_context
+from countersign.cli.errors import log_crash
 from countersign.core.agents import aider_origin
 from countersign.core.origin import Origin
 from countersign.core.trailers import is_ours, strip_ours
 from countersign.store import commits
 from countersign.store.gitcli import Git
-from countersign.store.stamping import Sources
+from countersign.store.stamping import Stamper
 
 
 def run_hook(name: str, argv: Sequence[str]) -> int:
@@ -32,8 +33,6 @@ def run_hook(name: str, argv: Sequence[str]) -> int:
     try:
         handler(argv)
     except Exception as exc:  # reported and logged; never blocks the commit
-        from countersign.cli.main import log_crash
-
         log = log_crash()
         print(f"countersign: the {name} hook failed ({type(exc).__name__}: {exc}); "
               f"this commit's provenance may be incomplete. Details in {log}\n"
@@ -42,13 +41,13 @@ def run_hook(name: str, argv: Sequence[str]) -> int:
     return 0
 
 
-def _sources() -> Sources:
+def _stamper() -> Stamper:
     context = load_context(Path.cwd())
     git_dir = context.workspace.git_dir
     repo = Git(context.workspace.root)
     if git_dir is not None:
         repo.__dict__["git_dir"] = git_dir  # known already: spare a rev-parse
-    return Sources(repo, context.ledger(), context.rules, context.config)
+    return Stamper(repo, context.ledger(), context.rules, context.config)
 
 
 def prepare_commit_msg(argv: Sequence[str]) -> None:
@@ -57,8 +56,8 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
     source = argv[1] if len(argv) > 1 else os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE", "")
     object_name = argv[2] if len(argv) > 2 else os.environ.get(
         "PRE_COMMIT_COMMIT_OBJECT_NAME", "")
-    sources = _sources()
-    repo = sources.repo
+    stamper = _stamper()
+    repo = stamper.repo
     message = msg_file.read_bytes().decode("utf-8", "surrogateescape")
     # most messages carry no countersign or Aider trailer: then git need not parse them
     maybe_ours = any(is_ours(line.partition(":")[0].strip()) for line in message.split("\n"))
@@ -76,10 +75,10 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
     author = aider_origin(os.environ.get("GIT_AUTHOR_NAME", "") + " <"
                           + os.environ.get("GIT_AUTHOR_EMAIL", "") + ">",
                           parsed)
-    stamp = sources.staged(parents, carry, author)
+    stamp = stamper.staged(parents, carry, author)
     base = (strip_ours(message, [f"{k}: {v}" for k, v in parsed], commits.comment_char(repo))
             if stamped_before else message)
-    stamped = commits.add_trailers(repo, base, stamp.trailers(sources.config.assisted_by))
+    stamped = commits.add_trailers(repo, base, stamp.trailers(stamper.config.assisted_by))
     if stamped != message:
         msg_file.write_bytes(stamped.encode("utf-8", "surrogateescape"))
 
@@ -155,36 +154,36 @@ def commit_msg(argv: Sequence[str]) -> int:
 
 def post_commit(argv: Sequence[str]) -> None:
     """Write the provenance note of the new commit."""
-    sources = _sources()
-    head = commits.head(sources.repo)
+    stamper = _stamper()
+    head = commits.head(stamper.repo)
     if head is None:
         return
-    sources.write_note(head, carry_from=sources.predecessor(head) or _noted(sources, head),
-                       author=_aider(sources, head))
+    stamper.write_note(head, carry_from=stamper.predecessor(head) or _noted(stamper, head),
+                       author=_aider(stamper, head))
 
 
-def _aider(sources: Sources, sha: str) -> Origin | None:
+def _aider(stamper: Stamper, sha: str) -> Origin | None:
     """Aider when it made the commit (it names itself as author or co-author)."""
-    out = sources.repo.text("log", "-1", "--format=%an <%ae>%x00%(trailers:only,unfold)", sha)
+    out = stamper.repo.text("log", "-1", "--format=%an <%ae>%x00%(trailers:only,unfold)", sha)
     author, _, trailer_text = out.partition("\0")
     pairs = [(k.strip(), v.strip()) for k, sep, v in
-             (line.partition(":") for line in trailer_text.splitlines()) if sep]
+             (line.partition(":") for line in trailer_text.split("\n")) if sep]
     return aider_origin(author, pairs)
 
 
-def _noted(sources: Sources, sha: str) -> str | None:
+def _noted(stamper: Stamper, sha: str) -> str | None:
     """``sha`` itself when it already has a note (written by post-rewrite on amend)."""
-    return sha if commits.has_note(sources.repo, sha) else None
+    return sha if commits.has_note(stamper.repo, sha) else None
 
 
 def post_merge(argv: Sequence[str]) -> None:
     """``git merge`` runs no post-commit: note a merge commit it made."""
-    sources = _sources()
-    head = commits.head(sources.repo)
-    if head is None or len(commits.parents_of(sources.repo, head)) < 2:
+    stamper = _stamper()
+    head = commits.head(stamper.repo)
+    if head is None or len(commits.parents_of(stamper.repo, head)) < 2:
         return
-    if not commits.has_note(sources.repo, head):
-        sources.write_note(head)
+    if not commits.has_note(stamper.repo, head):
+        stamper.write_note(head)
 
 
 def post_rewrite(argv: Sequence[str]) -> None:
@@ -192,7 +191,7 @@ def post_rewrite(argv: Sequence[str]) -> None:
     pairs = [line.split()[:2] for line in sys.stdin.read().splitlines() if line.strip()]
     if not pairs:
         return
-    sources = _sources()
+    stamper = _stamper()
     for old, new in pairs:
-        if commits.has_note(sources.repo, old):
-            sources.write_note(new, carry_from=old)
+        if commits.has_note(stamper.repo, old):
+            stamper.write_note(new, carry_from=old)

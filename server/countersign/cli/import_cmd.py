@@ -16,7 +16,7 @@ from countersign.cli.errors import UserError
 from countersign.core.agents import aider_origin
 from countersign.store import commits
 from countersign.store.gitcli import GitError
-from countersign.store.stamping import Sources
+from countersign.store.stamping import Stamper
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,13 +40,13 @@ def run(args: argparse.Namespace) -> int:
                         "pass a range like origin/main..HEAD", 2) from None
     found = 0
     with context.ledger() as ledger:
-        sources = Sources(repo, ledger, context.rules, context.config)
+        stamper = Stamper(repo, ledger, context.rules, context.config)
         for commit in reversed(logged):
             origin = aider_origin(commit.author, commit.trailers)
             if origin is None:
                 continue
             carry = commit.sha if commits.has_note(repo, commit.sha) else None
-            stamp = sources.write_note(commit.sha, carry_from=carry, author=origin)
+            stamp = stamper.write_note(commit.sha, carry_from=carry, author=origin)
             found += 1
             print(f"{commit.sha[:10]} {commit.subject}: {stamp.ai_line_count} lines by "
                   f"{origin.label()}")

@@ -15,7 +15,7 @@ from typing import Any
 
 from countersign.cli.errors import UserError
 from countersign.core.agents import AGENTS
-from countersign.store.git import find_workspace
+from countersign.store.workspace import find_workspace
 
 COMMAND = "countersign agent-hook"
 

@@ -7,14 +7,9 @@ usage); anything unexpected is logged with its traceback and exits 3.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
-import traceback
 from collections.abc import Sequence
-from pathlib import Path
-
-import platformdirs
 
 from countersign import __version__
 from countersign.cli import (
@@ -36,7 +31,7 @@ from countersign.cli import (
     verify,
     version,
 )
-from countersign.cli.errors import UserError
+from countersign.cli.errors import UserError, log_crash
 from countersign.store.ledger import LedgerError
 
 COMMANDS = (scan, status, lsp_cmd, hook, trailers_cmd, verify, approve, blame, mark,
@@ -59,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _escape_undecodable_names()
     try:
         code: int = args.func(args)
     except UserError as exc:
@@ -81,15 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def log_crash() -> Path:
-    log = Path(platformdirs.user_log_dir("countersign")) / "countersign.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(log)
-    logger = logging.getLogger("countersign.crash")
-    logger.addHandler(handler)
-    logger.error("crash in %s\n%s", " ".join(sys.argv), traceback.format_exc())
-    handler.close()
-    return log
+def _escape_undecodable_names() -> None:
+    """A file name that is not UTF-8 prints as ``caf\\udce9.py`` instead of crashing."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "") == "strict":
+            reconfigure(errors="backslashreplace")
 
 
 def run() -> None:

@@ -17,7 +17,7 @@ from countersign.cli.files import Skipped, read_text
 from countersign.core.origin import Origin
 from countersign.store import commits
 from countersign.store.attribution import attribute, checkpoint
-from countersign.store.git import Workspace
+from countersign.store.workspace import Workspace
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,15 +33,21 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     snap.set_defaults(func=run_checkpoint)
 
 
-def _texts(workspace: Workspace, files: list[Path]) -> list[tuple[str, str]]:
+def _read(files: list[Path]) -> list[tuple[Path, str]]:
+    """Every file's text, read before anything resolves the paths (a link loop, a FIFO or
+    a device is refused here, with the file named)."""
     out = []
     for file in files:
         text = read_text(file)
         if isinstance(text, Skipped):
             raise UserError(f"cannot read {file}: {text.reason}",
-                            "pass text files of this repository")
-        out.append((workspace.relative(file), text))
+                            "pass regular text files of this repository")
+        out.append((file, text))
     return out
+
+
+def _texts(workspace: Workspace, read: list[tuple[Path, str]]) -> list[tuple[str, str]]:
+    return [(workspace.relative(file), text) for file, text in read]
 
 
 def committed(workspace: Workspace, rel: str) -> str:
@@ -53,10 +59,11 @@ def committed(workspace: Workspace, rel: str) -> str:
 
 
 def run_mark(args: argparse.Namespace) -> int:
+    read = _read(args.files)
     context = load_context(args.files[0].resolve().parent)
     origin = Origin(args.kind, args.tool, args.model, at=time.time())
     with context.ledger() as ledger:
-        for rel, text in _texts(context.workspace, args.files):
+        for rel, text in _texts(context.workspace, read):
             lines = attribute(ledger, rel, text, origin, None,
                               committed(context.workspace, rel))
             mine = sum(1 for o in lines.values() if o == origin)
@@ -66,9 +73,10 @@ def run_mark(args: argparse.Namespace) -> int:
 
 
 def run_checkpoint(args: argparse.Namespace) -> int:
+    read = _read(args.files)
     context = load_context(args.files[0].resolve().parent)
     with context.ledger() as ledger:
-        for rel, text in _texts(context.workspace, args.files):
+        for rel, text in _texts(context.workspace, read):
             lines = checkpoint(ledger, rel, text)
             print(f"{rel}: snapshot recorded ({len(lines)} AI lines kept)")
     return 0

@@ -15,8 +15,8 @@ from pathlib import Path
 from countersign.cli.common import repository_context
 from countersign.cli.files import Progress
 from countersign.cli.verify import evaluate
+from countersign.core.report import build
 from countersign.core.report_html import render
-from countersign.core.reporting import build
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     report = build(verdicts)
     if args.html:
         title = f"{context.workspace.root.name}: {' '.join(revs)}"
-        args.html.write_text(render(report, title), encoding="utf-8")
+        # a file name that is not UTF-8 shows as caf\udce9.py rather than stopping the report
+        args.html.write_text(render(report, title), encoding="utf-8", errors="backslashreplace")
         print(f"Wrote {args.html} ({report.commits} commits)", file=sys.stderr)
     if args.format == "json":
         json.dump(report.to_json(), sys.stdout, indent=2)
@@ -50,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{data['commits']} commits, {data['added_lines']} added lines, "
               f"{data['ai_lines']} by AI ({data['ai_share']:.0%}); "
               f"{data['failed']} missing sign-off")
+        s = data["signoffs"]
+        print(f"  sign-offs: {s['valid']} valid, {s['missing']} commits missing one, "
+              f"{s['forged']} forged or refused, {s['stale']} stale")
         for tool, lines in data["by_tool"].items():
             print(f"  {tool}: {lines} AI lines")
         for f in data["riskiest_files"][:5]:

@@ -12,8 +12,8 @@ from countersign.cli.common import Context, load_context, report_problems
 from countersign.cli.errors import UserError
 from countersign.cli.files import MAX_BYTES, Progress, Skipped, expand, read_text
 from countersign.core.lines import split_lines
-from countersign.core.report import finding_dict, sarif_log
 from countersign.core.rules import Finding
+from countersign.core.sarif import finding_dict, sarif_log
 from countersign.core.tiers import Tier
 
 

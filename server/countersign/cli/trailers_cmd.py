@@ -7,9 +7,9 @@ import json
 import sys
 
 from countersign.cli.common import repository_context
-from countersign.core.report import finding_dict
+from countersign.core.sarif import finding_dict
 from countersign.store import commits
-from countersign.store.stamping import Sources
+from countersign.store.stamping import Stamper
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,14 +23,12 @@ def run(args: argparse.Namespace) -> int:
     repo = context.workspace.git()
     head = commits.head(repo)
     with context.ledger() as ledger:
-        stamp = Sources(repo, ledger, context.rules, context.config).staged(
+        stamp = Stamper(repo, ledger, context.rules, context.config).staged(
             [head] if head else [])
     trailers = stamp.trailers(context.config.assisted_by)
     if args.json:
         json.dump({"trailers": [{"key": k, "value": v} for k, v in trailers],
-                   "tier": stamp.tier.label, "review": stamp.review.label,
-                   "added_lines": stamp.added_lines, "ai_lines": stamp.ai_line_count,
-                   "findings": [finding_dict(f) for f in stamp.findings]},
+                   **stamp.to_dict(), "findings": [finding_dict(f) for f in stamp.findings]},
                   sys.stdout, indent=2)
         print()
     else:

@@ -9,20 +9,22 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
+from countersign.cli.gate_inputs import GateInputs, gather_evidence, policy_file, read_forge_reviews
 from countersign.core.origin import Origin
 from countersign.core.provenance import NoteError, record_lines, record_revision
-from countersign.core.report import finding_dict, sarif_document, sarif_result
-from countersign.core.signoff import Commit, Verdict, judge
+from countersign.core.sarif import finding_dict, sarif_document, sarif_result
+from countersign.core.signoff import Approval, Commit, Verdict, judge
+from countersign.core.tiers import Tier
 from countersign.core.trailers import compute_stamp, parse_declared
 from countersign.store import commits
 from countersign.store.commits import LoggedCommit
+from countersign.store.evidence import tier_raising_paths
 from countersign.store.gitcli import Git, GitError
-from countersign.store.stamping import Sources
+from countersign.store.stamping import Stamper
 
 UNKNOWN = Origin(kind="suspected", tool="unknown-provenance")
 """Who wrote the lines of a commit without a note, when the policy counts them as AI."""
@@ -35,15 +37,33 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                     "origin/main..HEAD; default: HEAD alone). Exit 0 pass, 1 policy "
                     "failure, 2 usage error.")
     parser.add_argument("range", nargs="*", metavar="REV-RANGE")
-    parser.add_argument("--policy", type=Path, help="organisation policy TOML (authoritative)")
+    parser.add_argument("--policy", metavar="FILE|REV:PATH",
+                        help="organisation policy TOML (authoritative); REV:PATH reads it, and "
+                             "the files it names, from a revision such as origin/main")
+    parser.add_argument("--base", metavar="REV",
+                        help="revision whose CODEOWNERS applies (default: the range's base)")
+    parser.add_argument("--forge-reviews", metavar="github:PATH|gitlab:PATH", action="append",
+                        default=[], help="review records the CI job fetched from the forge "
+                                         "(docs/ci/github-reviews.md, docs/ci/gitlab-approvals.md)")
     parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    context = repository_context("run verify in a clone of the repository to check", args.policy)
-    repo = context.workspace.git()
-    verdicts = list(evaluate(context, repo, args.range or ["--max-count=1", "HEAD"]))
+    with policy_file(args.policy) as (policy, policy_path):
+        context = repository_context("run verify in a clone of the repository to check", policy)
+        repo = context.workspace.git()
+        inputs = GateInputs(policy, args.base, read_forge_reviews(args.forge_reviews),
+                            policy_path)
+        problems: list[str] = []
+        verdicts = list(evaluate(context, repo, args.range or ["--max-count=1", "HEAD"],
+                                 inputs=inputs, problems=problems))
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if _trusts_typed_trailers(context, verdicts):
+        print("warning: the policy names no signers, so typed Approved-by trailers count and "
+              "anyone can write them\nhint: add [signoff] allowed_signers = \"PATH\" to the "
+              "policy (docs/signoff.md)", file=sys.stderr)
     if args.format == "json":
         json.dump(as_json(verdicts), sys.stdout, indent=2)
         print()
@@ -58,29 +78,43 @@ def run(args: argparse.Namespace) -> int:
 def evaluate(
     context: Context, repo: Git, revs: list[str],
     wrap: Callable[[list[LoggedCommit]], Iterable[LoggedCommit]] | None = None,
+    inputs: GateInputs | None = None, problems: list[str] | None = None,
 ) -> Iterator[Verdict]:
     """One verdict per commit of ``revs``, newest first (``wrap``: e.g. a progress bar)."""
     if commits.head(repo) is None:
         raise UserError("the repository has no commits yet", "commit first, then verify", 2)
+    inputs = inputs or GateInputs()
     notes = commits.all_notes(repo)
     approvals = commits.all_notes(repo, commits.APPROVALS_REF)
-    sources = Sources(repo, context.ledger(), context.rules, context.config)
+    stamper = Stamper(repo, context.ledger(), context.rules, context.config)
     try:
         logged_commits = list(commits.log(repo, revs))
+        evidence = gather_evidence(context, repo, revs, logged_commits, inputs)
+        if problems is not None:
+            problems += evidence.problems
         # every note and approval blob of the range in one cat-file
         blobs = repo.objects([table[c.sha] for c in logged_commits
                               for table in (notes, approvals) if c.sha in table])
-        ais = {c.sha: _ai_lines(context, sources, c, blobs.get(notes.get(c.sha, "")))
+        ais = {c.sha: _ai_lines(context, stamper, c, blobs.get(notes.get(c.sha, "")))
                for c in logged_commits}
-        texts = sources.prefetch((c.sha, c.changes, ais[c.sha]) for c in logged_commits)
+        texts = stamper.prefetch((c.sha, c.changes, ais[c.sha]) for c in logged_commits)
         for logged in (wrap(logged_commits) if wrap else logged_commits):
             ai = ais[logged.sha]
             stamp = compute_stamp(logged.changes, ai, context.rules, context.config,
                                   texts[logged.sha])
-            commit = Commit(logged.sha, logged.subject, logged.author,
-                            parse_declared(logged.trailers), stamp, logged.sha in notes,
-                            _approvals(blobs.get(approvals.get(logged.sha, ""))),
-                            {c.path: c.added for c in logged.changes}, logged.time)
+            declared = parse_declared(logged.trailers)
+            paths = _paths(logged)
+            raised = tier_raising_paths(stamp.findings, max(stamp.tier, declared.tier or
+                                                            Tier.NONE), paths)
+            commit = Commit(logged.sha, logged.subject, logged.author, declared, stamp,
+                            logged.sha in notes,
+                            (*_approvals(blobs.get(approvals.get(logged.sha, ""))),
+                             *evidence.approvals(logged.sha)),
+                            {c.path: c.added for c in logged.changes}, logged.time,
+                            committer=logged.committer,
+                            all_lines_tier=_all_lines_tier(context, stamper, logged),
+                            owners=evidence.owner_rules(raised),
+                            changed_policy=evidence.policy_files_changed(paths))
             yield judge(commit, context.config)
     except GitError as exc:
         raise UserError(f"git cannot read the range {' '.join(revs)}: "
@@ -89,19 +123,39 @@ def evaluate(
                         "origin/main..HEAD` (fetch the base branch first in CI)", 2) from None
 
 
-def _ai_lines(context: Context, sources: Sources, logged: LoggedCommit,
+def _ai_lines(context: Context, stamper: Stamper, logged: LoggedCommit,
               data: bytes | None) -> dict[str, dict[int, Origin]]:
     """AI lines of a commit: its note's, or (none) every added line when the policy says
     unknown lines count as AI."""
-    ai = _note_lines(sources, logged.sha, data)
+    ai = _note_lines(stamper, logged.sha, data)
     if ai is not None:
         return ai
     return ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
             if context.config.unknown_is_ai else {})
 
 
+def _paths(logged: LoggedCommit) -> list[str]:
+    """Every path the commit touches, before and after a move."""
+    return sorted({p for c in logged.changes for p in (c.path, c.old_path) if p})
+
+
+def _all_lines_tier(context: Context, stamper: Stamper, logged: LoggedCommit) -> Tier | None:
+    """The tier were every added line AI-written, when the policy reviews regardless."""
+    if not context.config.signoff.regardless:
+        return None
+    everything = {c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
+    return compute_stamp(logged.changes, everything, context.rules, context.config,
+                         stamper.contents(logged.changes, everything)).tier
+
+
+def _trusts_typed_trailers(context: Context, verdicts: list[Verdict]) -> bool:
+    signoff = context.config.signoff
+    return not signoff.names_signers and any(
+        a.source in ("trailer", "note") and a.counts for v in verdicts for a in v.approvals)
+
+
 def _note_lines(
-    sources: Sources, sha: str, data: bytes | None
+    stamper: Stamper, sha: str, data: bytes | None
 ) -> dict[str, dict[int, Origin]] | None:
     """AI lines from the commit's note (``None`` without a readable note)."""
     if data is None:
@@ -113,16 +167,16 @@ def _note_lines(
         return None
     revision = record_revision(record)
     if revision and revision != sha:  # copied by a rewrite without our hook: move it
-        return {p: sources.carry(revision, p, ls, commits.decode(
-            commits.read_blob(sources.repo, f"{sha}:{p}") or b"")) for p, ls in lines.items()}
+        return {p: stamper.carry(revision, p, ls, commits.decode(
+            commits.read_blob(stamper.repo, f"{sha}:{p}") or b"")) for p, ls in lines.items()}
     return lines
 
 
-def _approvals(data: bytes | None) -> tuple[str, ...]:
+def _approvals(data: bytes | None) -> tuple[Approval, ...]:
     if data is None:
         return ()
     text = commits.decode(data)
-    return tuple(line.partition(":")[2].strip() for line in text.splitlines()
+    return tuple(Approval(line.partition(":")[2].strip(), "note") for line in text.splitlines()
                  if line.lower().startswith("approved-by:"))
 
 
@@ -137,15 +191,20 @@ def print_text(verdicts: list[Verdict]) -> None:
         print(f"{'ok  ' if v.ok else 'FAIL'} {c.sha[:10]} {c.subject}")
         print(f"     tier {v.tier.label} (declared {declared}), review {v.review.label}, {ai}"
               + (f", rules {', '.join(stamp.rule_ids())}" if stamp.rule_ids() else "")
+              + (f", suppressed {', '.join(stamp.suppressed_ids())}"
+                 if stamp.suppressed_ids() else "")
               + (f", approved by {', '.join(v.approvers)}" if v.approvers else ""))
+        for approval in v.approvals:
+            print(f"     approval: {approval.describe()}")
         for failure in v.failures:
             print(f"     - {failure}")
     failed = sum(1 for v in verdicts if not v.ok)
     print(f"{len(verdicts)} commit{'s' if len(verdicts) != 1 else ''}: "
           f"{len(verdicts) - failed} passed, {failed} failed")
     if failed:
-        print("hint: a reviewer of the required level runs `countersign approve` on the "
-              "commit (or adds an `Approved-by: Name <email>` trailer)", file=sys.stderr)
+        print("hint: a reviewer of the required level runs `countersign approve REV` with their "
+              "own signing key, then `git push origin refs/notes/countersign-approvals`",
+              file=sys.stderr)
 
 
 def as_json(verdicts: list[Verdict]) -> dict[str, Any]:
@@ -166,10 +225,17 @@ def _commit_json(v: Verdict) -> dict[str, Any]:
         "has_note": c.has_note, "added_lines": stamp.added_lines,
         "ai_lines": stamp.ai_line_count,
         "tools": [o.label() for o in stamp.contributors()],
-        "rules": stamp.rule_ids(), "approvers": list(v.approvers),
+        "rules": stamp.rule_ids(), "suppressed": stamp.suppressed_ids(),
+        "approvers": list(v.approvers),
+        "approvals": [_approval_json(a) for a in v.approvals],
         "failures": list(v.failures),
         "findings": [finding_dict(f) for f in stamp.findings],
     }
+
+
+def _approval_json(a: Approval) -> dict[str, Any]:
+    return {"who": a.who, "email": a.key, "role": a.role, "source": a.source,
+            "state": a.state, "counts": a.counts, "detail": a.detail}
 
 
 _GATE_RULE = {
@@ -195,9 +261,12 @@ def as_sarif(context: Context, verdicts: list[Verdict]) -> dict[str, Any]:
             results.append({
                 "ruleId": "countersign-gate", "ruleIndex": len(rules), "level": "error",
                 "message": {"text": f"{v.commit.sha[:10]} {v.commit.subject}: "
-                                    + "; ".join(v.failures)},
+                                    + "; ".join([*v.failures, *(
+                                        f"approval {a.describe()}" for a in v.approvals
+                                        if not a.counts)])},
                 "properties": {"commit": v.commit.sha, "reviewTier": v.tier.label,
                                "reviewRequired": v.review.label,
+                               "approvals": [_approval_json(a) for a in v.approvals],
                                "aiGenerated": stamp.ai_line_count > 0},
             })
     return sarif_document(rules, results, [_GATE_RULE])

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from countersign.core.policy import AUTHOR_LEVELS, SignoffPolicy, parse_signoff
+from countersign.core.regular import SETTINGS_MAX_BYTES, Refused, read_regular
 from countersign.core.rulepack import (
     RuleError,
     load_builtin,
@@ -44,13 +46,19 @@ from countersign.core.rulepack import (
 from countersign.core.rules import Rule, RuleSet
 from countersign.core.tiers import DEFAULT_REVIEW, Review, Tier
 
-_SECTIONS: dict[str, set[str]] = {
+_TIERS = {"low", "medium", "high", "critical"}
+_REVIEWER_LEVELS = {"peer", "senior", "owner"}
+_SECTIONS: dict[str, set[str] | None] = {  # None: any key (the keys are names or e-mails)
     "rules": {"disable", "packs", "tier"},
-    "review": {"low", "medium", "high", "critical"},
+    "review": _TIERS | {"by_author", "regardless_of_provenance"},
     "trailers": {"assisted_by"},
-    "reviewers": {"peer", "senior", "owner"},
+    "reviewers": _REVIEWER_LEVELS,
     "verify": {"require_trailers", "unknown_provenance"},
     "guard": {"allow", "tier"},
+    "signoff": {"allowed_signers", "gpg_keys", "trust_trailers"},
+    "people": None,
+    "teams": None,
+    "authors": set(AUTHOR_LEVELS),
 }
 UNKNOWN_PROVENANCE = ("ai", "human")
 
@@ -80,6 +88,8 @@ class Config:
     """``agent-hook --pre`` refuses shell commands with findings of this tier or higher."""
     guard_allow: tuple[str, ...] = ()
     """RE2 patterns of shell commands the guard lets through anyway."""
+    signoff: SignoffPolicy = field(default_factory=SignoffPolicy)
+    """Who may sign off, who is who, and reviews that depend on the author."""
     sources: tuple[str, ...] = ()
     """Files this configuration was read from."""
 
@@ -87,8 +97,12 @@ class Config:
     def unknown_is_ai(self) -> bool:
         return self.unknown_provenance != "human"
 
-    def required_review(self, tier: Tier) -> Review:
-        return self.review.get(tier, DEFAULT_REVIEW[tier])
+    def required_review(self, tier: Tier, author: str | None = None) -> Review:
+        """The review ``tier`` needs; with ``author`` (an e-mail), as the policy sets it for
+        that author's level (unknown authors get the ``[review]`` table)."""
+        level = self.signoff.author_level(author) if author else None
+        by_level = self.signoff.review_by_author.get(level or "", {})
+        return by_level.get(tier, self.review.get(tier, DEFAULT_REVIEW[tier]))
 
 
 def _key_line(text: str, key: str) -> int:
@@ -106,8 +120,11 @@ def find_config(root: Path) -> Path | None:
     if dedicated.is_file():
         return dedicated
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and re.search(r"^\[tool\.countersign", pyproject.read_text(
-            encoding="utf-8", errors="replace"), re.MULTILINE):
+    try:
+        text = read_regular(pyproject, SETTINGS_MAX_BYTES).decode("utf-8", "replace")
+    except Refused:
+        return None
+    if re.search(r"^\[tool\.countersign", text, re.MULTILINE):
         return pyproject
     return None
 
@@ -115,9 +132,9 @@ def find_config(root: Path) -> Path | None:
 def load_config(path: Path) -> tuple[Config, list[RuleError]]:
     """Read one configuration file; on any error the defaults stand for what was wrong."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    try:  # regular files only, bounded: a repository can make this a link to /dev/zero
+        text = read_regular(path, SETTINGS_MAX_BYTES).decode("utf-8")
+    except (Refused, UnicodeDecodeError) as exc:
         return Config(sources=(name,)), [RuleError(name, 0, f"cannot read config: {exc}")]
     try:
         data = toml_module().loads(text)
@@ -141,9 +158,12 @@ def _parse_config(data: dict[str, Any], path: Path, text: str) -> tuple[Config, 
         elif not isinstance(value, dict):
             error(section, "expected a table")
         else:
-            for key in sorted(set(value) - _SECTIONS[section]):
+            allowed = _SECTIONS[section]
+            if allowed is None:
+                continue
+            for key in sorted(set(value) - allowed):
                 error(f"{section}.{key}", f"unknown key (allowed: "
-                                          f"{', '.join(sorted(_SECTIONS[section]))})")
+                                          f"{', '.join(sorted(allowed))})")
     tables: dict[str, dict[str, Any]] = {
         k: v if isinstance(v, dict) else {} for k, v in data.items()}
     rules, review = tables.get("rules", {}), tables.get("review", {})
@@ -152,17 +172,18 @@ def _parse_config(data: dict[str, Any], path: Path, text: str) -> tuple[Config, 
         packs=tuple((path.parent / p).resolve() for p in _string_list(rules, "rules.packs", error)),
         tiers=_levels(rules.get("tier", {}), "rules.tier", Tier.parse, error),
         review={**DEFAULT_REVIEW, **_levels(
-            {Tier.parse(k): v for k, v in review.items() if k in _SECTIONS["review"]},
+            {Tier.parse(k): v for k, v in review.items() if k in _TIERS},
             "review", Review.parse, error)},
         assisted_by=_bool(tables.get("trailers", {}), "trailers.assisted_by", error),
         reviewers={level: tuple(_string_list(tables.get("reviewers", {}), f"reviewers.{level}",
                                              error)) for level in tables.get("reviewers", {})
-                   if level in _SECTIONS["reviewers"]},
+                   if level in _REVIEWER_LEVELS},
         require_trailers=_bool(tables.get("verify", {}), "verify.require_trailers", error),
         unknown_provenance=_choice(tables.get("verify", {}), "verify.unknown_provenance",
                                    UNKNOWN_PROVENANCE, error),
         guard_tier=_guard_tier(tables.get("guard", {}), error),
         guard_allow=tuple(_string_list(tables.get("guard", {}), "guard.allow", error)),
+        signoff=parse_signoff(tables, path.parent, error),
         sources=(str(path),),
     )
     return config, errors
@@ -246,6 +267,7 @@ def combine(repo: Config, policy: Config | None) -> tuple[Config, list[str]]:
         require_trailers=policy.require_trailers or repo.require_trailers,
         guard_tier=min(policy.guard_tier, repo.guard_tier),
         guard_allow=policy.guard_allow,
+        signoff=policy.signoff,
         unknown_provenance="ai" if "ai" in (policy.unknown_provenance, repo.unknown_provenance)
         else policy.unknown_provenance or repo.unknown_provenance,
         sources=policy.sources + repo.sources,
@@ -277,3 +299,48 @@ def build_ruleset(
         enabled.append(dataclasses.replace(rule, tier=tier) if tier != rule.tier else rule)
     return RuleSet(enabled), errors
 
+
+
+class PolicyError(Exception):
+    """The organisation policy cannot be enforced as written (missing or invalid)."""
+
+    def __init__(self, path: Path, problems: list[RuleError]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.path = path
+        self.problems = problems
+
+
+@dataclass
+class Loaded:
+    """What a workspace's configuration files add up to."""
+
+    config: Config
+    rules: RuleSet
+    errors: list[RuleError]
+    """Repository config and rule pack problems; the good parts are still in force."""
+    warnings: list[str]
+    """Repository settings the policy refused."""
+
+
+def load_project(root: Path, policy: Path | None = None, cache: Path | None = None) -> Loaded:
+    """The configuration in force at ``root``: the repository's, combined with the policy,
+    and the enabled rules (``cache``: see ``load_pack``).
+
+    A repository config or rule pack with problems still applies its good parts; a policy is
+    never partly applied: a missing or invalid one raises ``PolicyError``.
+    """
+    errors: list[RuleError] = []
+    repo_config = Config()
+    found = find_config(root)
+    if found is not None:
+        repo_config, errors = load_config(found)
+    policy_config = None
+    if policy is not None:
+        if not policy.is_file():
+            raise PolicyError(policy, [RuleError(str(policy), 0, "policy file does not exist")])
+        policy_config, policy_errors = load_config(policy)
+        if policy_errors:
+            raise PolicyError(policy, policy_errors)
+    config, warnings = combine(repo_config, policy_config)
+    rules, rule_errors = build_ruleset(config, policy_config, cache)
+    return Loaded(config, rules, errors + rule_errors, warnings)

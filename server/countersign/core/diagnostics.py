@@ -13,8 +13,9 @@ from typing import Literal
 from countersign.core.comments import ignores
 from countersign.core.config import Config
 from countersign.core.origin import Origin
-from countersign.core.rules import Finding, Rule, highest_tier
+from countersign.core.rules import Finding, Rule, highest_tier, parse_suppression
 from countersign.core.tiers import Tier
+from countersign.core.trailers import SUPPRESSION_REVIEW, required_review
 
 Severity = Literal["error", "warning", "information", "hint"]
 SEVERITY: dict[Tier, Severity] = {
@@ -71,12 +72,29 @@ def reason_required(finding: Finding) -> str:
             f"findings need one).")
 
 
+def acknowledgement_required(finding: Finding) -> str:
+    return (f" The countersign: ignore[{finding.rule.id}] comment on this AI-written line "
+            f"does not count until a person acknowledges the line (an AI cannot suppress "
+            f"its own finding).")
+
+
+def _why_still_active(finding: Finding, line: str) -> str:
+    """Why an ignore comment naming an active finding's rule did not suppress it."""
+    text = ""
+    if finding.origin is not None and finding.origin.is_ai:
+        text += acknowledgement_required(finding)
+    if parse_suppression(line, finding.rule) is None:
+        text += reason_required(finding)
+    return text
+
+
 def problems(findings: Iterable[Finding], config: Config, href: str,
              line_text: Callable[[int], str] | None = None) -> list[Problem]:
     """Diagnostics for active findings; acknowledged AI lines are silenced.
 
     With ``line_text``, a finding still active under an ignore comment naming its rule
-    (a high or critical one without a reason) says that the reason is missing.
+    says why: the line is an AI's and no person acknowledged it, or a high or critical
+    finding's reason is missing.
     """
     out = []
     for f in findings:
@@ -84,7 +102,7 @@ def problems(findings: Iterable[Finding], config: Config, href: str,
             continue
         text = message(f, config)
         if line_text is not None and ignores(line_text(f.line), f.rule.id):
-            text += reason_required(f)
+            text += _why_still_active(f, line_text(f.line))
         out.append(Problem(f.line, f.start, f.end, f.rule.id, SEVERITY[f.tier], text,
                            rule_href(f.rule, href)))
     return out
@@ -117,7 +135,7 @@ def summarize(ai: Mapping[int, Origin], total_lines: int, findings: list[Finding
         ai_lines=len(ai), total_lines=total_lines,
         acknowledged=sum(1 for o in ai.values() if o.acknowledged_by),
         high_risk=sum(1 for f in findings if f.active and f.tier >= Tier.HIGH),
-        tier=tier, review=config.required_review(tier).label,
+        tier=tier, review=required_review(findings, config).label,
         tools=tuple(sorted({o.label() for o in ai.values()})),
         rules=tuple(sorted({f.rule.id for f in findings if f.active})),
     )
@@ -149,7 +167,8 @@ def hover(origin: Origin, findings: list[Finding], config: Config, href: str) ->
         parts.append(f"_{HEURISTIC_NOTE}._")
     for f in findings:
         reason = f.suppression.reason if f.suppression else ""
-        state = "" if f.active else f" (suppressed: {reason})"
+        state = "" if f.active else f" (suppressed: {reason}" + (
+            f"; still needs {SUPPRESSION_REVIEW.label} review)" if f.tier >= Tier.HIGH else ")")
         parts.append(f"- [{f.rule.id}]({rule_href(f.rule, href)}) tier **{f.tier.label}**, "
                      f"needs {config.required_review(f.tier).label} review{state}: "
                      f"{f.rule.title}. {f.rule.message}")

@@ -1,21 +1,36 @@
-"""The added lines of a change, read from git's unified diff output.
+"""The files and added lines of a change, read from ``git diff --raw -p -z`` output.
 
-Callers run ``git diff``/``git log -p`` with ``-U0 --no-color --no-ext-diff --no-textconv``
-so hunks carry only added and removed lines and nothing depends on user configuration.
-Only what gates need is kept: the new path, the old path of a rename, whether the file was
-deleted or is binary, and each added line (0-based number on the new side, text without
-its line ending).
+Paths come only from the raw records, which ``-z`` writes NUL-terminated and unquoted, so
+a name with a space, TAB, quote, backslash, newline or non-UTF-8 byte is read exactly as
+git stores it (bytes decoded with ``surrogateescape``, as Python names files). Patch
+headers, where git C-quotes such names, are never parsed for paths: git writes the raw
+records and the patches from one list, in one order, so the n-th patch is the n-th
+record's (a type change, file <-> symlink, is written as two patches; an unmerged path as
+one line). Output that breaks this raises ``DiffFormatError`` rather than being guessed at.
+
+Callers run git with ``-U0 --inter-hunk-context=0 --no-color --no-ext-diff --no-textconv
+--submodule=short --no-abbrev`` so nothing depends on user configuration. Only what gates
+need is kept: paths, status, whether the file is binary, the new blob's id, and each added
+line (0-based number on the new side, text without its line ending).
 """
 
 from __future__ import annotations
 
+import bisect
+import os
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
-_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
-            "\\": "\\", '"': '"'}
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_STATUS = {"A": "added", "C": "copied", "D": "deleted", "M": "modified", "R": "renamed",
+           "T": "modified"}
+_NO_OBJECT = re.compile(r"^0+$")
+_GITLINK = "160000"
+_SECTION_START = re.compile(rb"\n(?=diff --git |\* Unmerged path )")
+
+
+class DiffFormatError(ValueError):
+    """git's diff output is not laid out as ``parse_raw_patch`` expects."""
 
 
 @dataclass
@@ -30,117 +45,110 @@ class FileChange:
     binary: bool = False
     added: dict[int, str] = field(default_factory=dict)
     """0-based line number in the new file -> the added line's text."""
+    blob: str | None = None
+    """Object id of the new content (``None`` when deleted, or for a submodule)."""
 
 
-def unquote_path(raw: str) -> str:
-    """A path as git prints it in diff headers: C-quoted when it has special characters."""
-    if not (len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"'):
-        return raw
-    out = bytearray()
-    body = raw[1:-1]
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if ch != "\\":
-            out += ch.encode("utf-8", "surrogateescape")
-            i += 1
-        elif body[i + 1 : i + 4].isdigit() and len(body[i + 1 : i + 4]) == 3:
-            out.append(int(body[i + 1 : i + 4], 8))
-            i += 4
-        else:
-            out += _ESCAPES.get(body[i + 1], body[i + 1]).encode()
-            i += 2
-    return out.decode("utf-8", "surrogateescape")
+@dataclass(frozen=True)
+class _Record:
+    status: str
+    paths: tuple[bytes, ...]
+    new_mode: str
+    new_id: str
 
 
-def _strip_prefix(path: str) -> str:
-    path = unquote_path(path)
-    return path[2:] if path[:2] in ("a/", "b/") else path
+def decode_path(raw: bytes) -> str:
+    """A path as git stores it (bytes), as the ``str`` Python uses for that file name."""
+    return os.fsdecode(raw)
 
 
-def parse_diff(lines: Iterable[str]) -> list[FileChange]:
-    """Parse a ``-U0`` unified diff (the text after any commit header) into files."""
-    return list(_parse(iter(lines)))
+def parse_raw_patch(data: bytes) -> list[FileChange]:
+    """Parse ``git diff --raw -p -z`` output (or one commit's part of ``git log``'s)."""
+    records, pos = _records(data)
+    patch = data[pos:]
+    starts = [m.end() for m in _SECTION_START.finditer(patch)]  # one pass over the patch
+    changes: list[FileChange] = []
+    at = 0
+    for record in records:
+        if record.status == "U":  # git writes the name unquoted here, newline included
+            line = b"* Unmerged path " + record.paths[0] + b"\n"
+            if not patch.startswith(line, at):
+                raise DiffFormatError(f"expected {line!r} at byte {at} of git's patch")
+            at += len(line)
+            continue
+        change = _change(record)
+        if record.status == "T":  # file <-> symlink: a deletion, then a creation
+            at = _read_section(patch, starts, at, FileChange(change.path))
+        changes.append(change)
+        at = _read_section(patch, starts, at, change)
+    if at != len(patch):
+        raise DiffFormatError(f"git's patch has {len(patch) - at} bytes no raw record names")
+    return changes
 
 
-def _parse(lines: Iterator[str]) -> Iterator[FileChange]:
-    current: FileChange | None = None
+def _records(data: bytes) -> tuple[list[_Record], int]:
+    """The raw records at the start of ``data``, and where the patch after them starts."""
+    try:
+        return _read_records(data)
+    except ValueError as exc:  # a record cut short, or not ASCII where git writes ASCII
+        raise DiffFormatError(f"unexpected raw diff output ({exc})") from None
+
+
+def _read_records(data: bytes) -> tuple[list[_Record], int]:
+    records = []
+    pos = 0
+    while data.startswith(b":", pos):
+        end = data.index(b"\0", pos)
+        fields = data[pos + 1 : end].decode("ascii").split(" ")
+        if len(fields) != 5:
+            raise DiffFormatError(f"unexpected raw diff record {data[pos:end]!r}")
+        _old_mode, new_mode, _old_id, new_id, status = fields
+        count = 2 if status[:1] in ("R", "C") else 1
+        paths = []
+        pos = end + 1
+        for _ in range(count):
+            end = data.index(b"\0", pos)
+            paths.append(data[pos:end])
+            pos = end + 1
+        records.append(_Record(status[:1], tuple(paths), new_mode, new_id))
+    if records and data.startswith(b"\0", pos):
+        pos += 1  # the empty record git puts between the raw part and the patch
+    return records, pos
+
+
+def _change(record: _Record) -> FileChange:
+    path = decode_path(record.paths[-1])
+    old = decode_path(record.paths[0]) if len(record.paths) == 2 else None
+    status = _STATUS.get(record.status)
+    if status is None:
+        raise DiffFormatError(f"unknown diff status {record.status!r} for {path!r}")
+    blob = (None if status == "deleted" or record.new_mode == _GITLINK
+            or _NO_OBJECT.match(record.new_id) else record.new_id)
+    return FileChange(path, old, status, binary=record.new_mode == _GITLINK, blob=blob)
+
+
+def _read_section(patch: bytes, starts: list[int], at: int, change: FileChange) -> int:
+    """Add the added lines of the ``diff --git`` section at ``at`` to ``change``; returns
+    where it ends (the next of ``starts``, where a line begins a section)."""
+    if not patch.startswith(b"diff --git ", at):
+        raise DiffFormatError(f"expected the patch of {change.path!r} at byte {at} of "
+                              "git's patch")
+    following = bisect.bisect_right(starts, at)
+    end = starts[following] if following < len(starts) else len(patch)
+    in_hunks = False
     new_line = 0
-    for raw in lines:
-        line = raw.rstrip("\n")
-        if line.startswith("diff --git "):
-            if current is not None:
-                yield current
-            current = FileChange(path=_git_header_path(line[len("diff --git "):]))
-            continue
-        if current is None:
-            continue
-        if line.startswith("@@"):
+    for line in patch[at:end].split(b"\n")[1:]:
+        if line.startswith(b"@@"):
             match = _HUNK.match(line)
             if match:  # with -U0 the added lines of a hunk start at +c (1-based)
                 new_line = int(match.group(1)) - 1
-        elif line.startswith("+") and not line.startswith("+++ "):
-            current.added[new_line] = line[1:].removesuffix("\r")
-            new_line += 1
-        elif line.startswith(("-", " ", "\\")) and not line.startswith("--- "):
-            continue
-        else:
-            _header(current, line)
-    if current is not None:
-        yield current
-
-
-def _git_header_path(names: str) -> str:
-    """The path in ``a/P b/P``; only trusted when both sides agree (else headers follow)."""
-    if names.startswith('"'):
-        end = names.find('" ', 1)
-        return _strip_prefix(names[: end + 1]) if end > 0 else ""
-    half = (len(names) - 1) // 2
-    old, new = names[:half], names[half + 1 :]
-    if old[2:] == new[2:] and names[half] == " ":
-        return old[2:]
-    return ""
-
-
-def _header(change: FileChange, line: str) -> None:
-    if line.startswith("+++ ") and line != "+++ /dev/null":
-        change.path = _strip_prefix(line[4:])
-    elif line.startswith("--- ") and line != "--- /dev/null":
-        change.old_path = change.old_path or _strip_prefix(line[4:])
-    elif line.startswith("new file mode"):
-        change.status = "added"
-    elif line.startswith("deleted file mode"):
-        change.status = "deleted"
-    elif line.startswith(("rename from ", "copy from ")):
-        change.old_path = unquote_path(line.split(" ", 2)[2])
-        change.status = "renamed" if line.startswith("rename") else "copied"
-    elif line.startswith(("rename to ", "copy to ")):
-        change.path = unquote_path(line.split(" ", 2)[2])
-    elif line.startswith("Binary files ") or line == "GIT binary patch":
-        change.binary = True
-        _binary_paths(change, line)
-
-
-def _binary_paths(change: FileChange, line: str) -> None:
-    """``Binary files a/x and b/y differ``: the only place a binary file's paths appear."""
-    match = re.match(r"^Binary files (.+) and (.+) differ$", line)
-    if not match:
-        return
-    old, new = match.groups()
-    if new != "/dev/null" and not change.path:
-        change.path = _strip_prefix(new)
-    if old != "/dev/null" and change.old_path is None:
-        change.old_path = _strip_prefix(old)
-    if new == "/dev/null":
-        change.status = "deleted"
-        change.path = change.path or _strip_prefix(old)
-
-
-def finish(changes: list[FileChange]) -> list[FileChange]:
-    """Settle paths: a deleted file keeps its old path; an unmoved file has no old path."""
-    for change in changes:
-        if change.status == "deleted" and not change.path:
-            change.path = change.old_path or ""
-        if change.status in ("modified", "added", "deleted") and change.old_path == change.path:
-            change.old_path = None
-    return changes
+                in_hunks = True
+        elif in_hunks:
+            if line.startswith(b"+"):
+                change.added[new_line] = line[1:].decode("utf-8", "replace").removesuffix("\r")
+                new_line += 1
+            elif line.startswith(b" "):  # context, should a config ever add some
+                new_line += 1
+        elif line.startswith(b"Binary files ") or line == b"GIT binary patch":
+            change.binary = True
+    return end

@@ -1,103 +1,111 @@
-"""Findings as JSON and SARIF 2.1.0 documents (plain data; callers write them out)."""
+"""What an engineering manager wants to see about a history: the numbers behind the report.
+
+Built from the gate's verdicts, so the report and ``verify --format json`` agree.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
-from countersign import __version__
-from countersign.core.rules import Finding, Rule
-from countersign.core.tiers import Tier
+from countersign.core.signoff import Verdict
+from countersign.core.tiers import Review, Tier
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVEL = {Tier.CRITICAL: "error", Tier.HIGH: "error", Tier.MEDIUM: "warning", Tier.LOW: "note"}
-# GitHub code scanning reads security-severity: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium.
-_SEVERITY = {Tier.CRITICAL: "9.5", Tier.HIGH: "8.0", Tier.MEDIUM: "5.5", Tier.LOW: "2.0"}
-
-
-def utf16_column(line: str, offset: int) -> int:
-    """1-based UTF-16 column of code point ``offset`` in ``line`` (SARIF's default unit)."""
-    return len(line[:offset].encode("utf-16-le")) // 2 + 1
+SIGNOFF_KINDS = ("valid", "missing", "forged", "stale")
+_STALE = {"stale", "not-this-content"}
+"""Approvals of other content; every other refusal (bad or unknown signature, typed,
+the author's own, a role not granted) counts as forged."""
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
-    rule = finding.rule
-    data: dict[str, Any] = {
-        "path": finding.path, "line": finding.line + 1, "column": finding.start + 1,
-        "end_column": finding.end + 1, "rule": rule.id, "tier": rule.tier.label,
-        "category": rule.category, "title": rule.title, "message": rule.message,
-        "applies_to": rule.applies_to, "cwe": list(rule.cwe),
-        "ai": finding.origin is not None,
-    }
-    if finding.origin is not None:
-        data["origin"] = finding.origin.to_dict()
-    if finding.suppression is not None:
-        data["suppressed"] = finding.suppression.reason
-    return data
+@dataclass
+class FileRisk:
+    path: str
+    ai_lines: int = 0
+    tier: Tier = Tier.NONE
+    rules: set[str] = field(default_factory=set)
+    commits: int = 0
 
 
-def sarif_log(findings: Sequence[Finding], rules: Sequence[Rule],
-              lines_of: dict[str, list[str]]) -> dict[str, Any]:
-    """A SARIF 2.1.0 log; ``lines_of`` gives each file's lines for UTF-16 columns."""
-    index = {rule.id: i for i, rule in enumerate(rules)}
-    return sarif_document(rules, [_sarif_result(f, index, lines_of.get(f.path, []))
-                                  for f in findings])
+@dataclass
+class Report:
+    commits: int = 0
+    added_lines: int = 0
+    ai_lines: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    by_day: dict[str, list[int]] = field(default_factory=dict)
+    """``YYYY-MM-DD`` -> [added lines, AI lines]."""
+    by_tool: dict[str, int] = field(default_factory=dict)
+    by_tier: dict[str, int] = field(default_factory=lambda: {t.label: 0 for t in Tier})
+    files: dict[str, FileRisk] = field(default_factory=dict)
+    signoffs: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SIGNOFF_KINDS, 0))
+    """Sign-offs by what became of them: valid, forged, stale, and commits missing one."""
+
+    @property
+    def ai_share(self) -> float:
+        return self.ai_lines / self.added_lines if self.added_lines else 0.0
+
+    def riskiest(self, limit: int = 15) -> list[FileRisk]:
+        ranked = [f for f in self.files.values() if f.ai_lines]
+        return sorted(ranked, key=lambda f: (-f.tier, -f.ai_lines, f.path))[:limit]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "commits": self.commits, "added_lines": self.added_lines,
+            "ai_lines": self.ai_lines, "ai_share": round(self.ai_share, 4),
+            "failed": len(self.failed), "passed": self.commits - len(self.failed),
+            "by_day": [{"day": d, "added_lines": a, "ai_lines": ai}
+                       for d, (a, ai) in sorted(self.by_day.items())],
+            "by_tool": dict(sorted(self.by_tool.items(), key=lambda kv: -kv[1])),
+            "by_tier": self.by_tier,
+            "riskiest_files": [{"path": f.path, "ai_lines": f.ai_lines, "tier": f.tier.label,
+                                "rules": sorted(f.rules), "commits": f.commits}
+                               for f in self.riskiest()],
+            "missing_signoff": self.failed,
+            "signoffs": self.signoffs,
+        }
 
 
-def sarif_document(rules: Sequence[Rule], results: Sequence[dict[str, Any]],
-                   extra_rules: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """A SARIF 2.1.0 log with one run holding ``results``."""
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "countersign", "version": __version__,
-                "rules": [*(_sarif_rule(r) for r in rules), *extra_rules],
-            }},
-            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "repository root"}}},
-            "columnKind": "utf16CodeUnits",
-            "results": list(results),
-        }],
-    }
+def build(verdicts: Iterable[Verdict]) -> Report:
+    report = Report()
+    for v in verdicts:
+        c, stamp = v.commit, v.commit.recomputed
+        report.commits += 1
+        report.added_lines += stamp.added_lines
+        report.ai_lines += stamp.ai_line_count
+        day = datetime.fromtimestamp(c.time, timezone.utc).strftime("%Y-%m-%d")
+        totals = report.by_day.setdefault(day, [0, 0])
+        totals[0] += stamp.added_lines
+        totals[1] += stamp.ai_line_count
+        for lines in stamp.ai_lines.values():
+            for origin in lines.values():
+                report.by_tool[str(origin.tool)] = report.by_tool.get(str(origin.tool), 0) + 1
+        report.by_tier[v.tier.label] += 1
+        _files(report, v)
+        _signoffs(report, v)
+        if not v.ok:
+            report.failed.append({"sha": c.sha, "subject": c.subject, "author": c.author,
+                                  "tier": v.tier.label, "review": v.review.label,
+                                  "failures": list(v.failures)})
+    return report
 
 
-def _sarif_rule(rule: Rule) -> dict[str, Any]:
-    return {
-        "id": rule.id, "name": rule.title.title().replace(" ", "")[:64] or rule.id,
-        "shortDescription": {"text": rule.title}, "fullDescription": {"text": rule.message},
-        "help": {"text": f"{rule.message} Suppress with a reasoned comment: "
-                         f"countersign: ignore[{rule.id}] <why>"},
-        "defaultConfiguration": {"level": _LEVEL[rule.tier]},
-        "properties": {"tags": [rule.category, *rule.cwe], "tier": rule.tier.label,
-                       "security-severity": _SEVERITY[rule.tier]},
-    }
+def _signoffs(report: Report, v: Verdict) -> None:
+    for approval in v.approvals:
+        kind = "valid" if approval.counts else "stale" if approval.state in _STALE else "forged"
+        report.signoffs[kind] += 1
+    if v.review > Review.NONE and not v.approvers:
+        report.signoffs["missing"] += 1
 
 
-def _sarif_result(finding: Finding, index: dict[str, int], lines: list[str]) -> dict[str, Any]:
-    return sarif_result(finding, index, lines[finding.line] if finding.line < len(lines) else "")
-
-
-def sarif_result(finding: Finding, index: dict[str, int], text: str) -> dict[str, Any]:
-    """One SARIF result; ``text`` is the finding's line (for UTF-16 columns)."""
-    result: dict[str, Any] = {
-        "ruleId": finding.rule.id, "ruleIndex": index[finding.rule.id],
-        "level": _LEVEL[finding.tier],
-        "message": {"text": f"{finding.rule.title}: {finding.rule.message}"},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
-            "region": {"startLine": finding.line + 1,
-                       "startColumn": utf16_column(text, finding.start),
-                       "endColumn": max(utf16_column(text, finding.end),
-                                        utf16_column(text, finding.start) + 1)},
-        }}],
-        "properties": {"reviewTier": finding.tier.label, "aiGenerated": finding.origin is not None},
-    }
-    if finding.origin is not None:
-        result["properties"]["aiTool"] = finding.origin.tool
-        if finding.origin.model:
-            result["properties"]["aiModel"] = finding.origin.model
-    if finding.suppression is not None:
-        result["suppressions"] = [{"kind": "inSource",
-                                   "justification": finding.suppression.reason or "(none)"}]
-    return result
+def _files(report: Report, v: Verdict) -> None:
+    stamp = v.commit.recomputed
+    for path, lines in stamp.ai_lines.items():
+        risk = report.files.setdefault(path, FileRisk(path))
+        risk.ai_lines += len(lines)
+        risk.commits += 1
+        for finding in stamp.findings:
+            if finding.path == path and finding.origin is not None and finding.active:
+                risk.tier = max(risk.tier, finding.tier)
+                risk.rules.add(finding.rule.id)

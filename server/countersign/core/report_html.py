@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from countersign.core.reporting import Report
+from countersign.core.report import Report
 
 _TIER_COLOURS = {"none": "#9aa5b1", "low": "#6cb4ee", "medium": "#f2c94c", "high": "#f2994a",
                  "critical": "#eb5757"}
@@ -33,7 +33,10 @@ def render(report: Report, title: str) -> str:
     data = report.to_json()
     cards = [("commits", data["commits"]), ("added lines", data["added_lines"]),
              ("AI-written lines", f"{data['ai_lines']} ({data['ai_share']:.0%})"),
-             ("missing sign-off", data["failed"])]
+             ("missing sign-off", data["failed"]),
+             ("sign-offs valid / missing / forged / stale",
+              " / ".join(str(data["signoffs"][k]) for k in ("valid", "missing", "forged",
+                                                             "stale")))]
     return "".join([
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",

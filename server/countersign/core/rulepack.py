@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from countersign.core.regular import SETTINGS_MAX_BYTES, Refused, read_regular
 from countersign.core.rules import CATEGORIES, Example, Rule, compile_re2
 from countersign.core.sqlmatch import check_sql
 from countersign.core.structure import (
@@ -136,9 +137,9 @@ def load_pack(path: Path, cache: Path | None = None) -> tuple[list[Rule], list[R
     start-up time is the user's wait). Content-addressed: an edited pack is parsed anew.
     """
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    try:  # a repository's pack may be a symlink to /dev/zero: read regular files only
+        text = read_regular(path, SETTINGS_MAX_BYTES).decode("utf-8")
+    except (Refused, UnicodeDecodeError) as exc:
         return [], [RuleError(name, 0, f"cannot read rule pack: {exc}")]
     data = _cached(cache, text)
     checked = data is not None and data.pop(_CHECKED, None) == CHECK_TAG

@@ -15,7 +15,7 @@ import bisect
 import functools
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pathspec
@@ -122,7 +122,10 @@ def _spec(patterns: tuple[str, ...]) -> Any:
 
 @functools.lru_cache(maxsize=65536)
 def _matches(patterns: tuple[str, ...], path: str) -> bool:
-    return bool(_spec(patterns).match_file(path))
+    # a file name that is not UTF-8 holds surrogate escapes, which RE2 cannot take; a
+    # pattern (valid text) cannot name those bytes, so U+FFFD in their place matches alike
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return bool(_spec(patterns).match_file(text))
 
 
 @dataclass(frozen=True)
@@ -154,11 +157,25 @@ class Finding:
         return self.suppression is None
 
 
-def parse_suppression(line: str, rule: Rule) -> Suppression | None:
+def suppression_counts(origin: Origin | None) -> bool:
+    """Whether a suppression comment on a line written by ``origin`` may count.
+
+    On a line an AI wrote, the comment may be the AI's own: an AI must not suppress its
+    own finding. Lines are what commits and notes record, not characters, so such a
+    comment counts only once a person has acknowledged the line, and an acknowledgement
+    covers only the AI text that was there when it was given.
+    """
+    return origin is None or not origin.is_ai or origin.acknowledged_by is not None
+
+
+def parse_suppression(line: str, rule: Rule, origin: Origin | None = None) -> Suppression | None:
     """A ``countersign: ignore[RULE] reason`` comment on the line that covers ``rule``.
 
-    High and critical findings need a reason; without one the comment does not count.
+    High and critical findings need a reason; without one the comment does not count. Nor
+    does it on an AI-written line no person acknowledged (``suppression_counts``).
     """
+    if not suppression_counts(origin):
+        return None
     match = _SUPPRESS.search(line)
     if match is None:
         return None
@@ -304,7 +321,8 @@ class RuleSet:
                 if ai_lines is not None and origin is None and rule.applies_to == "ai":
                     continue
                 findings.append(
-                    Finding(rule, path, number, start, end, origin, parse_suppression(line, rule))
+                    Finding(rule, path, number, start, end, origin,
+                            parse_suppression(line, rule, origin))
                 )
         findings.extend(self._baseline(path, lines, ai_lines))
         findings.extend(shape_findings(path, self.match_structure(path, text), lines, ai_lines))
@@ -343,7 +361,7 @@ def shape_findings(
     out = []
     for line, shape in hits:
         if ai_lines is None:
-            out.append(_shape_finding(path, line, shape, line, lines, None))
+            out.append(_shape_finding(path, line, shape, line, lines, {}))
             continue
         if shape.rule.applies_to == "ai":
             who = _first_in(ai_sorted, line, line + shape.height)
@@ -353,7 +371,8 @@ def shape_findings(
             who = _first_in(changed_sorted, line, line + shape.height)
         if who is not None:
             at = who if shape.label is not None else line
-            out.append(_shape_finding(path, line, shape, at, lines, ai_lines.get(who)))
+            found = _shape_finding(path, line, shape, at, lines, ai_lines)
+            out.append(replace(found, origin=ai_lines.get(who)))
     return out
 
 
@@ -363,15 +382,17 @@ def _first_in(numbers: Sequence[int], lo: int, hi: int) -> int | None:
 
 
 def _shape_finding(path: str, line: int, shape: Shape, at: int, lines: Sequence[str],
-                   origin: Origin | None) -> Finding:
-    """The finding of ``shape`` (first line ``line``) reported on line ``at``."""
+                   ai_lines: Mapping[int, Origin]) -> Finding:
+    """The finding of ``shape`` (first line ``line``) reported on line ``at``; an ignore
+    comment on either line counts (``parse_suppression``: not an AI's own)."""
     text = lines[at] if at < len(lines) else ""
     start, end = (shape.start, shape.end) if at == line else (len(text) - len(text.lstrip()),
                                                              len(text))
-    suppression = parse_suppression(text, shape.rule)
+    suppression = parse_suppression(text, shape.rule, ai_lines.get(at))
     if suppression is None and at != line and line < len(lines):
-        suppression = parse_suppression(lines[line], shape.rule)
-    return Finding(shape.rule, path, at, start, end, origin, suppression, shape.label)
+        suppression = parse_suppression(lines[line], shape.rule, ai_lines.get(line))
+    return Finding(shape.rule, path, at, start, end, ai_lines.get(at), suppression,
+                   shape.label)
 
 
 def highest_tier(findings: Iterable[Finding]) -> Tier:

@@ -15,12 +15,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import compress
 
-from countersign.core.history import Edit, EditLog, Piece
+from countersign.core.edit_log import Edit, EditLog, Piece
 from countersign.core.lines import spans_for_lines
 from countersign.core.origin import HUMAN, Origin
 from countersign.core.positions import Encoding
 from countersign.core.reshape import Structures
-from countersign.core.rules import Finding, Rule, RuleSet, Suppression, parse_suppression
+from countersign.core.rules import (
+    Finding,
+    Rule,
+    RuleSet,
+    Suppression,
+    parse_suppression,
+    suppression_counts,
+)
 from countersign.core.spans import SpanTracker
 from countersign.core.structure import Shape
 from countersign.core.text import LineEdit, Text
@@ -71,7 +78,12 @@ class TrackedDocument:
                      for rule, start, end in self.rules.match_line(self.path, content))
 
     def _origin_of_line(self, line: int) -> Origin | None:
-        """The AI origin with the most non-whitespace characters on the line, if any."""
+        """The AI origin with the most non-whitespace characters on the line, if any.
+
+        Unacknowledged AI text wins over acknowledged: an acknowledgement covers the AI
+        text it was given for, not AI text added to the line later (such as a suppression
+        comment an AI appended to a line a person had acknowledged).
+        """
         start, end = self.text.line_range(line)
         counts: dict[Origin, int] = {}
         for run in self.spans.runs(start, end) if end > start else ():
@@ -79,7 +91,8 @@ class TrackedDocument:
                 visible = len("".join(self.text.slice(run.start, run.end).split()))
                 if visible:
                     counts[run.origin] = counts.get(run.origin, 0) + visible
-        return max(counts, key=counts.__getitem__) if counts else None
+        pool = {o: n for o, n in counts.items() if not o.acknowledged_by} or counts
+        return max(pool, key=pool.__getitem__) if pool else None
 
     def _splice(self, edit: LineEdit) -> None:
         new = range(edit.first, edit.first + edit.added)
@@ -233,7 +246,9 @@ class TrackedDocument:
     def line_findings(self, line: int) -> list[Finding]:
         """The pattern findings of one line (baseline and region findings are separate)."""
         origin = self.line_ai[line]
-        out = [Finding(rule, self.path, line, start, end, origin, suppression)
+        counts = suppression_counts(origin)
+        out = [Finding(rule, self.path, line, start, end, origin,
+                       suppression if counts else None)
                for rule, start, end, suppression in self.matches[line]
                if origin is not None or rule.applies_to != "ai"]
         for shape in self.structures.shapes[line]:
@@ -250,9 +265,9 @@ class TrackedDocument:
         content = self.text.line(at)
         start, end = (shape.start, shape.end) if at == line else (
             len(content) - len(content.lstrip()), len(content))
-        suppression = parse_suppression(content, shape.rule)
+        suppression = parse_suppression(content, shape.rule, self.line_ai[at])
         if suppression is None and at != line:
-            suppression = parse_suppression(self.text.line(line), shape.rule)
+            suppression = parse_suppression(self.text.line(line), shape.rule, self.line_ai[line])
         return [Finding(shape.rule, self.path, at, start, end, self.line_ai[who], suppression,
                         shape.label)]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from countersign.core.config import Config
 from countersign.core.diff import FileChange
@@ -81,6 +82,11 @@ class Stamp:
     def rule_ids(self) -> list[str]:
         return sorted({f.rule.id for f in self.findings if f.active})
 
+    def to_dict(self) -> dict[str, Any]:
+        """The stamp's figures as plain data, snake_case (the LSP edge makes them camelCase)."""
+        return {"added_lines": self.added_lines, "ai_lines": self.ai_line_count,
+                "tier": self.tier.label, "review": self.review.label, "rules": self.rule_ids()}
+
     def suppressed_ids(self) -> list[str]:
         return sorted({f.rule.id for f in self.findings
                        if not f.active and f.rule.tier >= Tier.HIGH})
@@ -138,7 +144,21 @@ def compute_stamp(
         content = contents.get(change.path) if contents is not None else None
         findings.extend(scan_added(rules, change.path, change.added, file_ai, content))
     tier = highest_tier(findings)
-    return Stamp(added, kept, findings, tier, config.required_review(tier))
+    return Stamp(added, kept, findings, tier, required_review(findings, config))
+
+
+SUPPRESSION_REVIEW = Review.PEER
+"""What a person's suppression of a high or critical finding still needs: someone other
+than the author accepts it, whatever the remaining findings' tier requires."""
+
+
+def required_review(findings: Sequence[Finding], config: Config) -> Review:
+    """The review ``findings`` need: what their highest active tier requires, and at least
+    ``SUPPRESSION_REVIEW`` when a high or critical finding is suppressed."""
+    review = config.required_review(highest_tier(findings))
+    if any(not f.active and f.tier >= Tier.HIGH for f in findings):
+        review = max(review, SUPPRESSION_REVIEW)
+    return review
 
 
 def needs_content(
@@ -167,7 +187,7 @@ def scan_added(
             if origin is None and rule.applies_to == "ai":
                 continue
             findings.append(Finding(rule, path, number, start, end, origin,
-                                    parse_suppression(text, rule)))
+                                    parse_suppression(text, rule, origin)))
     if content is not None and rules.wants_content(path, bool(ai)):
         findings += shape_findings(path, rules.match_structure(path, content),
                                    split_lines(content), ai, added.keys())

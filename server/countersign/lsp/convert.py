@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import os
+import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from countersign.core.diagnostics import Severity
-from countersign.core.origin import AI_KINDS, Origin
+from countersign.core.origin import Origin
 from countersign.core.positions import ENCODINGS, Encoding
 from countersign.core.rulepack import RuleError
 from countersign.core.spans import Span
@@ -34,8 +35,14 @@ def encoding_of(kind: Any) -> Encoding:
 
 
 def path_of(uri: str) -> Path | None:
+    """The file a ``file:`` URI names. A percent-escaped byte that is not UTF-8 (Neovim
+    escapes such file names byte by byte) stays that byte, as Python names the file,
+    instead of becoming U+FFFD and another file than git and the hooks see."""
     if not uri.startswith("file:"):
         return None
+    parsed = urllib.parse.urlsplit(uri)
+    if os.name != "nt" and not parsed.netloc:
+        return Path(urllib.parse.unquote(parsed.path, errors="surrogateescape"))
     path = to_fs_path(uri)
     return Path(path) if path else None
 
@@ -45,7 +52,8 @@ def uri_of(path: str) -> str:
 
 
 def plain(value: Any) -> Any:
-    """Undo pygls's namedtuples for parameters of methods lsprotocol does not know."""
+    """Undo pygls's namedtuples, which a pygls client (the tests) gets for countersign's own
+    responses: lsprotocol does not know their types."""
     if hasattr(value, "_asdict"):
         return {k: plain(v) for k, v in value._asdict().items()}
     if isinstance(value, (list, tuple)):
@@ -53,38 +61,14 @@ def plain(value: Any) -> Any:
     return value
 
 
-def position(value: Any) -> tuple[int, int]:
-    if isinstance(value, types.Position):
-        return value.line, value.character
-    if not isinstance(value, dict):
-        raise ValueError(f"expected a position {{line, character}}, got {value!r}")
-    line, char = value.get("line"), value.get("character")
-    if not isinstance(line, int) or not isinstance(char, int) or line < 0 or char < 0:
-        raise ValueError(f"expected a position with non-negative integers, got {value!r}")
-    return line, char
+def range_of(value: types.Range) -> Range:
+    """An LSP range as ``((line, column), (line, column))``."""
+    return (value.start.line, value.start.character), (value.end.line, value.end.character)
 
 
-def range_of(value: Any) -> Range:
-    """A range from an lsprotocol Range or its JSON form; ValueError says what is wrong."""
-    if isinstance(value, types.Range):
-        return (value.start.line, value.start.character), (value.end.line, value.end.character)
-    if not isinstance(value, dict) or "start" not in value or "end" not in value:
-        raise ValueError(f"expected a range {{start, end}}, got {value!r}")
-    return position(value["start"]), position(value["end"])
-
-
-def origin_of(data: dict[str, Any], default_kind: str = "chat") -> Origin:
-    tool = data.get("tool")
-    kind = data.get("kind", default_kind)
-    model = data.get("model")
-    if not isinstance(tool, str) or not tool:
-        raise ValueError(f"'tool' must name the AI tool (like \"copilot\"), got {tool!r}")
-    if kind not in AI_KINDS:
-        raise ValueError(f"'kind' must be one of {', '.join(AI_KINDS)}, got {kind!r}")
-    if model is not None and not isinstance(model, str):
-        raise ValueError(f"'model' must be a string, got {model!r}")
-
-    return Origin(kind, tool, model, at=time.time())
+def optional_range(value: types.Range | None) -> Range | None:
+    """``range_of``, or None (the whole document) when no range was given."""
+    return range_of(value) if value is not None else None
 
 
 def config_diagnostics(errors: Iterable[RuleError]) -> dict[str, list[types.Diagnostic]]:

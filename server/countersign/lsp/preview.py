@@ -1,6 +1,6 @@
 """``countersign/commitPreview``: the trailers the commit hook would stamp for what is staged.
 
-The same computation as ``countersign trailers --json`` (``store.stamping.Sources``). It reads
+The same computation as ``countersign trailers --json`` (``store.stamping.Stamper``). It reads
 git objects and the ledger, which can take a while in a large repository, so the server
 runs it in a worker thread; the thread opens its own ledger connection (SQLite connections
 belong to the thread that made them).
@@ -18,7 +18,7 @@ from countersign.core.rules import RuleSet
 from countersign.store import commits
 from countersign.store.gitcli import Git, GitError
 from countersign.store.ledger import Ledger, LedgerError, default_path
-from countersign.store.stamping import Sources
+from countersign.store.stamping import Stamper
 
 
 class PreviewError(Exception):
@@ -44,13 +44,17 @@ def commit_preview(source: PreviewInput) -> dict[str, Any]:
         repo = Git(source.root)
         with closing(Ledger(default_path(source.git_dir))) as ledger:
             head = commits.head(repo)
-            stamp = Sources(repo, ledger, source.rules, source.config).staged(
+            stamp = Stamper(repo, ledger, source.rules, source.config).staged(
                 [head] if head else [])
     except (GitError, OSError) as exc:
         raise PreviewError(f"git failed in {source.root}: {exc}") from exc
     except LedgerError as exc:
         raise PreviewError(str(exc)) from exc
+    figures = {_camel(k): v for k, v in stamp.to_dict().items()}
     return {"trailers": [{"key": k, "value": v}
-                         for k, v in stamp.trailers(source.config.assisted_by)],
-            "tier": stamp.tier.label, "review": stamp.review.label,
-            "addedLines": stamp.added_lines, "aiLines": stamp.ai_line_count}
+                         for k, v in stamp.trailers(source.config.assisted_by)], **figures}
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part.title() for part in rest)

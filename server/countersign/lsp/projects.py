@@ -12,17 +12,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from countersign.core.config import Config, build_ruleset, combine, find_config, load_config
+from countersign.core.config import Config, PolicyError, find_config, load_project
 from countersign.core.rulepack import RuleError
 from countersign.core.rules import RuleSet
-from countersign.store.git import Workspace, find_workspace, identity
 from countersign.store.ledger import Ledger, LedgerError, default_path
+from countersign.store.workspace import Workspace, find_workspace
 
 log = logging.getLogger(__name__)
-Stamp = tuple[tuple[str, int, int], ...]
+Fingerprint = tuple[tuple[str, int, int], ...]
+"""Path, modification time and size of each file a project depends on."""
 
 
-def _stamp(paths: list[Path]) -> Stamp:
+def _fingerprint(paths: list[Path]) -> Fingerprint:
     """Modification time and size of each file (0, 0 when missing)."""
     out = []
     for path in paths:
@@ -46,8 +47,8 @@ class Project:
     warnings: list[str] = field(default_factory=list)
     ledger: Ledger | None = None
     reviewer: str | None = None
-    _config_stamp: Stamp = ()
-    _ledger_stamp: Stamp = ()
+    _config_seen: Fingerprint = ()
+    _ledger_seen: Fingerprint = ()
 
     def config_files(self) -> list[Path]:
         found = find_config(self.workspace.root)
@@ -61,20 +62,22 @@ class Project:
         return [self.ledger.path, self.ledger.path.with_name(self.ledger.path.name + "-wal")]
 
     def load(self) -> None:
-        """(Re)read configuration and rules; problems go to ``errors``, defaults stand."""
-        errors: list[RuleError] = []
-        repo_config = Config()
-        found = find_config(self.workspace.root)
-        if found is not None:
-            repo_config, errors = load_config(found)
-        policy_config = None
-        if self.policy is not None:
-            policy_config, policy_errors = load_config(self.policy)
-            errors += policy_errors
-        self.config, self.warnings = combine(repo_config, policy_config)
-        self.rules, rule_errors = build_ruleset(self.config, policy_config)
-        self.errors = errors + rule_errors
-        self._config_stamp = _stamp(self.config_files())
+        """(Re)read configuration and rules; problems go to ``errors``, defaults stand.
+
+        An invalid policy is listed with the other problems and not applied (the loader
+        never applies half a policy); the gate in CI refuses to run with it.
+        """
+        git_dir = self.workspace.git_dir
+        cache = git_dir / "countersign" / "cache" if git_dir else None
+        try:
+            loaded = load_project(self.workspace.root, self.policy, cache)
+            policy_errors = []
+        except PolicyError as exc:
+            loaded = load_project(self.workspace.root, None, cache)
+            policy_errors = exc.problems
+        self.config, self.rules, self.warnings = loaded.config, loaded.rules, loaded.warnings
+        self.errors = policy_errors + loaded.errors
+        self._config_seen = _fingerprint(self.config_files())
 
     def open_ledger(self) -> None:
         try:
@@ -82,16 +85,16 @@ class Project:
         except LedgerError as exc:
             log.error("%s", exc)
             self.ledger = None
-        self._ledger_stamp = _stamp(self.ledger_files())
+        self._ledger_seen = _fingerprint(self.ledger_files())
 
     def config_changed(self) -> bool:
-        stamp = _stamp(self.config_files())
-        changed, self._config_stamp = stamp != self._config_stamp, stamp
+        seen = _fingerprint(self.config_files())
+        changed, self._config_seen = seen != self._config_seen, seen
         return changed
 
     def ledger_changed(self) -> bool:
-        stamp = _stamp(self.ledger_files())
-        changed, self._ledger_stamp = stamp != self._ledger_stamp, stamp
+        seen = _fingerprint(self.ledger_files())
+        changed, self._ledger_seen = seen != self._ledger_seen, seen
         return changed
 
     def relative(self, path: Path) -> str:
@@ -120,7 +123,7 @@ class Projects:
         project = Project(workspace, self.policy)
         project.load()
         project.open_ledger()
-        project.reviewer = identity(workspace)
+        project.reviewer = workspace.git().committer_email()
         self._by_root[workspace.root] = project
         return project
 

@@ -1,354 +1,282 @@
-"""Every LSP handler of countersign, registered in one place.
+"""The language server: its state, the timers that publish results, and file watching.
+
+``build`` makes one and lets each feature module register its handlers:
+
+- ``session``: initialize, initialized, workspace/didChangeConfiguration and
+  workspace/didChangeWatchedFiles
+- ``sync``: textDocument/didOpen, didChange, didSave and didClose
+- ``provenance``: countersign/aiEdit, countersign/provenance, countersign.markAi and
+  countersign.markHuman (who wrote what: reported, read, corrected)
+- ``review``: textDocument/diagnostic and codeAction, countersign.acknowledge and
+  countersign.explain
+- ``summary``: textDocument/hover and codeLens, countersign/summary (request and command)
+  and countersign/commitPreview
 
 Handlers translate LSP to plain values, call the features (``Documents``, ``Projects``,
-``core``) and translate the answers back; they hold no logic of their own.
+``core``) and translate the answers back; they hold no logic of their own. Those of
+countersign's own messages and commands take typed params (``messages``), read and checked
+by ``typed``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.capabilities import get_capability
+from pygls.lsp.server import LanguageServer
 
-from countersign.core.diagnostics import explain, hover, lens_title, summarize
-from countersign.core.origin import HUMAN
-from countersign.core.settings import parse_settings
-from countersign.lsp import convert
-from countersign.lsp.actions import suppress_action
-from countersign.lsp.documents import Change, DocumentError
-from countersign.lsp.preview import PreviewError, PreviewInput, commit_preview
-from countersign.lsp.runtime import CountersignServer, long_lived
+from countersign import __version__
+from countersign.core.rulesdoc import default_href
+from countersign.lsp import convert, published
+from countersign.lsp.documents import DocumentError, Documents, Entry
+from countersign.lsp.messages import PROVENANCE
+from countersign.lsp.projects import Project, Projects
+from countersign.lsp.protocol import CountersignProtocol
+from countersign.lsp.settings import Settings
 
 log = logging.getLogger(__name__)
-AI_EDIT = "countersign/aiEdit"
-SUMMARY = "countersign/summary"
-PROVENANCE = "countersign/provenance"
-COMMIT_PREVIEW = "countersign/commitPreview"
-COMMANDS = ("countersign.markAi", "countersign.markHuman", "countersign.acknowledge",
-            "countersign.explain", "countersign.summary")
-
-
-class RequestFailed(JsonRpcException):
-    """LSP ``RequestFailed``: the request was valid but cannot be answered here."""
-
-    CODE = types.LSPErrorCodes.RequestFailed.value
-    MESSAGE = "Request failed"
-
-
-def _invalid(exc: Exception) -> JsonRpcInvalidParams:
-    return JsonRpcInvalidParams(str(exc))
-
-
-def _uri_arg(args: tuple[Any, ...], index: int = 0) -> str:
-    if len(args) <= index or not isinstance(args[index], str):
-        raise JsonRpcInvalidParams(f"argument {index + 1} must be a document URI, got "
-                                   f"{args[index] if len(args) > index else 'nothing'!r}")
-    uri: str = args[index]
-    return uri
-
-
-def _range_arg(args: tuple[Any, ...], index: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    if len(args) <= index or args[index] is None:
-        return None
-    try:
-        return convert.range_of(convert.plain(args[index]))
-    except ValueError as exc:
-        raise _invalid(exc) from None
+SETTLE_MS = 50
+"""Pause in typing after which a document's stale structural matches are re-made."""
 
 
 def build() -> CountersignServer:
-    """A server with every handler registered."""
+    """A server with every feature's handlers registered."""
+    # imported here: the feature modules import CountersignServer from this module (pygls
+    # reads their handlers' annotations at run time)
+    from countersign.lsp import provenance, review, session, summary, sync
+
     server = CountersignServer()
-
-    @server.feature(types.INITIALIZE)
-    def initialize(ls: CountersignServer, params: types.InitializeParams) -> None:
-        ls.documents.encoding = convert.encoding_of(ls.workspace.position_encoding)
-        settings, errors = parse_settings(params.initialization_options)
-        ls.apply_settings(settings, errors)
-        wants_pull = params.capabilities.text_document is not None and \
-            params.capabilities.text_document.diagnostic is not None
-        mode = settings.diagnostic_mode
-        ls.pull = mode == "pull" or (mode == "auto" and wants_pull)
-
-    @server.feature(types.INITIALIZED)
-    async def initialized(ls: CountersignServer, params: types.InitializedParams) -> None:
-        ls.start_watching()
-        if ls._client_can("workspace.did_change_watched_files.dynamic_registration"):
-            try:
-                await ls.client_register_capability_async(types.RegistrationParams([
-                    types.Registration("countersign-watch",
-                                       types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                                       types.DidChangeWatchedFilesRegistrationOptions([
-                                           types.FileSystemWatcher("**/*.toml"),
-                                           types.FileSystemWatcher("**/countersign/ledger.db*"),
-                                       ]))]))
-            except Exception as exc:  # the server polls anyway
-                log.warning("could not register file watchers: %s", exc)
-        await load_configuration(ls)
-
-    async def load_configuration(ls: CountersignServer) -> None:
-        if not ls._client_can("workspace.configuration"):
-            return
-        try:
-            answer = await ls.workspace_configuration_async(types.ConfigurationParams(
-                [types.ConfigurationItem(section="countersign")]))
-        except Exception as exc:
-            log.warning("workspace/configuration failed: %s", exc)
-            return
-        if answer and answer[0] is not None:
-            ls.apply_settings(*parse_settings(answer[0]))
-            ls.refresh_all()
-
-    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def did_change_configuration(ls: CountersignServer,
-                                       params: types.DidChangeConfigurationParams) -> None:
-        if isinstance(params.settings, dict) and params.settings.get("countersign") is not None:
-            ls.apply_settings(*parse_settings(params.settings))
-            ls.refresh_all()
-        else:
-            await load_configuration(ls)
-
-    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-    def did_change_watched_files(ls: CountersignServer,
-                                 params: types.DidChangeWatchedFilesParams) -> None:
-        ls.check_files()
-
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: CountersignServer, params: types.DidOpenTextDocumentParams) -> None:
-        doc = params.text_document
-        ls.forget(doc.uri)
-        with long_lived():
-            entry = ls.documents.open(doc.uri, convert.path_of(doc.uri), doc.text,
-                                      doc.version, doc.language_id)
-        if entry is None:
-            ls.window_log_message(types.LogMessageParams(
-                types.MessageType.Warning,
-                f"countersign: {ls.documents.skipped[doc.uri]} — not tracking {doc.uri}"))
-            return
-        if entry.project is not None and entry.project.errors:
-            ls.publish_config_errors()
-        ls.changed(entry)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: CountersignServer, params: types.DidChangeTextDocumentParams) -> None:
-        changes = [Change(convert.range_of(c.range) if isinstance(
-            c, types.TextDocumentContentChangePartial) else None, c.text)
-            for c in params.content_changes]
-        entry = ls.documents.change(params.text_document.uri, params.text_document.version,
-                                    changes)
-        if entry is not None:
-            ls.changed(entry)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
-    def did_save(ls: CountersignServer, params: types.DidSaveTextDocumentParams) -> None:
-        entry = ls.documents.find(params.text_document.uri)
-        if entry is not None:
-            ls.documents.persist(entry)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: CountersignServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.documents.close(params.text_document.uri)
-        ls.forget(params.text_document.uri)
-        if not ls.pull:
-            ls.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(params.text_document.uri, []))
-
-    @server.feature(AI_EDIT)
-    def ai_edit(ls: CountersignServer, params: Any) -> None:
-        data = convert.plain(params)
-        try:
-            doc = data["textDocument"]
-            uri, version = doc["uri"], doc["version"]
-            if not isinstance(uri, str) or not isinstance(version, int):
-                raise ValueError("textDocument needs a string uri and an integer version")
-            ranges = [convert.range_of(r) for r in data["ranges"]]
-            origin = convert.origin_of(data, default_kind="")
-            with long_lived():
-                outcome = ls.documents.ai_edit(uri, version, ranges, origin)
-        except (KeyError, TypeError, ValueError, DocumentError) as exc:
-            log.warning("ignoring %s: %s (params: %.300r)", AI_EDIT, exc, data)
-            ls.window_log_message(types.LogMessageParams(
-                types.MessageType.Warning, f"countersign: ignoring {AI_EDIT}: {exc}"))
-            return
-        log.info("%s for %s version %s: %s", AI_EDIT, uri, version, outcome)
-        entry = ls.documents.find(uri)
-        if entry is not None and outcome == "applied":
-            ls.changed(entry)
-            ls.refresh_pulled()  # the client pulled after the didChange, before this report
-
-    @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(
-        identifier="countersign", inter_file_dependencies=False, workspace_diagnostics=False))
-    def pull_diagnostics(ls: CountersignServer, params: types.DocumentDiagnosticParams
-                         ) -> types.DocumentDiagnosticReport:
-        return ls.pull_report(params.text_document.uri, params.previous_result_id)
-
-    @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def on_hover(ls: CountersignServer, params: types.HoverParams) -> types.Hover | None:
-        entry = ls.documents.find(params.text_document.uri)
-        line = params.position.line
-        if entry is None or entry.project is None or line >= entry.doc.text.line_count:
-            return None
-        origin = entry.doc.line_ai[line]
-        if origin is None:
-            return None
-        findings = [f for f in entry.doc.findings() if f.line == line]
-        text = hover(origin, findings, entry.project.config, ls.href)
-        return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text))
-
-    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
-    def code_lens(ls: CountersignServer, params: types.CodeLensParams) -> list[types.CodeLens]:
-        entry = ls.documents.find(params.text_document.uri)
-        if entry is None or entry.project is None:
-            return []
-        ai = entry.doc.ai_lines()
-        if not ai:
-            return []
-        summary = summarize(ai, entry.doc.text.line_count, entry.doc.findings(),
-                            entry.project.config)
-        top = types.Range(types.Position(0, 0), types.Position(0, 0))
-        return [types.CodeLens(top, types.Command(lens_title(summary), "countersign.summary",
-                                                  arguments=[entry.uri]))]
-
-    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
-        code_action_kinds=[types.CodeActionKind.QuickFix]))
-    def code_actions(ls: CountersignServer, params: types.CodeActionParams
-                     ) -> list[types.CodeAction]:
-        entry = ls.documents.find(params.text_document.uri)
-        if entry is None:
-            return []
-        first, last = params.range.start.line, params.range.end.line
-        findings = [f for f in entry.doc.findings() if first <= f.line <= last and f.active]
-        actions = []
-        enc = ls.documents.encoding
-        lines = [n for n in range(first, min(last, entry.doc.text.line_count - 1) + 1)
-                 if (o := entry.doc.line_ai[n]) is not None and not o.acknowledged_by]
-        if lines:
-            ack_range = {"start": {"line": lines[0], "character": 0},
-                         "end": {"line": lines[-1], "character": 0}}
-            actions.append(types.CodeAction(
-                f"countersign: acknowledge {len(lines)} AI line(s) as reviewed",
-                kind=types.CodeActionKind.QuickFix,
-                command=types.Command("Acknowledge", "countersign.acknowledge",
-                                      arguments=[entry.uri, ack_range])))
-        snippets = ls._client_can("workspace.workspace_edit.snippet_edit_support") and \
-            ls._client_can("workspace.workspace_edit.document_changes")
-        for f in findings:
-            actions.append(suppress_action(entry, f, enc, snippets))
-            actions.append(types.CodeAction(
-                f"countersign: explain {f.rule.id}", kind=types.CodeActionKind.QuickFix,
-                command=types.Command(f"Explain {f.rule.id}", "countersign.explain",
-                                      arguments=[f.rule.id])))
-        return actions
-
-    @server.feature(SUMMARY)
-    def summary_request(ls: CountersignServer, params: Any) -> dict[str, Any]:
-        data = convert.plain(params)
-        uri = data.get("textDocument", {}).get("uri") if isinstance(data, dict) else None
-        return _summary(ls, uri if isinstance(uri, str) else "")
-
-    @server.feature(PROVENANCE)
-    def provenance_request(ls: CountersignServer, params: Any) -> dict[str, Any]:
-        data = convert.plain(params)
-        uri = data.get("textDocument", {}).get("uri") if isinstance(data, dict) else None
-        try:
-            return ls.provenance(ls.documents.get(uri if isinstance(uri, str) else ""))
-        except DocumentError as exc:
-            raise _invalid(exc) from None
-
-    @server.feature(COMMIT_PREVIEW)
-    async def commit_preview_request(ls: CountersignServer, params: Any) -> dict[str, Any]:
-        data = convert.plain(params)
-        doc = data.get("textDocument") if isinstance(data, dict) else None
-        uri = doc.get("uri") if isinstance(doc, dict) else None
-        if uri is not None and not isinstance(uri, str):
-            raise JsonRpcInvalidParams(f"textDocument.uri must be a string, got {uri!r}")
-        try:
-            project = ls.project_for(uri)
-        except DocumentError as exc:
-            raise _invalid(exc) from None
-        ls.documents.flush(project)  # the hook reads the ledger: give it the buffers' lines
-        source = PreviewInput(project.workspace.root, project.workspace.git_dir,
-                              project.rules, project.config)
-        try:
-            return await asyncio.to_thread(commit_preview, source)
-        except PreviewError as exc:
-            raise RequestFailed(str(exc)) from None
-
-    @server.command("countersign.summary")
-    def summary_command(ls: CountersignServer, *args: Any) -> dict[str, Any]:
-        return _summary(ls, _uri_arg(args))
-
-    @server.command("countersign.markAi")
-    def mark_ai(ls: CountersignServer, *args: Any) -> int:
-        uri, range_ = _uri_arg(args), _range_arg(args, 1)
-        details = convert.plain(args[2]) if len(args) > 2 and args[2] is not None else {}
-        try:
-            origin = convert.origin_of({"tool": "unknown", **details}, default_kind="chat")
-            lines = ls.documents.mark(uri, range_, origin)
-        except (ValueError, DocumentError) as exc:
-            raise _invalid(exc) from None
-        _changed(ls, uri)
-        return len(lines)
-
-    @server.command("countersign.markHuman")
-    def mark_human(ls: CountersignServer, *args: Any) -> int:
-        uri, range_ = _uri_arg(args), _range_arg(args, 1)
-        try:
-            lines = ls.documents.mark(uri, range_, HUMAN)
-        except DocumentError as exc:
-            raise _invalid(exc) from None
-        _changed(ls, uri)
-        return len(lines)
-
-    @server.command("countersign.acknowledge")
-    def acknowledge(ls: CountersignServer, *args: Any) -> int:
-        uri, range_ = _uri_arg(args), _range_arg(args, 1)
-        try:
-            entry = ls.documents.get(uri)
-            who = (args[2] if len(args) > 2 and isinstance(args[2], str) else None) or \
-                ls.settings.reviewer or (entry.project.reviewer if entry.project else None)
-            if not who:
-                raise DocumentError("nobody to acknowledge as: set countersign.reviewer or "
-                                    "git config user.email")
-            count = ls.documents.acknowledge(uri, range_, who)
-        except DocumentError as exc:
-            raise _invalid(exc) from None
-        _changed(ls, uri)
-        return count
-
-    @server.command("countersign.explain")
-    def explain_rule(ls: CountersignServer, *args: Any) -> str:
-        rule_id = args[0] if args and isinstance(args[0], str) else None
-        for project in ls.projects:
-            rule = project.rules.by_id().get((rule_id or "").upper())
-            if rule is not None:
-                text = explain(rule, project.config, ls.href)
-                ls.show(text)
-                return text
-        raise JsonRpcInvalidParams(f"unknown rule {rule_id!r}: pass a rule id like DAT002 "
-                                   f"(countersign rules list shows them)")
-
+    for feature in (session, sync, provenance, review, summary):
+        feature.register(server)
     return server
 
 
-def _changed(ls: CountersignServer, uri: str) -> None:
-    """A command changed a document's AI lines without an edit: pull clients must re-pull."""
-    entry = ls.documents.find(uri)
-    if entry is not None:
-        ls.changed(entry)
-        ls.refresh_pulled()
+class CountersignServer(LanguageServer):
+    """Documents, projects, settings, and the timers that publish results."""
 
+    def __init__(self) -> None:
+        super().__init__("countersign", __version__, protocol_cls=CountersignProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        assert isinstance(self.protocol, CountersignProtocol)
+        self._protocol = self.protocol
+        self.projects = Projects()
+        self.documents = Documents(self.projects)
+        self.settings = Settings()
+        self.pull = False
+        self._timers: dict[tuple[str, str], asyncio.TimerHandle | asyncio.Handle] = {}
+        self._sent_provenance: dict[str, dict[str, Any]] = {}
+        self._published: dict[str, str] = {}
+        """URI -> the diagnostics JSON last pushed (an unchanged list is not sent again)."""
+        self._results: dict[str, tuple[str, str]] = {}
+        """URI -> (resultId, diagnostics JSON) last pulled."""
+        self._result_ids = 0
+        self._config_uris: set[str] = set()
+        self._watcher: asyncio.Task[None] | None = None
 
-def _summary(ls: CountersignServer, uri: str) -> dict[str, Any]:
-    try:
-        entry = ls.documents.get(uri)
-    except DocumentError as exc:
-        raise _invalid(exc) from None
-    if entry.project is None:
-        raise JsonRpcInvalidParams(f"{uri} is not a file in a workspace")
-    summary = summarize(entry.doc.ai_lines(), entry.doc.text.line_count,
-                        entry.doc.findings(), entry.project.config)
-    return {"uri": uri, **summary.to_dict(), "title": lens_title(summary)}
+    # -- settings --------------------------------------------------------------------
+
+    def apply_settings(self, settings: Settings, errors: list[str]) -> None:
+        self.settings = settings
+        self.documents.settings = settings
+        for entry in self.documents:
+            entry.doc.forget_derived()  # the rule links may have changed
+        if settings.policy:
+            from pathlib import Path
+            self.projects.policy = Path(settings.policy)
+        for error in errors:
+            self.show(f"countersign: invalid setting {error}", types.MessageType.Warning)
+
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        log.warning("%s", message) if kind <= types.MessageType.Warning else log.info(
+            "%s", message)
+        self.window_show_message(types.ShowMessageParams(kind, message))
+
+    @property
+    def href(self) -> str:
+        return self.settings.rules_doc_url or default_href()
+
+    # -- scheduling ------------------------------------------------------------------
+
+    def _schedule(self, kind: str, uri: str, delay_ms: int, action: Callable[[], None]) -> None:
+        key = (kind, uri)
+        if key in self._timers:
+            if delay_ms == 0:
+                return  # already queued behind the messages being read now
+            self._timers.pop(key).cancel()
+        loop = asyncio.get_running_loop()
+
+        def fire() -> None:
+            self._timers.pop(key, None)
+            try:
+                action()
+            except Exception:
+                log.exception("%s for %s failed", kind, uri)
+
+        self._timers[key] = (loop.call_soon(fire) if delay_ms == 0
+                             else loop.call_later(delay_ms / 1000, fire))
+
+    def changed(self, entry: Entry) -> None:
+        """Something in a document changed: refresh diagnostics and provenance."""
+        if entry.doc.structures.stale:  # an edit in a huge unit: re-parse when typing pauses
+            self._schedule("structure", entry.uri, SETTLE_MS, lambda: self._settle(entry))
+        if not self.pull:
+            self._schedule("diagnostics", entry.uri, self.settings.debounce_ms,
+                           lambda: self.publish(entry.uri))
+        self._schedule("provenance", entry.uri, self.settings.provenance_debounce_ms,
+                       lambda: self.notify_provenance(entry.uri))
+
+    def _settle(self, entry: Entry) -> None:
+        if self.documents.find(entry.uri) is entry and entry.doc.settle():
+            if not self.pull:
+                self.publish(entry.uri)
+            self.refresh_pulled()
+
+    def changed_without_edit(self, uri: str) -> None:
+        """A command changed a document's AI lines without an edit: pull clients must re-pull."""
+        entry = self.documents.find(uri)
+        if entry is not None:
+            self.changed(entry)
+            self.refresh_pulled()
+
+    def refresh_all(self) -> None:
+        for entry in self.documents:
+            self.changed(entry)
+        self.refresh_pulled()
+
+    def refresh_pulled(self) -> None:
+        """Diagnostics changed without an edit: a pull client must ask again.
+
+        Pull clients (VS Code's languageclient) ask right after each ``didChange``; an AI
+        report, a command or a ledger written by another process changes the answer later.
+        """
+        if self.pull and get_capability(self.client_capabilities,
+                                        "workspace.diagnostics.refresh_support", False):
+            self.workspace_diagnostic_refresh(None)
+
+    # -- results ---------------------------------------------------------------------
+
+    def _items(self, entry: Entry) -> list[tuple[int, published.LineDiagnostic]]:
+        config = entry.project.config if entry.project else None
+        if config is None:
+            return []
+        return published.current(entry.doc, config, self.href, self.documents.encoding)
+
+    def diagnostics(self, entry: Entry) -> list[types.Diagnostic]:
+        return published.as_lsp(self._items(entry))
+
+    def publish(self, uri: str) -> None:
+        """Push the document's diagnostics unless the client already has this list.
+
+        An edit that moves a diagnostic (lines inserted above it, characters before it)
+        changes the list, so the client always gets a publish when positions changed.
+        """
+        entry = self.documents.find(uri)
+        if entry is None:
+            return
+        text = published.as_json(self._items(entry))
+        if self._published.get(uri) == text:
+            return
+        self._published[uri] = text
+        self._protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                                   f'{{"uri":{json.dumps(uri)},"version":{entry.doc.version},'
+                                   f'"diagnostics":{text}}}')
+
+    def pull_report(self, uri: str, previous: str | None) -> types.DocumentDiagnosticReport:
+        """A full report, or "unchanged" when the client's ``previous`` result is current."""
+        entry = self.documents.find(uri)
+        items = self._items(entry) if entry is not None else []
+        text = published.as_json(items)
+        last = self._results.get(uri)
+        if last is None or last[1] != text:
+            self._result_ids += 1
+            last = self._results[uri] = (str(self._result_ids), text)
+        if previous is not None and previous == last[0]:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=last[0])
+        return types.RelatedFullDocumentDiagnosticReport(items=published.as_lsp(items),
+                                                         result_id=last[0])
+
+    def provenance(self, entry: Entry) -> dict[str, Any]:
+        return convert.provenance(entry.uri, entry.doc.version, entry.doc.text,
+                                  entry.doc.spans.spans(), self.documents.encoding)
+
+    def notify_provenance(self, uri: str) -> None:
+        entry = self.documents.find(uri)
+        if entry is None:
+            return
+        payload = self.provenance(entry)
+        last = self._sent_provenance.get(uri)
+        if last is not None and last["spans"] == payload["spans"]:
+            return
+        self._sent_provenance[uri] = payload
+        self._protocol.notify_json(PROVENANCE, json.dumps(payload))
+
+    def forget(self, uri: str) -> None:
+        self._sent_provenance.pop(uri, None)
+        self._published.pop(uri, None)
+        self._results.pop(uri, None)
+        for key in [k for k in self._timers if k[1] == uri]:
+            self._timers.pop(key).cancel()
+
+    def publish_config_errors(self) -> None:
+        """Rule pack and config problems as diagnostics on the TOML files."""
+        found: dict[str, list[types.Diagnostic]] = {}
+        for project in self.projects:
+            for uri, diags in convert.config_diagnostics(project.errors).items():
+                found.setdefault(uri, []).extend(diags)
+            for warning in project.warnings:
+                log.warning("%s", warning)
+        for uri in self._config_uris - set(found):
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+        for uri, diags in found.items():
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diags))
+        self._config_uris = set(found)
+
+    def project_for(self, uri: str | None) -> Project:
+        """The project of a document URI, or of the first workspace folder without one."""
+        if uri is None:
+            folders = [f.uri for f in self.workspace.folders.values()]
+            uri = folders[0] if folders else self.workspace.root_uri
+            if not uri:
+                raise DocumentError("no workspace folder is open: pass textDocument.uri")
+        entry = self.documents.find(uri)
+        if entry is not None and entry.project is not None:
+            return entry.project
+        path = convert.path_of(uri)
+        if path is None:
+            raise DocumentError(f"{uri} is not a file: countersign needs a file:// URI")
+        return self.projects.for_path(path)
+
+    # -- watching other processes ----------------------------------------------------
+
+    def start_watching(self) -> None:
+        if self._watcher is None:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.watch_interval_ms / 1000)
+            try:
+                self.check_files()
+            except Exception:
+                log.exception("checking the ledger and config files failed")
+
+    def check_files(self) -> None:
+        """Reload config that changed and adopt ledger records other processes wrote."""
+        for project in self.projects:
+            if project.config_changed():
+                project.load()
+                for entry in self.documents:
+                    if entry.project is project:
+                        entry.doc.set_rules(project.rules)
+                self.publish_config_errors()
+                self.refresh_all()
+            if project.ledger_changed():
+                for entry in self.documents:
+                    if entry.project is project and self.documents.merge_ledger(entry):
+                        self.changed(entry)
+                        self.refresh_pulled()

@@ -2,25 +2,30 @@
 
 Everything goes through the git binary (``store.gitcli.Git``; see there why not GitPython
 on this path), so git decides what a trailer, a rename or a binary file is. Output is read
-as bytes and decoded leniently: a file in Latin-1 must not stop a commit.
+as bytes and decoded leniently: a file in Latin-1 must not stop a commit. Paths are read
+NUL-separated (``-z``) and blobs by object id, so no file name can shift what is read.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from countersign.core.diff import FileChange, finish, parse_diff
+from countersign.core.diff import FileChange, parse_raw_patch
 from countersign.core.provenance import NoteError
 from countersign.store.gitcli import Git, GitError
 
 NOTES_REF = "refs/notes/countersign"
 APPROVALS_REF = "refs/notes/countersign-approvals"
-_DIFF = ("-U0", "--no-color", "--no-ext-diff", "--no-textconv", "-M",
-         "--src-prefix=a/", "--dst-prefix=b/", "--no-relative")
+_DIFF = ("--raw", "-p", "-z", "--no-abbrev", "-U0", "--inter-hunk-context=0", "--no-color",
+         "--no-ext-diff", "--no-textconv", "--submodule=short", "-M", "--no-relative")
+"""``core.diff.parse_raw_patch``'s input, whatever the user's diff configuration says."""
+TEXT_LIMIT = 10_000_000
+"""Largest content read to tell text from binary (the language server's maxFileBytes)."""
 _TRAILER_OPTS = ("--no-divider", "--where", "end", "--if-exists", "add", "--if-missing", "add")
 
 
@@ -41,12 +46,46 @@ def head(repo: Git) -> str | None:
         return None
 
 
+def resolve_commit(repo: Git, rev: str) -> str | None:
+    """The full id of the commit ``rev`` names, or ``None`` when it names none."""
+    if rev.startswith("-"):
+        return None
+    try:
+        return repo.text("rev-parse", "-q", "--verify", "--end-of-options",
+                         f"{rev}^{{commit}}") or None
+    except GitError:
+        return None
+
+
 def parents_of(repo: Git, rev: str) -> list[str]:
     return repo.text("log", "-1", "--format=%P", rev, "--").split()
 
 
-def _diff(repo: Git, *args: str) -> list[FileChange]:
-    return finish(parse_diff(decode(repo.run("diff", *_DIFF, *args)).split("\n")))
+def _diff(repo: Git, *revs: str) -> list[FileChange]:
+    """``git diff REVS`` parsed, with files that are text but shown as binary read again."""
+    changes = parse_raw_patch(repo.run("diff", *_DIFF, *revs, "--"))
+    hidden = {c.path for c in _text_shown_as_binary(repo, changes)}
+    if not hidden:
+        return changes
+    paths = [p for c in changes if c.path in hidden for p in (c.path, c.old_path) if p]
+    out = repo.run("--literal-pathspecs", "diff", *_DIFF, "--text", *revs, "--", *paths)
+    again = {c.path: c for c in parse_raw_patch(out)}
+    return [again.get(c.path, c) if c.path in hidden else c for c in changes]
+
+
+def _text_shown_as_binary(repo: Git, changes: Sequence[FileChange]) -> list[FileChange]:
+    """Changes git showed as binary although their new content is text.
+
+    ``.gitattributes`` decides that (``-diff``, ``binary``, a binary diff driver), and a
+    commit can write it itself: ``*.py -diff`` would hide every added line of a Python file
+    from the gate. So git's content check decides here, as it does without attributes.
+    Content over ``TEXT_LIMIT`` bytes stays binary (no editor tracks such a file).
+    """
+    candidates = [c for c in changes if c.binary and c.blob]
+    if not candidates:
+        return []
+    text = repo.text_blobs([c.blob for c in candidates if c.blob], TEXT_LIMIT)
+    return [c for c in candidates if c.blob in text]
 
 
 def staged_changes(repo: Git, parents: Sequence[str]) -> list[FileChange]:
@@ -56,13 +95,13 @@ def staged_changes(repo: Git, parents: Sequence[str]) -> list[FileChange]:
     lines brought in from a merged branch were stamped in their own commits.
     """
     bases = list(parents) or [empty_tree(repo)]
-    return _intersect([_diff(repo, "--cached", base, "--") for base in bases])
+    return _intersect([_diff(repo, "--cached", base) for base in bases])
 
 
 def commit_changes(repo: Git, sha: str, parents: Sequence[str]) -> list[FileChange]:
     """What commit ``sha`` added relative to its parents (see ``staged_changes``)."""
     bases = list(parents) or [empty_tree(repo)]
-    return _intersect([_diff(repo, base, sha, "--") for base in bases])
+    return _intersect([_diff(repo, base, sha) for base in bases])
 
 
 def _intersect(per_parent: list[list[FileChange]]) -> list[FileChange]:
@@ -77,15 +116,21 @@ def _intersect(per_parent: list[list[FileChange]]) -> list[FileChange]:
 
 
 def read_blob(repo: Git, name: str) -> bytes | None:
-    """Contents of ``name`` (``:path`` for the index, ``REV:path``), or ``None``."""
-    return repo.objects([name])[name]
+    """Contents of ``REV:path`` (``:path`` for the index), or ``None`` when not a file there.
+
+    Everything after the first colon is the path, taken literally (newlines, colons and
+    glob characters included): it is looked up by ``Git.blob``, never parsed by git's
+    revision syntax.
+    """
+    rev, _, path = name.partition(":")
+    return repo.blob(rev, path)
 
 
 def parse_trailers(repo: Git, message: str) -> list[tuple[str, str]]:
     """``(key, value)`` pairs as ``git interpret-trailers --parse`` sees them."""
     out = _interpret(repo, message, "--parse", "--no-divider")
     pairs = []
-    for line in out.splitlines():
+    for line in out.split("\n"):
         key, sep, value = line.partition(":")
         if sep:
             pairs.append((key.strip(), value.strip()))
@@ -161,7 +206,11 @@ def _json_documents(text: str, sha: str, ref: str) -> list[Any]:
 def write_note(repo: Git, sha: str, record: Any, ref: str = NOTES_REF) -> None:
     """Replace the note on ``sha`` with ``record`` (one line of JSON, safe from stripspace)."""
     text = json.dumps(record, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    repo.run("notes", "--ref", ref, "add", "-f", "-F", "-", sha, stdin=text.encode("utf-8"))
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not UTF-8: JSON escapes keep it exact
+        data = json.dumps(record, separators=(",", ":"), sort_keys=True).encode("ascii")
+    repo.run("notes", "--ref", ref, "add", "-f", "-F", "-", sha, stdin=data)
 
 
 def all_notes(repo: Git, ref: str = NOTES_REF) -> dict[str, str]:
@@ -186,32 +235,40 @@ class LoggedCommit:
     subject: str
     trailers: list[tuple[str, str]]
     changes: list[FileChange]
+    committer: str = ""
 
 
-_FIELDS = ("%H", "%P", "%an <%ae>", "%ct", "%s", "%(trailers:only,unfold)")
+_FIELDS = ("%H", "%P", "%an <%ae>", "%ct", "%s", "%(trailers:only,unfold)", "%cn <%ce>")
+_LOG = ("--root", "--no-show-signature", "--encoding=UTF-8", *_DIFF)
 
 
 def log(repo: Git, revs: Sequence[str]) -> Iterator[LoggedCommit]:
     """Commits of ``git rev-list REVS`` (newest first) with their added lines.
 
     One ``git log -p`` reads every non-merge diff; a merge's diff is computed against each
-    parent separately (see ``staged_changes``).
+    parent separately (see ``staged_changes``). Commits and fields are delimited by a
+    random token, so no message, name or patch can forge a boundary.
     """
-    fmt = "%x1e" + "%x1f".join(_FIELDS) + "%x1f"
-    out = repo.run("log", f"--format={fmt}", "-p", *_DIFF, *revs, "--")
-    for chunk in decode(out).split("\x1e")[1:]:
-        fields = chunk.split("\x1f")
-        sha, parents, author, when, subject, trailer_text, patch = fields[:7]
+    token = secrets.token_hex(16)
+    start, sep = f"\x1e{token}\x1e", f"\x1f{token}\x1f"
+    fmt = (start + sep.join(_FIELDS) + sep).replace("\x1e", "%x1e").replace("\x1f", "%x1f")
+    out = repo.run("log", f"--format={fmt}", *_LOG, *revs, "--")
+    for chunk in out.split(start.encode())[1:]:
+        fields = chunk.split(sep.encode(), len(_FIELDS))
+        sha, parents, author, when, subject, trailer_text, committer = (
+            decode(f) for f in fields[:7])
         parent_list = parents.split()
-        changes = (commit_changes(repo, sha, parent_list) if len(parent_list) > 1
-                   else finish(parse_diff(patch.split("\n"))))
+        changes = (None if len(parent_list) > 1
+                   else parse_raw_patch(fields[7].removeprefix(b"\0").removeprefix(b"\n")))
+        if changes is None or _text_shown_as_binary(repo, changes):
+            changes = commit_changes(repo, sha, parent_list)
         yield LoggedCommit(sha, parent_list, author, int(when), subject,
-                           _trailer_pairs(trailer_text), changes)
+                           _trailer_pairs(trailer_text), changes, committer)
 
 
 def _trailer_pairs(text: str) -> list[tuple[str, str]]:
     pairs = []
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): a value may hold U+2028 or \x1e
         key, sep, value = line.partition(":")
         if sep and key.strip():
             pairs.append((key.strip(), value.strip()))

@@ -10,19 +10,22 @@ directory is the one git uses (``git rev-parse --git-path hooks``), so ``core.ho
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
+from countersign.store.commits import NOTES_REF
+from countersign.store.gitcli import Git
 
+REWRITE_REFS = NOTES_REF + "*"
+"""Provenance and approval notes; a glob, so git says nothing while no approval exists."""
 MARKER = "# countersign-managed-hook v1"
 HOOKS = ("prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite")
 """prepare-commit-msg stamps (it runs even with --no-verify); commit-msg only refuses a
 message that is nothing but trailers; post-commit/post-merge write notes; post-rewrite
 carries them across amend and rebase."""
-NOTES_REF = "refs/notes/countersign"
 
 _TEMPLATE = """#!/bin/sh
 {marker}
@@ -71,12 +74,10 @@ class HookState:
     python: str | None = None
 
 
-def hooks_dir(repo: git.Repo) -> Path:
+def hooks_dir(repo: Git) -> Path:
     """Where git looks for hooks in this repository (honours core.hooksPath)."""
-    out = repo.git.rev_parse("--git-path", "hooks")
-    path = Path(out)
-    base = Path(repo.working_tree_dir) if repo.working_tree_dir else Path(repo.git_dir)
-    return path if path.is_absolute() else (base / path).resolve()
+    path = Path(repo.text("rev-parse", "--git-path", "hooks"))
+    return path if path.is_absolute() else (repo.root / path).resolve()
 
 
 def shim(name: str, python: str) -> str:
@@ -97,7 +98,7 @@ def _owned(path: Path) -> bool:
         return False
 
 
-def install(repo: git.Repo, python: str) -> list[str]:
+def install(repo: Git, python: str) -> list[str]:
     """Install every hook; returns what was done, one line per hook."""
     directory = hooks_dir(repo)
     directory.mkdir(parents=True, exist_ok=True)
@@ -115,9 +116,10 @@ def install(repo: git.Repo, python: str) -> list[str]:
             done.append(f"{name}: moved the existing hook to {legacy.name}; it still runs first")
         _write_executable(path, shim(name, python))
         done.append(f"{name}: installed {path}")
-    if NOTES_REF not in _rewrite_refs(repo):
-        repo.git.config("--add", "notes.rewriteRef", NOTES_REF)
-        done.append(f"notes.rewriteRef: added {NOTES_REF} (notes follow amend and rebase)")
+    if REWRITE_REFS not in _rewrite_refs(repo):
+        repo.run("config", "--add", "notes.rewriteRef", REWRITE_REFS)
+        done.append(f"notes.rewriteRef: added {REWRITE_REFS} (provenance and approval notes "
+                    "follow amend and rebase)")
     return done
 
 
@@ -129,14 +131,11 @@ def _write_executable(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _rewrite_refs(repo: git.Repo) -> list[str]:
-    try:
-        return str(repo.git.config("--get-all", "notes.rewriteRef")).split()
-    except git.GitCommandError:
-        return []
+def _rewrite_refs(repo: Git) -> list[str]:
+    return repo.config_all("notes.rewriteRef")
 
 
-def uninstall(repo: git.Repo) -> list[str]:
+def uninstall(repo: Git) -> list[str]:
     """Remove countersign's hooks, putting back any hook they had moved aside."""
     directory = hooks_dir(repo)
     done = []
@@ -150,14 +149,15 @@ def uninstall(repo: git.Repo) -> list[str]:
             done.append(f"{name}: removed; restored the previous hook")
         else:
             done.append(f"{name}: removed")
-    if NOTES_REF in _rewrite_refs(repo):
-        repo.git.config("--unset", "notes.rewriteRef", f"^{NOTES_REF}$")
-        done.append(f"notes.rewriteRef: removed {NOTES_REF}")
+    for ref in (REWRITE_REFS, NOTES_REF):  # the plain ref: installs before approvals
+        if ref in _rewrite_refs(repo):
+            repo.run("config", "--unset", "notes.rewriteRef", f"^{re.escape(ref)}$")
+            done.append(f"notes.rewriteRef: removed {ref}")
     return done
 
 
-def status(repo: git.Repo) -> tuple[list[HookState], bool]:
-    """Each hook's state, and whether notes.rewriteRef includes countersign's notes."""
+def status(repo: Git) -> tuple[list[HookState], bool]:
+    """Each hook's state, and whether notes.rewriteRef includes countersign's notes refs."""
     directory = hooks_dir(repo)
     states = []
     for name in HOOKS:
@@ -171,7 +171,7 @@ def status(repo: git.Repo) -> tuple[list[HookState], bool]:
             python = _python_of(path)
             ok = python is not None and os.access(python, os.X_OK)
             states.append(HookState(name, path, "installed" if ok else "broken", chained, python))
-    return states, NOTES_REF in _rewrite_refs(repo)
+    return states, REWRITE_REFS in _rewrite_refs(repo)
 
 
 def _python_of(path: Path) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -67,6 +68,16 @@ class FileRecord:
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _key(path: str) -> str | bytes:
+    """How ``path`` is stored: as text, or as its bytes when the file name is not UTF-8
+    (SQLite cannot take such a name as text, and keeps a BLOB apart from every TEXT)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+    return path
 
 
 def default_path(git_dir: Path | None) -> Path:
@@ -140,18 +151,19 @@ class Ledger:
         self._db.execute(
                 "INSERT INTO files VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
                 "content=excluded.content, sha256=excluded.sha256, updated_at=excluded.updated_at",
-            (path, content, sha256(content), time.time()),
+            (_key(path), content, sha256(content), time.time()),
         )
-        self._db.execute("DELETE FROM lines WHERE path = ?", (path,))
+        self._db.execute("DELETE FROM lines WHERE path = ?", (_key(path),))
         self._db.executemany(
             "INSERT INTO lines VALUES (?, ?, ?)",
-            [(path, line, self._origin_id(o)) for line, o in sorted(lines.items()) if o.is_ai],
+            [(_key(path), line, self._origin_id(o)) for line, o in sorted(lines.items())
+             if o.is_ai],
         )
 
     def load(self, path: str) -> FileRecord | None:
         """The stored record for ``path`` exactly as saved, or None."""
         row = self._db.execute(
-            "SELECT content, updated_at FROM files WHERE path = ?", (path,)
+            "SELECT content, updated_at FROM files WHERE path = ?", (_key(path),)
         ).fetchone()
         if row is None:
             return None
@@ -159,7 +171,7 @@ class Ledger:
             line: Origin.from_dict(json.loads(record))
             for line, record in self._db.execute(
                 "SELECT line, record FROM lines JOIN origins ON origins.id = origin_id "
-                "WHERE path = ? ORDER BY line", (path,))
+                "WHERE path = ? ORDER BY line", (_key(path),))
         }
         return FileRecord(path, row[0], lines, row[1])
 
@@ -187,7 +199,8 @@ class Ledger:
                 self._db.executemany(
                     "INSERT INTO acknowledgements (path, line, text, who, at) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    [(path, n, text[n] if n < len(text) else "", who, now) for n in done],
+                    [(_key(path), n, text[n] if n < len(text) else "", who, now)
+                     for n in done],
                 )
                 acked = {n: current[n].acknowledge(who) for n in done}
                 self._store(path, content, {**current, **acked})
@@ -208,8 +221,9 @@ class Ledger:
         return lines
 
     def paths(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT path FROM files ORDER BY path")]
+        rows = self._db.execute("SELECT path FROM files ORDER BY path")
+        return [os.fsdecode(r[0]) if isinstance(r[0], bytes) else r[0] for r in rows]
 
     def forget(self, path: str) -> None:
         with self._write():
-            self._db.execute("DELETE FROM files WHERE path = ?", (path,))
+            self._db.execute("DELETE FROM files WHERE path = ?", (_key(path),))

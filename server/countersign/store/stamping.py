@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from countersign.core.config import Config
 from countersign.core.diff import FileChange
@@ -30,23 +29,24 @@ from countersign.store.ledger import Ledger
 
 
 @dataclass
-class Sources:
-    """Where AI lines come from: the ledger, and optionally a predecessor's note."""
+class Stamper:
+    """Computes stamps and notes: AI lines from the ledger (and a predecessor's note), re-anchored
+    onto the content, judged by the rules."""
 
     repo: Git
     ledger: Ledger
     rules: RuleSet
     config: Config
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
-    """``rev:path`` -> text read by ``ai_lines``, reused by ``contents``."""
+    """Blob id -> text read by ``ai_lines``, reused by ``contents``."""
 
     def contents(
-        self, changes: Sequence[FileChange], rev: str, ai: Mapping[str, Mapping[int, Origin]]
+        self, changes: Sequence[FileChange], ai: Mapping[str, Mapping[int, Origin]]
     ) -> dict[str, str]:
         """The new text of the files structural rules must parse (``needs_content``)."""
-        names = {p: f"{rev}:{p}" for p in needs_content(changes, ai, self.rules)}
-        self._read([n for n in names.values() if n not in self._texts])
-        found = {p: self._texts[n] for p, n in names.items() if n in self._texts}
+        blobs = _blobs(changes, ai, self.rules)
+        self._read([b for b in blobs.values() if b not in self._texts])
+        found = {p: self._texts[b] for p, b in blobs.items() if b in self._texts}
         self._texts.clear()
         return found
 
@@ -55,11 +55,10 @@ class Sources:
                                        Mapping[str, Mapping[int, Origin]]]],
     ) -> dict[str, dict[str, str]]:
         """``contents`` of many commits (sha, changes, AI lines) with one ``cat-file``."""
-        wanted = {sha: {p: f"{sha}:{p}" for p in needs_content(changes, ai, self.rules)}
-                  for sha, changes, ai in commits_}
-        self._read([n for names in wanted.values() for n in names.values()])
-        found = {sha: {p: self._texts[n] for p, n in names.items() if n in self._texts}
-                 for sha, names in wanted.items()}
+        wanted = {sha: _blobs(changes, ai, self.rules) for sha, changes, ai in commits_}
+        self._read([b for blobs in wanted.values() for b in blobs.values()])
+        found = {sha: {p: self._texts[b] for p, b in blobs.items() if b in self._texts}
+                 for sha, blobs in wanted.items()}
         self._texts.clear()
         return found
 
@@ -69,9 +68,9 @@ class Sources:
                 self._texts[name] = commits.decode(data)
 
     def ai_lines(
-        self, changes: Sequence[FileChange], rev: str, carry_from: str | None = None
+        self, changes: Sequence[FileChange], carry_from: str | None = None
     ) -> dict[str, dict[int, Origin]]:
-        """AI lines of each changed file as of ``rev`` (``""`` for the index)."""
+        """AI lines of each changed file, in the content the change gives it (its blob)."""
         known = set(self.ledger.paths())
         carried = self._note_lines(carry_from) if carry_from else {}
         # a move git did not detect as a rename: the ledger may know the file by a deleted path
@@ -85,21 +84,23 @@ class Sources:
                 names += gone
             if any(p in known or p in carried for p in names):
                 wanted[change.path] = names
-        blobs = self.repo.objects(
-            [f"{rev}:{p}" for p in wanted]
-            + [f"{carry_from}:{n}" for names in wanted.values() for n in names
-               if carry_from and n in carried])
+        blob_of = {c.path: c.blob for c in changes if c.path in wanted and c.blob}
+        carried_blobs = self.repo.blob_ids(
+            carry_from, [n for names in wanted.values() for n in names if n in carried]
+        ) if carry_from else {}
+        blobs = self.repo.objects([*blob_of.values(), *carried_blobs.values()])
         out: dict[str, dict[int, Origin]] = {}
         for path, names in wanted.items():
-            data = blobs.get(f"{rev}:{path}")
+            data = blobs.get(blob_of.get(path, ""))
             if data is None:
                 continue
-            content = self._texts[f"{rev}:{path}"] = commits.decode(data)
+            content = self._texts[blob_of[path]] = commits.decode(data)
             lines = next((found for p in names if p in known
                           and (found := self.ledger.attributions(p, content))), {})
             in_note = next((p for p in names if p in carried), None)
             if in_note and carry_from:
-                moved = _moved(blobs.get(f"{carry_from}:{in_note}"), carried[in_note], content)
+                moved = _moved(blobs.get(carried_blobs.get(in_note, "")), carried[in_note],
+                               content)
                 lines = {**moved, **lines}
             out[path] = {n: o for n, o in lines.items() if o.is_ai}
         return out
@@ -125,9 +126,8 @@ class Sources:
         every added line is then its.
         """
         changes = commits.staged_changes(self.repo, parents)
-        ai = self._with_author(changes, "", carry_from, author)
-        return compute_stamp(changes, ai, self.rules, self.config,
-                             self.contents(changes, "", ai))
+        ai = self._with_author(changes, carry_from, author)
+        return compute_stamp(changes, ai, self.rules, self.config, self.contents(changes, ai))
 
     def committed(
         self, sha: str, carry_from: str | None = None, author: Origin | None = None
@@ -135,15 +135,13 @@ class Sources:
         """The stamp of commit ``sha`` as its content and the ledger say now."""
         parents = commits.parents_of(self.repo, sha)
         changes = commits.commit_changes(self.repo, sha, parents)
-        ai = self._with_author(changes, sha, carry_from, author)
-        return compute_stamp(changes, ai, self.rules, self.config,
-                             self.contents(changes, sha, ai))
+        ai = self._with_author(changes, carry_from, author)
+        return compute_stamp(changes, ai, self.rules, self.config, self.contents(changes, ai))
 
     def _with_author(
-        self, changes: Sequence[FileChange], rev: str, carry_from: str | None,
-        author: Origin | None,
+        self, changes: Sequence[FileChange], carry_from: str | None, author: Origin | None,
     ) -> dict[str, dict[int, Origin]]:
-        lines = self.ai_lines(changes, rev, carry_from)
+        lines = self.ai_lines(changes, carry_from)
         if author is not None:
             for change in changes:
                 known = lines.setdefault(change.path, {})
@@ -159,7 +157,7 @@ class Sources:
         stamp = self.committed(sha, carry_from, author)
         when = int(self.repo.text("log", "-1", "--format=%ct", sha, "--"))
         commits.write_note(self.repo, sha, build_record(sha, stamp.ai_lines, when,
-                                                        summary_of(stamp)))
+                                                        stamp.to_dict()))
         return stamp
 
     def predecessor(self, sha: str) -> str | None:
@@ -172,6 +170,13 @@ class Sources:
         return revision if revision and revision != sha else None
 
 
+def _blobs(changes: Sequence[FileChange], ai: Mapping[str, Mapping[int, Origin]],
+           rules: RuleSet) -> dict[str, str]:
+    """Path -> blob id of the files whose new text structural rules need."""
+    by_path = {c.path: c.blob for c in changes if c.blob}
+    return {p: by_path[p] for p in needs_content(changes, ai, rules) if p in by_path}
+
+
 def _moved(old: bytes | None, lines: Mapping[int, Origin], content: str) -> dict[int, Origin]:
     """``lines`` of the blob ``old`` re-anchored onto ``content`` (none if ``old`` is gone)."""
     if old is None:
@@ -179,6 +184,4 @@ def _moved(old: bytes | None, lines: Mapping[int, Origin], content: str) -> dict
     return reanchor(split_lines(commits.decode(old)), lines, split_lines(content))
 
 
-def summary_of(stamp: Stamp) -> dict[str, Any]:
-    return {"added_lines": stamp.added_lines, "ai_lines": stamp.ai_line_count,
-            "tier": stamp.tier.label, "review": stamp.review.label, "rules": stamp.rule_ids()}
+

@@ -6,6 +6,7 @@ local M = {}
 ---@field ai_sources table<string, string> Completion source name -> tool reported to the server.
 ---@field inline_tools table<string, string> LSP client name -> tool, for native inline completion.
 ---@field statusline countersign.StatuslineConfig
+---@field marks countersign.MarksConfig
 
 ---@class countersign.CaptureConfig
 ---@field inline_completion boolean Neovim 0.12 `vim.lsp.inline_completion.get()` accepts.
@@ -16,6 +17,11 @@ local M = {}
 
 ---@class countersign.StatuslineConfig
 ---@field ai_icon string Prefix of the statusline component.
+
+---@class countersign.MarksConfig
+---@field enabled boolean Signs on AI lines (`:Countersign marks on|off` turns them over).
+---@field signs table<'inline'|'chat'|'agent'|'suspected', string> Sign text per kind (1-2 cells).
+---@field priority integer Sign priority (gitsigns uses 6, diagnostics 10 and up).
 
 ---@type countersign.Config
 M.defaults = {
@@ -46,6 +52,11 @@ M.defaults = {
     tabnine = 'tabnine',
   },
   statusline = { ai_icon = 'AI' },
+  marks = {
+    enabled = true,
+    signs = { inline = '▎', chat = '▎', agent = '▎', suspected = '┆' },
+    priority = 8,
+  },
 }
 
 ---@type countersign.Config
@@ -56,6 +67,7 @@ M.options = vim.deepcopy(M.defaults)
 ---@field ai_sources? table<string, string|false> `false` removes a default source.
 ---@field inline_tools? table<string, string|false>
 ---@field statusline? { ai_icon?: string }
+---@field marks? { enabled?: boolean, signs?: table<string, string>, priority?: integer }
 
 --- Override defaults; unknown keys are reported, not fatal.
 ---@param opts? countersign.SetupOpts
@@ -88,6 +100,8 @@ function M.validate(opts)
       errors[#errors + 1] = ('unknown option %q'):format(tostring(key))
     elseif type(value) ~= 'table' then
       errors[#errors + 1] = ('option %q must be a table, got %s'):format(key, type(value))
+    elseif key == 'marks' then
+      vim.list_extend(errors, M.validate_marks(value))
     elseif key == 'capture' or key == 'statusline' then
       for sub, v in pairs(value) do
         if default[sub] == nil then
@@ -102,6 +116,40 @@ function M.validate(opts)
           errors[#errors + 1] = ('option %s.%s must be a tool name or false'):format(key, sub)
         end
       end
+    end
+  end
+  return errors
+end
+
+--- Messages for the `marks` options that are not understood.
+---@param marks table
+---@return string[]
+function M.validate_marks(marks)
+  local errors = {}
+  for sub, v in pairs(marks) do
+    if sub == 'signs' and type(v) == 'table' then
+      for kind, text in pairs(v) do
+        if M.defaults.marks.signs[kind] == nil then
+          errors[#errors + 1] = ('unknown kind marks.signs.%s (inline, chat, agent, suspected)'):format(
+            tostring(kind)
+          )
+        elseif
+          type(text) ~= 'string'
+          or vim.fn.strdisplaywidth(text) < 1
+          or vim.fn.strdisplaywidth(text) > 2
+        then
+          errors[#errors + 1] = ('option marks.signs.%s must be text 1 or 2 cells wide'):format(
+            kind
+          )
+        end
+      end
+    elseif M.defaults.marks[sub] == nil then
+      errors[#errors + 1] = ('unknown option marks.%s'):format(tostring(sub))
+    elseif type(v) ~= type(M.defaults.marks[sub]) then
+      errors[#errors + 1] = ('option marks.%s must be a %s'):format(
+        sub,
+        type(M.defaults.marks[sub])
+      )
     end
   end
   return errors

@@ -110,6 +110,11 @@ local function check_config()
   end
   table.sort(on)
   health.info('AI-edit capture on for: ' .. table.concat(on, ', '))
+  local shown = package.loaded['countersign.marks'] and require('countersign.marks').enabled()
+  if shown == nil then
+    shown = config.options.marks.enabled
+  end
+  health.info(('AI line marks: %s (:Countersign marks on|off)'):format(shown and 'on' or 'off'))
 end
 
 function M.check()

@@ -2,6 +2,7 @@
 --- what it says. Works without `setup()`; `setup{}` only overrides defaults.
 local client = require('countersign.client')
 local config = require('countersign.config')
+local marks = require('countersign.marks')
 
 local M = {}
 
@@ -33,6 +34,19 @@ function M.install()
     end
   end
   return installed
+end
+
+--- The server attached to `bufnr` (`on_attach` in lsp/countersign.lua): everything the
+--- plugin does starts here too, so `vim.lsp.enable('countersign')` alone is enough even when
+--- the plugin was put on 'runtimepath' after startup (its plugin/ file never ran).
+---@param lsp_client vim.lsp.Client
+---@param bufnr integer
+function M.attach(lsp_client, bufnr)
+  if not vim.g.loaded_countersign then
+    vim.cmd.runtime('plugin/countersign.lua')
+  end
+  M.install()
+  marks.attach(lsp_client, bufnr)
 end
 
 -- Statusline ---------------------------------------------------------------------------
@@ -77,18 +91,28 @@ end
 ---@field range? { [1]: integer, [2]: integer } 1-based first and last line
 ---@field args string[]
 
+--- The LSP range of whole lines `range` (1-based, inclusive) of `bufnr`, in `encoding`:
+--- to the start of the next line, or to the end of the last line of the buffer.
 ---@param bufnr integer
 ---@param range? { [1]: integer, [2]: integer }
+---@param encoding string the client's position encoding
 ---@return lsp.Range?
-local function lines_range(bufnr, range)
+function M.lines_range(bufnr, range, encoding)
   if not range then
     return nil
   end
   local last = vim.api.nvim_buf_line_count(bufnr)
   local stop = range[2] >= last
-      and { line = last - 1, character = #vim.api.nvim_buf_get_lines(bufnr, -2, -1, false)[1] }
-    or { line = range[2], character = 0 }
-  return { start = { line = range[1] - 1, character = 0 }, ['end'] = stop }
+      and { last - 1, #vim.api.nvim_buf_get_lines(bufnr, -2, -1, false)[1] }
+    or { range[2], 0 }
+  return client.lsp_range(bufnr, { range[1] - 1, 0, stop[1], stop[2] }, encoding)
+end
+
+--- `lines_range` in the encoding of the buffer's countersign client, or vim.NIL (whole buffer).
+---@param a countersign.CommandArgs
+local function selected(a)
+  local c = client.get(a.bufnr)
+  return M.lines_range(a.bufnr, a.range, c and c.offset_encoding or 'utf-16') or vim.NIL
 end
 
 ---@param what string
@@ -121,18 +145,18 @@ M.commands = {
     local details = { tool = a.args[1] or 'unknown', kind = a.args[2] or 'chat', model = a.args[3] }
     client.exec(a.bufnr, 'countersign.markAi', {
       vim.uri_from_bufnr(a.bufnr),
-      lines_range(a.bufnr, a.range) or vim.NIL,
+      selected(a),
       details,
     }, done('marked AI'))
   end,
   markHuman = function(a)
     client.exec(a.bufnr, 'countersign.markHuman', {
       vim.uri_from_bufnr(a.bufnr),
-      lines_range(a.bufnr, a.range) or vim.NIL,
+      selected(a),
     }, done('marked human'))
   end,
   acknowledge = function(a)
-    local args = { vim.uri_from_bufnr(a.bufnr), lines_range(a.bufnr, a.range) or vim.NIL }
+    local args = { vim.uri_from_bufnr(a.bufnr), selected(a) }
     if a.args[1] then
       args[3] = a.args[1]
     end
@@ -174,6 +198,19 @@ M.commands = {
       end
     end)
   end,
+  marks = function(a)
+    local want = a.args[1] or 'toggle'
+    if want ~= 'on' and want ~= 'off' and want ~= 'toggle' then
+      vim.notify(('countersign: marks on|off|toggle, not %q'):format(want), vim.log.levels.ERROR)
+      return
+    end
+    local enabled = want == 'on' or (want == 'toggle' and not marks.enabled())
+    marks.set_enabled(enabled)
+    vim.notify('countersign: AI line marks ' .. (enabled and 'on' or 'off'))
+  end,
+  origin = function(a)
+    marks.show_origin(a.bufnr)
+  end,
   status = function(a)
     client.summary(a.bufnr, function(summary, err)
       if err or not summary then
@@ -186,6 +223,10 @@ M.commands = {
     end)
   end,
 }
+
+--- Subcommands that talk to the server (the others work without one).
+local NEEDS_CLIENT =
+  { markAi = true, markHuman = true, acknowledge = true, explain = true, status = true }
 
 --- Run `:Countersign {name} [args]`.
 ---@param name string
@@ -201,7 +242,7 @@ function M.run(name, a)
     )
     return
   end
-  if require_client(a.bufnr) then
+  if not NEEDS_CLIENT[name] or require_client(a.bufnr) then
     command(a)
   end
 end

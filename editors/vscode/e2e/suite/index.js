@@ -46,6 +46,18 @@ function summary(uri) {
   return vscode.commands.executeCommand('countersign.summary', uri.toString());
 }
 
+const countersign = () => vscode.extensions.getExtension('countersign.countersign').exports;
+
+/** The marks the extension shows for `document`, once they describe its current version. */
+async function marksOf(document, what, check = () => true, ms = 30000) {
+  return waitFor(what, () => {
+    const shown = countersign().marks(document.uri.toString());
+    return shown.version === document.version && check(shown.marks) ? shown.marks : null;
+  }, ms);
+}
+
+const same = (expected) => (marks) => JSON.stringify(marks) === JSON.stringify(expected);
+
 async function open(relative) {
   const document = await vscode.workspace.openTextDocument(fileUri(relative));
   const editor = await vscode.window.showTextDocument(document);
@@ -96,6 +108,7 @@ async function acceptedInlineSuggestion() {
   assert.strictEqual(about.aiLines, 1);
   assert.strictEqual(about.tier, 'critical');
   assert.deepStrictEqual(about.tools, ['fake-ai (inline)']);
+  await marksOf(document, 'the inline mark on the accepted line', same({ inline: [[line, line]] }));
   await vscode.commands.executeCommand('workbench.action.files.save');
   return { document, line };
 }
@@ -148,23 +161,35 @@ async function typedByHand() {
 async function paletteCommands({ document, line }) {
   await vscode.window.showTextDocument(document);
   const report = await vscode.commands.executeCommand('countersign.showReport', document.uri);
-  log('report:', JSON.stringify(report));
-  assert.match(report, /\| AI lines \| 1 of \d+ \|/);
-  assert.match(report, /\| tier \| critical \|/);
-  assert.match(report, /AI-Assisted: /);
+  log('report:', JSON.stringify(report.slice(report.indexOf('<body>'))));
+  assert.match(report, /<th>AI lines<\/th><td>1 of \d+<\/td>/);
+  assert.match(report, /<th>tier<\/th><td><span class="tier">critical<\/span>/);
+  assert.match(report, new RegExp(`<span class="kind inline"></span>${line + 1}</td><td>written by fake-ai \\(inline\\), at `));
+  assert.match(report, /<pre>AI-Assisted: /);
+  const tabs = () => vscode.window.tabGroups.all.flatMap((group) => group.tabs);
+  await waitFor(`the report in a webview tab (tabs: ${tabs().map((t) => t.label)})`, () =>
+    tabs().some((t) => t.label === 'countersign report' && t.input instanceof vscode.TabInputWebview), 10000);
   // A new editor: the one from before was closed when another file took its place.
   const editor = await vscode.window.showTextDocument(document);
   editor.selection = new vscode.Selection(line, 0, line, LINE.length);
   assert.strictEqual(await vscode.commands.executeCommand('countersign.markSelectionHuman'), 1);
   await waitFor('no diagnostics after marking human', () => countersignDiagnostics(document.uri).length === 0);
+  await marksOf(document, 'no mark after marking human', same({}));
 
   const marked = await vscode.commands.executeCommand('countersign.markSelectionAi', { tool: 'claude-code', kind: 'agent' });
   assert.strictEqual(marked, 1);
   await waitFor('DES001 naming claude-code', () =>
     countersignDiagnostics(document.uri).some((d) => codeOf(d) === 'DES001' && /claude-code/.test(d.message)));
+  await marksOf(document, 'an agent mark', same({ agent: [[line, line]] }));
 
   assert.strictEqual(await vscode.commands.executeCommand('countersign.acknowledgeSelection'), 1);
   await waitFor('acknowledged lines to be silent', () => countersignDiagnostics(document.uri).length === 0);
+  await marksOf(document, 'the mark dimmed once acknowledged', same({ 'agent-acknowledged': [[line, line]] }));
+  assert.strictEqual(await vscode.commands.executeCommand('countersign.toggleMarks'), false);
+  await waitFor('no marks once toggled off', () => JSON.stringify(countersign().marks(document.uri.toString()).marks) === '{}');
+  assert.strictEqual(vscode.workspace.getConfiguration('countersign').get('marks.enabled'), false);
+  assert.strictEqual(await vscode.commands.executeCommand('countersign.toggleMarks'), true);
+  await marksOf(document, 'the marks back once toggled on', same({ 'agent-acknowledged': [[line, line]] }));
   const about = await summary(document.uri);
   assert.strictEqual(about.aiLines, 1);
   assert.strictEqual(about.acknowledged, 1);
@@ -233,6 +258,82 @@ async function chatEdits() {
   log('chat edits: reported as chat only while a chat editing session is open');
 }
 
+/** Marks follow edits above, inside and below AI lines. */
+async function marksFollowEdits() {
+  const { editor, document } = await open('infra/edits.tf');
+  const edit = (position, text) => editor.edit((e) => e.insert(position, text));
+  await edit(new vscode.Position(1, 0), 'resource "a" {}\nresource "b" {}\n# human\n');
+  editor.selection = new vscode.Selection(1, 0, 2, 15);
+  assert.strictEqual(await vscode.commands.executeCommand('countersign.markSelectionAi', { tool: 'codex', kind: 'agent' }), 2);
+  await marksOf(document, 'lines 1-2 marked', same({ agent: [[1, 2]] }));
+  await edit(new vscode.Position(0, 0), '# above\n');
+  await marksOf(document, 'the marks moved down by the line above', same({ agent: [[2, 3]] }));
+  await edit(new vscode.Position(2, 9), 'typed ');
+  await marksOf(document, 'typing inside an AI line keeps it AI', same({ agent: [[2, 3]] }));
+  await edit(new vscode.Position(3, 0), 'typed by hand\n');
+  await marksOf(document, 'a line typed inside the block splits it', same({ agent: [[2, 2], [4, 4]] }));
+  // Below the AI lines no span moves: the server sends nothing and the marks stay.
+  const counts = countersign().provenanceCounts();
+  await edit(new vscode.Position(document.lineCount - 1, 0), '# below\n');
+  await settled(document);
+  assert.deepStrictEqual(countersign().marks(document.uri.toString()).marks, { agent: [[2, 2], [4, 4]] });
+  assert.deepStrictEqual(countersign().provenanceCounts(), counts);
+  log('marks follow edits above, inside and below AI lines');
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+
+/** 20,000 lines, 2,000 of them AI: every mark in place, and how long each update took. */
+async function largeFile() {
+  const { editor, document } = await open('big.py');
+  const expected = (shift) => {
+    const inline = [];
+    const agent = [];
+    for (let k = 0; k < 2000; k++) {
+      (k % 2 === 0 ? inline : agent).push([10 * k + 9 + shift, 10 * k + 9 + shift]);
+    }
+    return { inline, agent };
+  };
+  await marksOf(document, 'the 2,000 marks of big.py', same(expected(0)), 60000);
+  const uri = document.uri.toString();
+  const first = countersign().decorationTimings().filter((t) => t.uri === uri).length;
+  for (let n = 1; n <= 10; n++) {
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), '\n'));
+    await marksOf(document, `the marks moved down ${n} line(s)`, same(expected(n)), 60000);
+  }
+  // Lines typed fast at the top, the server sending at once: every keystroke moves all
+  // 2,000 spans, and payloads for versions already typed over are asked for again.
+  const config = vscode.workspace.getConfiguration('countersign');
+  await config.update('provenanceDebounceMs', 0, vscode.ConfigurationTarget.Global);
+  const before = countersign().provenanceCounts();
+  try {
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    for (let i = 0; i < 30; i++) {
+      await vscode.commands.executeCommand('type', { text: '\n' });
+    }
+    await marksOf(document, 'the marks after typing fast', same(expected(40)), 60000);
+  } finally {
+    await config.update('provenanceDebounceMs', undefined, vscode.ConfigurationTarget.Global);
+  }
+  const after = countersign().provenanceCounts();
+  log('provenance payloads while typing fast (draw: drawn, ask: out of date, asked again):',
+    JSON.stringify({ draw: after.draw - before.draw, ask: after.ask - before.ask, ignore: after.ignore - before.ignore }));
+  const timings = countersign().decorationTimings().filter((t) => t.uri === uri);
+  const updates = timings.slice(first).map((t) => t.ms).sort((a, b) => a - b);
+  const figures = {
+    file: 'big.py', lines: document.lineCount, aiLines: timings.at(-1).lines, spans: timings.at(-1).spans,
+    firstDrawMs: timings[0].ms, updates: updates.length,
+    p50Ms: percentile(updates, 0.5), p95Ms: percentile(updates, 0.95), maxMs: updates.at(-1),
+    outOfDateWhileTyping: after.ask - before.ask,
+  };
+  log('decoration timings (extension host):', JSON.stringify(figures));
+  if (process.env.COUNTERSIGN_E2E_ARTIFACTS) {
+    require('fs').writeFileSync(require('path').join(process.env.COUNTERSIGN_E2E_ARTIFACTS, 'vscode-decoration-timings.json'),
+      JSON.stringify({ ...figures, all: timings }, null, 1));
+  }
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+}
+
 /**
  * The server follows its settings: a wrong path stops it; the interpreter, the Python
  * extension's interpreter (a stand-in with its API), PATH and `countersign.restart` start it. (Workspace settings: the machine's own are not the test's.)
@@ -267,22 +368,25 @@ async function serverDiscovery() {
     await waitFor('the server to start with countersign.interpreter', running, 60000);
     await set('interpreter', '/bin/false');
     await waitFor('the server to stop again', stopped);
-    // The (stand-in) Python extension's selected interpreter comes next.
-    await setPython(serverPath.replace(/countersign$/, 'python'));
+    // The (stand-in) Python extension's selected interpreter comes next: selecting one
+    // there restarts the server, with no countersign setting touched.
     await set('interpreter', '');
-    await waitFor("the server to start with the Python extension's interpreter",
+    await waitFor('the server to start from PATH', async () => source() === 'PATH' && (await running()), 60000);
+    await setPython(serverPath.replace(/countersign$/, 'python'));
+    await waitFor("the server to restart with the Python extension's newly selected interpreter",
       async () => source() === "the Python extension's interpreter" && (await running()), 60000);
     // No interpreter selected there: only PATH is left.
     await setPython('');
+    await waitFor('the server to restart from PATH', async () => source() === 'PATH' && (await running()), 60000);
+    const starts = api.serverStarts();
     await vscode.commands.executeCommand('countersign.restart');
-    await waitFor('the server to start from PATH after countersign.restart',
-      async () => source() === 'PATH' && (await running()), 60000);
+    await waitFor('countersign.restart to start the server again', async () => api.serverStarts() > starts && (await running()), 60000);
   } finally {
     await set('server.path', undefined);
     await set('interpreter', undefined);
     await setPython(undefined);
   }
-  log("server discovery: wrong path stops it; interpreter, the Python extension's interpreter, PATH and restart start it");
+  log("server discovery: wrong path stops it; interpreter, the Python extension's interpreter (and its changes), PATH and restart start it");
 }
 
 exports.run = async function run() {
@@ -297,6 +401,10 @@ exports.run = async function run() {
   log('PASS typed by hand -> no diagnostic');
   await paletteCommands(accepted);
   log('PASS palette commands');
+  await marksFollowEdits();
+  log('PASS marks follow edits');
+  await largeFile();
+  log('PASS large file marks');
   await pasteIsHuman();
   log('PASS paste');
   await chatEdits();

@@ -15,6 +15,11 @@ from typing import Any, Literal
 DiagnosticMode = Literal["auto", "push", "pull"]
 
 
+def _whole(default: int, low: int, high: int) -> Any:
+    """A whole-number setting with its default and the limits a value must be within."""
+    return field(default=default, metadata={"limits": (low, high)})
+
+
 @dataclass(frozen=True)
 class HeuristicSettings:
     """Guessing AI text in editors that report no AI edits. A heuristic, not a fact."""
@@ -22,9 +27,9 @@ class HeuristicSettings:
     enabled: bool | None = None
     """True: always guess; False: never; None (default): only until a client reports
     an AI edit with ``countersign/aiEdit``."""
-    min_lines: int = 8
+    min_lines: int = _whole(8, 1, 100000)
     """One change inserting at least this many lines is suspected to come from AI."""
-    min_chars: int = 400
+    min_chars: int = _whole(400, 1, 10**8)
     """One change inserting at least this many characters is suspected to come from AI."""
 
     def suspects(self, inserted: str, client_reports_ai: bool) -> bool:
@@ -39,10 +44,10 @@ class HeuristicSettings:
 class Settings:
     """Everything a user can configure in the language server."""
 
-    debounce_ms: int = 0
+    debounce_ms: int = _whole(0, 0, 5000)
     """Delay before diagnostics are recomputed after an edit (0-50 ms is sensible;
     0 still coalesces changes that arrive together)."""
-    provenance_debounce_ms: int = 150
+    provenance_debounce_ms: int = _whole(150, 0, 10000)
     """Delay before a ``countersign/provenance`` notification after spans change."""
     diagnostic_mode: DiagnosticMode = "auto"
     """``push`` (publishDiagnostics), ``pull`` (textDocument/diagnostic), or ``auto``:
@@ -56,29 +61,23 @@ class Settings:
     rules_doc_url: str | None = None
     """Link template for rule docs with ``{id}`` / ``{anchor}``; default: the bundled
     reference inside the package (``countersign/docs/rules-reference.md``)."""
-    max_file_bytes: int = 10_000_000
+    max_file_bytes: int = _whole(10_000_000, 1, 10**10)
     """Files larger than this are not tracked (the server says so and keeps serving)."""
-    watch_interval_ms: int = 250
+    watch_interval_ms: int = _whole(250, 20, 60000)
     """How often the ledger and config files are checked for changes by other processes."""
-
-
-_LIMITS: dict[str, tuple[int, int]] = {
-    "debounce_ms": (0, 5000), "provenance_debounce_ms": (0, 10000), "min_lines": (1, 100000),
-    "min_chars": (1, 10**8), "max_file_bytes": (1, 10**10), "watch_interval_ms": (20, 60000),
-}
 
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _check(name: str, value: Any, default: Any, hint: str) -> Any:
+def _check(name: str, value: Any, default: Any, bounds: tuple[int, int] | None) -> Any:
     if isinstance(default, bool) or name == "enabled":
         if value is None or isinstance(value, bool):
             return value
         raise ValueError(f"expected true, false or null, got {value!r}")
     if isinstance(default, int):
-        low, high = _LIMITS[name]
+        low, high = bounds or (0, 0)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ValueError(f"expected a whole number from {low} to {high}, got {value!r}")
         return value
@@ -110,7 +109,7 @@ def _parse(cls: Any, data: Any, prefix: str, errors: list[str]) -> Any:
             values[name] = _parse(type(default), value, f"{where}.", errors)
             continue
         try:
-            values[name] = _check(name, value, default, where)
+            values[name] = _check(name, value, default, fields[name].metadata.get("limits"))
         except ValueError as exc:
             errors.append(f"{where}: {exc}; using the default {default!r}")
     return cls(**values)

@@ -1,7 +1,7 @@
-"""Finding the repository a path belongs to, and the files git would track there.
+"""Finding the repository a path belongs to.
 
-Uses the git binary directly (``store.gitcli``): every command, including the commit
-hooks, starts here, so it must not pay for importing GitPython.
+Asks the git binary (``store.gitcli``): every command, including the commit hooks, starts
+here, so it must not pay for importing GitPython.
 """
 
 from __future__ import annotations
@@ -54,21 +54,3 @@ def find_workspace(start: Path) -> Workspace:
         return Workspace(probe, None)
     return Workspace(probe, Path(git_dir).resolve())
 
-
-def tracked_and_untracked(workspace: Workspace, under: Path) -> list[Path]:
-    """Files under ``under`` that git tracks or would track (``.gitignore`` respected)."""
-    rel = workspace.relative(under)
-    out = workspace.git().run("ls-files", "--cached", "--others", "--exclude-standard", "-z",
-                              "--", rel)
-    names = sorted({n for n in out.decode("utf-8", "surrogateescape").split("\0") if n})
-    return [workspace.root / n for n in names if (workspace.root / n).is_file()]
-
-
-def identity(workspace: Workspace) -> str | None:
-    """The committer e-mail git would use here (honours ``GIT_COMMITTER_EMAIL``), or None."""
-    try:
-        ident = Git(workspace.root).text("var", "GIT_COMMITTER_IDENT")
-    except (GitError, OSError):
-        return None
-    start, end = ident.find("<"), ident.find(">")
-    return ident[start + 1:end] if 0 <= start < end else None
