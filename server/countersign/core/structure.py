@@ -294,11 +294,6 @@ def parse_root(language: str, text: str) -> Any:
     return _sg().SgRoot(text, language).root()
 
 
-def unit_lines(root: Any) -> list[int]:
-    """First lines of the top-level units (the root's children)."""
-    return [child.range().start.line for child in root.children()]
-
-
 def match_root(root: Any, rules: Iterable[Rule], language: str) -> list[Hit]:
     """Every match of ``rules`` below the root of a tree of ``language``."""
     top = root.range()
