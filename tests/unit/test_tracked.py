@@ -37,6 +37,9 @@ class CountingRules:
     def for_path(self, path: str) -> tuple:
         return RULES.for_path(path)
 
+    def structural_for(self, path: str) -> tuple:
+        return RULES.structural_for(path)
+
 
 def test_only_changed_lines_are_matched_again() -> None:
     rules = CountingRules()

@@ -97,12 +97,13 @@ def evaluate(
         # every note and approval blob of the range in one cat-file
         blobs = repo.objects([table[c.sha] for c in logged_commits
                               for table in (notes, approvals) if c.sha in table])
+        ais = {c.sha: _ai_lines(context, stamper, c, blobs.get(notes.get(c.sha, "")))
+               for c in logged_commits}
+        texts = stamper.prefetch((c.sha, c.changes, ais[c.sha]) for c in logged_commits)
         for logged in (wrap(logged_commits) if wrap else logged_commits):
-            ai = _note_lines(stamper, logged.sha, blobs.get(notes.get(logged.sha, "")))
-            if ai is None:
-                ai = ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
-                      if context.config.unknown_is_ai else {})
-            stamp = compute_stamp(logged.changes, ai, context.rules, context.config)
+            ai = ais[logged.sha]
+            stamp = compute_stamp(logged.changes, ai, context.rules, context.config,
+                                  texts[logged.sha])
             declared = parse_declared(logged.trailers)
             paths = _paths(logged)
             raised = tier_raising_paths(stamp.findings, max(stamp.tier, declared.tier or
@@ -113,7 +114,7 @@ def evaluate(
                              *evidence.approvals(logged.sha)),
                             {c.path: c.added for c in logged.changes}, logged.time,
                             committer=logged.committer,
-                            all_lines_tier=_all_lines_tier(context, logged),
+                            all_lines_tier=_all_lines_tier(context, stamper, logged),
                             owners=evidence.owner_rules(raised),
                             changed_policy=evidence.policy_files_changed(paths),
                             autonomy=standing)
@@ -136,17 +137,29 @@ def _standing(context: Context, repo: Git, revs: list[str]) -> Standing | None:
     return gate_standing(context, repo, revs)
 
 
+def _ai_lines(context: Context, stamper: Stamper, logged: LoggedCommit,
+              data: bytes | None) -> dict[str, dict[int, Origin]]:
+    """AI lines of a commit: its note's, or (none) every added line when the policy says
+    unknown lines count as AI."""
+    ai = _note_lines(stamper, logged.sha, data)
+    if ai is not None:
+        return ai
+    return ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
+            if context.config.unknown_is_ai else {})
+
+
 def _paths(logged: LoggedCommit) -> list[str]:
     """Every path the commit touches, before and after a move."""
     return sorted({p for c in logged.changes for p in (c.path, c.old_path) if p})
 
 
-def _all_lines_tier(context: Context, logged: LoggedCommit) -> Tier | None:
+def _all_lines_tier(context: Context, stamper: Stamper, logged: LoggedCommit) -> Tier | None:
     """The tier were every added line AI-written, when the policy reviews regardless."""
     if not context.config.signoff.regardless:
         return None
     everything = {c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
-    return compute_stamp(logged.changes, everything, context.rules, context.config).tier
+    return compute_stamp(logged.changes, everything, context.rules, context.config,
+                         stamper.contents(logged.changes, everything)).tier
 
 
 def _trusts_typed_trailers(context: Context, verdicts: list[Verdict]) -> bool:

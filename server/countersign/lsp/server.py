@@ -40,6 +40,8 @@ from countersign.lsp.protocol import CountersignProtocol
 from countersign.lsp.settings import Settings
 
 log = logging.getLogger(__name__)
+SETTLE_MS = 50
+"""Pause in typing after which a document's stale structural matches are re-made."""
 
 
 def build() -> CountersignServer:
@@ -120,11 +122,19 @@ class CountersignServer(LanguageServer):
 
     def changed(self, entry: Entry) -> None:
         """Something in a document changed: refresh diagnostics and provenance."""
+        if entry.doc.structures.stale:  # an edit in a huge unit: re-parse when typing pauses
+            self._schedule("structure", entry.uri, SETTLE_MS, lambda: self._settle(entry))
         if not self.pull:
             self._schedule("diagnostics", entry.uri, self.settings.debounce_ms,
                            lambda: self.publish(entry.uri))
         self._schedule("provenance", entry.uri, self.settings.provenance_debounce_ms,
                        lambda: self.notify_provenance(entry.uri))
+
+    def _settle(self, entry: Entry) -> None:
+        if self.documents.find(entry.uri) is entry and entry.doc.settle():
+            if not self.pull:
+                self.publish(entry.uri)
+            self.refresh_pulled()
 
     def changed_without_edit(self, uri: str) -> None:
         """A command changed a document's AI lines without an edit: pull clients must re-pull."""
