@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.git.conftest import COPILOT, Run, ai_file, commit, git, trailers, write
+from tests.git.conftest import COPILOT, Run, ai_file, commit, trailers
+from tests.helpers import git, write
 
 DB = '''resource "aws_db_instance" "main" {
   engine              = "postgres"

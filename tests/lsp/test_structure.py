@@ -7,7 +7,8 @@ from pathlib import Path
 
 from pytest_lsp import LanguageClient
 
-from tests.lsp.conftest import ai_edit, edit, open_doc, wait_diagnostics, write
+from tests.helpers import write
+from tests.lsp.conftest import ai_edit, edit, open_doc, wait_diagnostics
 
 DB = '''resource "aws_db_instance" "main" {
   engine              = "postgres"

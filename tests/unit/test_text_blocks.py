@@ -18,7 +18,7 @@ from countersign.core.positions import index_to_column
 from countersign.core.text import Text
 
 ALPHABET = st.sampled_from(list("ab\n\r😀漢 "))
-EDITS = st.sampled_from(list("ab \n\r😀漢"))
+TYPED = st.sampled_from(list("ab \n\r😀漢"))
 EDITS = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 8), st.text(ALPHABET, max_size=8)),
                  max_size=15)
 
@@ -97,8 +97,8 @@ def test_bad_edits_and_lines_are_refused() -> None:
     assert doc.text == "ab\ncd"
 
 
-@given(st.text(EDITS, max_size=30),
-       st.lists(st.tuples(st.integers(0, 40), st.integers(0, 5), st.text(EDITS, max_size=6)),
+@given(st.text(TYPED, max_size=30),
+       st.lists(st.tuples(st.integers(0, 40), st.integers(0, 5), st.text(TYPED, max_size=6)),
                 max_size=12))
 def test_line_starts_stay_right_through_edits(text: str, edits: list) -> None:
     doc = Text(text)
