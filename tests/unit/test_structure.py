@@ -133,6 +133,14 @@ def test_sql_statements_are_judged_whole() -> None:
         ("DAT005", 3)]
 
 
+def test_sql_that_no_dialect_reads_is_judged_by_the_regex_line_by_line() -> None:
+    """A typo or an unknown dialect must not hide a DROP from the gate; comments stay quiet."""
+    text = ("-- DROP TABLE users; (a comment)\nSELECT 1;\nplz DROP TABLE users;\n"
+            "DELETE FROM carts WHERE id = 1;\n")
+    assert [(f.rule.id, f.line) for f in RULES.scan_text("db/cleanup.sql", text)] == [
+        ("DAT002", 2)]
+
+
 def test_without_the_text_a_ported_rule_falls_back_to_its_regex() -> None:
     line = "requests.get(url, verify=False)"
     assert [r.id for r, _, _ in RULES.match_line("a.py", line)] == []

@@ -170,15 +170,57 @@ def match_sql(text: str, rules: Iterable[Rule]) -> list[Hit]:
 
 def match_sql_units(text: str, rules: Iterable[Rule]) -> tuple[list[Hit], list[int]]:
     """The matches, and the first line of every statement read (the units of the file)."""
+    rules = list(rules)
     matchers = [(rule, json.loads(rule.sql)) for rule in rules if rule.sql is not None]
     lines = split_lines(text)
     hits: list[Hit] = []
     units: list[int] = []
+    read = bytearray(len(lines))
     for first, last, statement in statements(text) if matchers else ():
         units.append(first)
+        read[first:last + 1] = b"\1" * (last + 1 - first)
         line = lines[first]
         start = len(line) - len(line.lstrip())
         for rule, matcher in matchers:
             if any(_fits(node, matcher) for node in _targets(statement, matcher)):
                 hits.append((first, Shape(rule, start, len(line), last - first)))
-    return hits, units
+    unread = [n for n in _code_lines(text) if n < len(read) and not read[n]] if matchers else []
+    units += unread
+    hits += _regex_fallback(lines, unread, rules)
+    return sorted(hits, key=lambda hit: hit[0]), sorted(units)
+
+
+def _code_lines(text: str) -> list[int]:
+    """0-based lines that hold SQL tokens (not only comments or blanks)."""
+    from sqlglot import Tokenizer
+    from sqlglot.errors import SqlglotError
+
+    clean = _META.sub(lambda m: " " * len(m.group(0)), text)
+    try:
+        tokens = Tokenizer().tokenize(clean)
+    except SqlglotError:  # not even tokens: every non-blank line is unread
+        return [n for n, line in enumerate(split_lines(text)) if line.strip()]
+    return sorted({t.line - 1 for t in tokens})
+
+
+def _regex_fallback(lines: list[str], unread: list[int], rules: list[Rule]) -> list[Hit]:
+    """Lines no dialect reads as SQL (a typo, an unknown dialect, text around a statement)
+    are judged by each rule's regex, one line at a time: what the gate cannot parse must
+    not pass unseen."""
+    hits: list[Hit] = []
+    for rule in rules:
+        if rule.regex is None:
+            continue
+        found, excluded = _compiled(rule.regex), _compiled(rule.not_regex)
+        for n in unread:
+            match = found.search(lines[n])
+            if match is not None and not (excluded and excluded.search(lines[n])):
+                hits.append((n, Shape(rule, match.start(), match.end(), 0)))
+    return hits
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str | None) -> Any:
+    import re2
+
+    return None if pattern is None else re2.compile(pattern)
