@@ -69,9 +69,11 @@ def _save(db: sqlite3.Connection, learned: dict[tuple[tuple[str, ...], str], boo
     if not learned:
         return
     with suppress(sqlite3.Error):
+        db.execute("BEGIN")  # one transaction: one sync to disk, not one per answer
         db.executemany("INSERT OR REPLACE INTO scope VALUES (?, ?, ?)",
                        [("\n".join(p), path, int(hit)) for (p, path), hit in learned.items()
                         if _storable(path) and all(_storable(x) for x in p)])
+        db.execute("COMMIT")
 
 
 def _storable(text: str) -> bool:
