@@ -13,7 +13,8 @@ every pull with an empty list. Targets: countersign at most 2x the bare server o
 ``large``, at most 1.5x on ``many``. The keystroke latency is reported too (median and
 p99 of didChange + pull round trips).
 
-Run: .venv/bin/python bench/bench_lsp_memory.py [--keystrokes N] [--tracemalloc]
+Run: .venv/bin/python bench/bench_lsp_memory.py [--keystrokes N] [--tracemalloc PREFIX]
+[--env VAR=VALUE]; ``BENCH_SMAPS=1`` also prints resident memory per mapping and phase.
 ``--tracemalloc PREFIX`` runs countersign under ``traced_server.py``, which writes its
 largest allocation sites to ``PREFIX-large.txt`` / ``PREFIX-many.txt`` at exit (RSS is then
 inflated by tracemalloc's own bookkeeping: read the sites, not the ratio).
@@ -40,9 +41,6 @@ from pygls.lsp.client import LanguageClient
 from bench_lsp import BARE, RISKY, plain_converter
 
 COUNTERSIGN = [sys.executable, "-m", "countersign", "lsp"]
-if len(sys.argv) > 1 and sys.argv[1] == "--env":
-    COUNTERSIGN = ["env", sys.argv.pop(2), *COUNTERSIGN]
-    sys.argv.pop(1)
 
 
 def document(lines: int, seed: int) -> str:
@@ -142,7 +140,7 @@ def workload(name: str) -> tuple[dict[str, str], int]:
     return {f"app/small_{i:02}.py": document(500, i) for i in range(count)}, 10
 
 
-async def main_async(keystrokes: int, tracemalloc: str | None) -> None:
+async def main_async(keystrokes: int, tracemalloc: str | None, env: list[str]) -> None:
     print(f"python {platform.python_version()} on {platform.machine()}, {keystrokes} "
           f"keystrokes, each followed by a pull of that file's diagnostics")
     for name, target in (("large", 2.0), ("many", 1.5)):
@@ -153,7 +151,7 @@ async def main_async(keystrokes: int, tracemalloc: str | None) -> None:
             (root / "app").mkdir()
             for rel, text in files.items():
                 (root / rel).write_text(text, encoding="utf-8")
-            ours_cmd = COUNTERSIGN if not tracemalloc else [
+            ours_cmd = ["env", *env, *COUNTERSIGN] if not tracemalloc else [
                 sys.executable, str(Path(__file__).with_name("traced_server.py")),
                 f"{tracemalloc}-{name}.txt"]
             ours, ours_t = await measure(ours_cmd, root, files, ai_every, keystrokes,
@@ -173,9 +171,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--keystrokes", type=int, default=300)
     parser.add_argument("--tracemalloc", metavar="PREFIX", default=None)
+    parser.add_argument("--env", metavar="VAR=VALUE", action="append", default=[],
+                        help="environment of the countersign server (MALLOC_ARENA_MAX=1, ...)")
     args = parser.parse_args()
-    sys.setrecursionlimit(10_000)
-    asyncio.run(main_async(args.keystrokes, args.tracemalloc))
+    asyncio.run(main_async(args.keystrokes, args.tracemalloc, args.env))
 
 
 if __name__ == "__main__":
