@@ -15,7 +15,7 @@ from countersign.cli.errors import log_crash
 from countersign.core.agents import aider_origin
 from countersign.core.origin import Origin
 from countersign.core.trailers import is_ours, strip_ours
-from countersign.store import commits
+from countersign.store import commits, pending
 from countersign.store.gitcli import Git
 from countersign.store.stamping import Stamper
 
@@ -58,6 +58,7 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
         "PRE_COMMIT_COMMIT_OBJECT_NAME", "")
     stamper = _stamper()
     repo = stamper.repo
+    pending.settle(repo)  # a note left by a commit whose post-commit never ran
     message = msg_file.read_bytes().decode("utf-8", "surrogateescape")
     # most messages carry no countersign or Aider trailer: then git need not parse them
     maybe_ours = any(is_ours(line.partition(":")[0].strip()) for line in message.split("\n"))
@@ -76,6 +77,8 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
                           + os.environ.get("GIT_AUTHOR_EMAIL", "") + ">",
                           parsed)
     stamp = stamper.staged(parents, carry, author)
+    if author is None:  # post-commit attaches it; an Aider commit is noted afresh
+        pending.leave(repo, parents, stamp.ai_lines, stamp.to_dict())
     base = (strip_ours(message, [f"{k}: {v}" for k, v in parsed], commits.comment_char(repo))
             if stamped_before else message)
     stamped = commits.add_trailers(repo, base, stamp.trailers(stamper.config.assisted_by))
@@ -153,13 +156,18 @@ def commit_msg(argv: Sequence[str]) -> int:
 
 
 def post_commit(argv: Sequence[str]) -> None:
-    """Write the provenance note of the new commit."""
+    """Write the provenance note of the new commit: the one prepare-commit-msg left for its
+    tree and parents when there is one (the shim attaches it without Python), else afresh."""
     stamper = _stamper()
     head = commits.head(stamper.repo)
     if head is None:
         return
+    aider = _aider(stamper, head)
+    if aider is None and pending.take(stamper.repo, head):
+        return
+    pending.discard(stamper.repo)
     stamper.write_note(head, carry_from=stamper.predecessor(head) or _noted(stamper, head),
-                       author=_aider(stamper, head))
+                       author=aider)
 
 
 def _aider(stamper: Stamper, sha: str) -> Origin | None:
@@ -182,8 +190,9 @@ def post_merge(argv: Sequence[str]) -> None:
     head = commits.head(stamper.repo)
     if head is None or len(commits.parents_of(stamper.repo, head)) < 2:
         return
-    if not commits.has_note(stamper.repo, head):
-        stamper.write_note(head)
+    if pending.take(stamper.repo, head) or commits.has_note(stamper.repo, head):
+        return
+    stamper.write_note(head)
 
 
 def post_rewrite(argv: Sequence[str]) -> None:

@@ -18,7 +18,6 @@ lines that commit added. Tool name and kind have no Agent Trace field, so they s
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -28,7 +27,7 @@ from countersign.core.origin import Kind, Origin
 
 VERSION = "0.1.0"
 VENDOR = "dev.countersign"
-_NAMESPACE = uuid.UUID("6f1b8f5e-2a4c-4a8e-9a55-3c1d0c7e6b21")
+_NAMESPACE = "6f1b8f5e-2a4c-4a8e-9a55-3c1d0c7e6b21"
 
 
 class NoteError(ValueError):
@@ -40,8 +39,12 @@ def build_record(
     lines: Mapping[str, Mapping[int, Origin]],
     when: float,
     summary: Mapping[str, Any] | None = None,
+    ident: str | None = None,
 ) -> dict[str, Any]:
-    """The record for ``revision``; ``lines`` maps path -> 0-based line -> AI origin."""
+    """The record for ``revision``; ``lines`` maps path -> 0-based line -> AI origin.
+
+    ``ident``: the record's id; by default a UUID derived from ``revision``.
+    """
     files = []
     for path in sorted(lines):
         conversations = _conversations(lines[path])
@@ -49,7 +52,7 @@ def build_record(
             files.append({"path": path, "conversations": conversations})
     record: dict[str, Any] = {
         "version": VERSION,
-        "id": str(uuid.uuid5(_NAMESPACE, revision)),
+        "id": ident or _record_id(revision),
         "timestamp": datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "vcs": {"type": "git", "revision": revision},
         "tool": {"name": "countersign", "version": __version__},
@@ -58,6 +61,12 @@ def build_record(
     if summary:
         record["metadata"] = {VENDOR: dict(summary)}
     return record
+
+
+def _record_id(revision: str) -> str:
+    import uuid  # imports ``platform``: not on the commit path, which passes its own id
+
+    return str(uuid.uuid5(uuid.UUID(_NAMESPACE), revision))
 
 
 def _conversations(lines: Mapping[int, Origin]) -> list[dict[str, Any]]:

@@ -53,6 +53,7 @@ _CLOSERS = {")", "]", "}", '"', "'", "end", "fi", "done"}
 _METAVAR = re.compile(r"\$([A-Z_][A-Z0-9_]*)")
 
 
+@functools.lru_cache(maxsize=4096)
 def language_of(path: str) -> str | None:
     """The structural language of a file by its name (``.tf`` is HCL), if any."""
     if path.endswith(".tf.json"):

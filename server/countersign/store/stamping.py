@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from countersign.core.config import Config
 from countersign.core.diff import FileChange
@@ -26,6 +27,7 @@ from countersign.core.trailers import Stamp, compute_stamp, needs_content
 from countersign.store import commits
 from countersign.store.gitcli import Git
 from countersign.store.ledger import Ledger
+from countersign.store.scopes import known_scopes
 
 
 @dataclass
@@ -126,8 +128,10 @@ class Stamper:
         every added line is then its.
         """
         changes = commits.staged_changes(self.repo, parents)
-        ai = self._with_author(changes, carry_from, author)
-        return compute_stamp(changes, ai, self.rules, self.config, self.contents(changes, ai))
+        with known_scopes(Path(self.repo.git_dir), [c.path for c in changes]):
+            ai = self._with_author(changes, carry_from, author)
+            return compute_stamp(changes, ai, self.rules, self.config,
+                                 self.contents(changes, ai))
 
     def committed(
         self, sha: str, carry_from: str | None = None, author: Origin | None = None
