@@ -15,7 +15,7 @@ from countersign.cli.errors import log_crash
 from countersign.core.agents import aider_origin
 from countersign.core.origin import Origin
 from countersign.core.trailers import is_ours, strip_ours
-from countersign.store import commits
+from countersign.store import commits, replay
 from countersign.store.gitcli import Git
 from countersign.store.stamping import Stamper
 
@@ -75,6 +75,7 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
     author = aider_origin(os.environ.get("GIT_AUTHOR_NAME", "") + " <"
                           + os.environ.get("GIT_AUTHOR_EMAIL", "") + ">",
                           parsed)
+    replay.prepare_squash(stamper, head, parents)
     stamp = stamper.staged(parents, carry, author)
     base = (strip_ours(message, [f"{k}: {v}" for k, v in parsed], commits.comment_char(repo))
             if stamped_before else message)
@@ -158,6 +159,7 @@ def post_commit(argv: Sequence[str]) -> None:
     head = commits.head(stamper.repo)
     if head is None:
         return
+    replay.inherit_for(stamper, head)
     stamper.write_note(head, carry_from=stamper.predecessor(head) or _noted(stamper, head),
                        author=_aider(stamper, head))
 
@@ -191,7 +193,4 @@ def post_rewrite(argv: Sequence[str]) -> None:
     pairs = [line.split()[:2] for line in sys.stdin.read().splitlines() if line.strip()]
     if not pairs:
         return
-    stamper = _stamper()
-    for old, new in pairs:
-        if commits.has_note(stamper.repo, old):
-            stamper.write_note(new, carry_from=old)
+    replay.rewritten(_stamper(), [(old, new) for old, new in pairs])

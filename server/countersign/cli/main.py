@@ -16,6 +16,7 @@ from countersign.cli import (
     agent_hook,
     approve,
     blame,
+    ci_cmd,
     demo,
     export,
     hook,
@@ -35,7 +36,7 @@ from countersign.cli.errors import UserError, log_crash
 from countersign.store.ledger import LedgerError
 
 COMMANDS = (scan, status, lsp_cmd, hook, trailers_cmd, verify, approve, blame, mark,
-            agent_hook, integrate, import_cmd, export, report_cmd, demo, rules_cmd,
+            agent_hook, integrate, import_cmd, ci_cmd, export, report_cmd, demo, rules_cmd,
             version)
 
 

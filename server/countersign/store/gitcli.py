@@ -166,13 +166,15 @@ class Git:
         ident = self.identity()
         return None if ident is None else ident[ident.find("<") + 1:-1]
 
-    def blame(self, path: str) -> list[BlamedLine]:
-        """Who last changed each line of ``path`` at HEAD: commit, path and line there.
+    def blame(self, path: str, revs: Sequence[str] = ()) -> list[BlamedLine]:
+        """Who last changed each line of ``path`` (in the working tree, or in ``revs``: a
+        revision, and ``^REV`` for history not to look into): commit, path and line there.
 
         Read from ``git blame --incremental``: each entry is a ``SHA ORIG FINAL COUNT``
         line, header lines, and a ``filename`` line that ends it (C-quoted when special).
         """
-        out = self.run("-c", "core.quotePath=true", "blame", "--incremental", "--", path)
+        out = self.run("-c", "core.quotePath=true", "blame", "--incremental", *revs, "--",
+                       path)
         lines: list[BlamedLine] = []
         entry: list[str] | None = None
         for line in out.split(b"\n"):

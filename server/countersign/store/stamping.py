@@ -9,7 +9,7 @@ history never drops provenance that was recorded once.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from countersign.core.config import Config
 from countersign.core.diff import FileChange
@@ -37,6 +37,9 @@ class Stamper:
     ledger: Ledger
     rules: RuleSet
     config: Config
+    inherited: Mapping[str, Mapping[int, Origin]] = field(default_factory=dict)
+    """AI lines the content re-applies from other commits (squash, cherry-pick, fixup:
+    ``store.inherit``); the ledger's and a predecessor's lines win over them."""
 
     def ai_lines(
         self, changes: Sequence[FileChange], carry_from: str | None = None
@@ -113,6 +116,8 @@ class Stamper:
         self, changes: Sequence[FileChange], carry_from: str | None, author: Origin | None,
     ) -> dict[str, dict[int, Origin]]:
         lines = self.ai_lines(changes, carry_from)
+        for path, inherited in self.inherited.items():
+            lines[path] = {**inherited, **lines.get(path, {})}
         if author is not None:
             for change in changes:
                 known = lines.setdefault(change.path, {})
