@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from countersign.cli import sharing
 from countersign.cli.common import load_context
 from countersign.cli.errors import log_crash
 from countersign.core.agents import aider_origin
@@ -25,7 +26,8 @@ def run_hook(name: str, argv: Sequence[str]) -> int:
     if name == "commit-msg":
         return commit_msg(argv)
     handler = {"prepare-commit-msg": prepare_commit_msg, "post-commit": post_commit,
-               "post-merge": post_merge, "post-rewrite": post_rewrite}.get(name)
+               "post-merge": post_merge, "post-rewrite": post_rewrite,
+               "pre-push": pre_push}.get(name)
     if handler is None:
         print(f"countersign: unknown hook {name!r}; run `countersign hook install` again",
               file=sys.stderr)
@@ -182,6 +184,7 @@ def post_merge(argv: Sequence[str]) -> None:
     """``git merge`` runs no post-commit: note a merge commit it made."""
     stamper = _stamper()
     head = commits.head(stamper.repo)
+    sharing.after_pull(stamper.repo)
     if head is None or len(commits.parents_of(stamper.repo, head)) < 2:
         return
     if not commits.has_note(stamper.repo, head):
@@ -194,3 +197,9 @@ def post_rewrite(argv: Sequence[str]) -> None:
     if not pairs:
         return
     replay.rewritten(_stamper(), [(old, new) for old, new in pairs])
+
+
+def pre_push(argv: Sequence[str]) -> None:
+    """Push countersign's notes along with the user's push (``sharing.with_push``)."""
+    sys.stdin.read()  # git writes the refs being pushed; they do not matter here
+    sharing.with_push(Git(Path.cwd()), argv[0] if argv else "origin")

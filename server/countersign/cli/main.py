@@ -28,6 +28,7 @@ from countersign.cli import (
     rules_cmd,
     scan,
     status,
+    sync_cmd,
     trailers_cmd,
     verify,
     version,
@@ -36,8 +37,8 @@ from countersign.cli.errors import UserError, log_crash
 from countersign.store.ledger import LedgerError
 
 COMMANDS = (scan, status, lsp_cmd, hook, trailers_cmd, verify, approve, blame, mark,
-            agent_hook, integrate, import_cmd, ci_cmd, export, report_cmd, demo, rules_cmd,
-            version)
+            agent_hook, integrate, import_cmd, ci_cmd, sync_cmd, export, report_cmd, demo,
+            rules_cmd, version)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,10 +22,11 @@ from countersign.store.gitcli import Git
 REWRITE_REFS = NOTES_REF + "*"
 """Provenance and approval notes; a glob, so git says nothing while no approval exists."""
 MARKER = "# countersign-managed-hook v1"
-HOOKS = ("prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite")
+HOOKS = ("prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite",
+         "pre-push")
 """prepare-commit-msg stamps (it runs even with --no-verify); commit-msg only refuses a
 message that is nothing but trailers; post-commit/post-merge write notes; post-rewrite
-carries them across amend and rebase."""
+carries them across amend and rebase; pre-push pushes notes with the user's push."""
 
 _TEMPLATE = """#!/bin/sh
 {marker}
@@ -81,7 +82,7 @@ def hooks_dir(repo: Git) -> Path:
 
 
 def shim(name: str, python: str) -> str:
-    reads_stdin = name == "post-rewrite"
+    reads_stdin = name in ("post-rewrite", "pre-push")
     tail = _TAIL_STRICT if name == "commit-msg" else _TAIL_LENIENT.format(name=name)
     return _TEMPLATE.format(
         marker=MARKER, name=name, python=shlex.quote(python),
