@@ -46,7 +46,7 @@ def _baseline(repo: Path, value: str) -> None:
 
 
 def test_without_a_baseline_old_history_is_unknown_ai(adopted: Path, cli: Run) -> None:
-    code, out, _ = cli("report", "--format", "json")
+    _, out, _ = cli("report", "--format", "json")
     data = json.loads(out)
     assert data["commits"] == 202 and data["before_countersign"] == 0
     assert data["failed"] >= 200  # every old commit: critical, unsigned
