@@ -1,9 +1,10 @@
 """Writing many git notes at once, as one commit on a notes ref.
 
 ``git notes add`` makes one commit per note and costs a process each (about 3 ms on a
-tiny notes tree, so 30 s or more for 10,000 notes). ``git fast-import`` writes them all in one commit (it keeps
-the notes tree's fan-out itself) and refuses to move the ref unless the new commit
-descends from its current tip, so a note written meanwhile by a hook is never dropped.
+tiny notes tree, so 30 s or more for 10,000 notes). ``git fast-import`` writes them all
+in one commit (it keeps the notes tree's fan-out itself) and refuses to move the ref
+unless the new commit descends from its current tip, so a note written meanwhile by a hook
+is never dropped.
 A merge parent can be given, which is how ``sync`` joins a remote's notes to local ones.
 """
 
