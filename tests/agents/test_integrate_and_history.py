@@ -23,6 +23,8 @@ CLAUDE_SETTINGS = {
 @pytest.mark.parametrize(("agent", "path"), [
     ("claude-code", ".claude/settings.json"), ("cursor", ".cursor/hooks.json"),
     ("codex", ".codex/hooks.json"), ("kiro", ".kiro/hooks/countersign.json"),
+    ("gemini-cli", ".gemini/settings.json"), ("copilot", ".github/hooks/countersign.json"),
+    ("windsurf", ".windsurf/hooks.json"),
 ])
 def test_integrate_is_idempotent(repo: Path, cli: Run, agent: str, path: str) -> None:
     code, out, _ = cli("integrate", agent)

@@ -20,9 +20,9 @@ from countersign.store.ledger import LedgerError
 MODULES = {"scan": "scan", "status": "status", "lsp": "lsp_cmd", "hook": "hook",
            "trailers": "trailers_cmd", "verify": "verify", "approve": "approve",
            "blame": "blame", "mark": "mark", "checkpoint": "mark", "agent-hook": "agent_hook",
-           "integrate": "integrate", "import": "import_cmd", "export": "export",
-           "report": "report_cmd", "incident": "incident", "record": "record", "demo": "demo",
-           "rules": "rules_cmd", "version": "version"}
+           "integrate": "integrate", "import": "import_cmd", "ci": "ci_cmd", "sync": "sync_cmd",
+           "export": "export", "report": "report_cmd", "incident": "incident",
+           "record": "record", "demo": "demo", "rules": "rules_cmd", "version": "version"}
 """Subcommand -> the module of ``countersign.cli`` that defines it (in ``--help`` order)."""
 
 

@@ -36,9 +36,11 @@ def run(args: argparse.Namespace) -> int:
     context = repository_context("run it in a clone (with notes fetched)", args.policy)
     revs = args.range or ["HEAD"]
 
+    before: list[str] = []
     verdicts = list(evaluate(context, context.workspace.git(), revs,
                              lambda items: Progress(len(items), "countersign report",
-                                                    threshold=100).iterate(items)))
+                                                    threshold=100).iterate(items),
+                             before=before))
     report = build(verdicts)
     report.track_record = compute_record(context, context.workspace.git(), tip(revs)).to_json()
     if args.html:
@@ -47,13 +49,17 @@ def run(args: argparse.Namespace) -> int:
         args.html.write_text(render(report, title), encoding="utf-8", errors="backslashreplace")
         print(f"Wrote {args.html} ({report.commits} commits)", file=sys.stderr)
     if args.format == "json":
-        json.dump(report.to_json(), sys.stdout, indent=2)
+        json.dump({**report.to_json(), "before_countersign": len(before)}, sys.stdout,
+                  indent=2)
         print()
     elif not args.html:
         data = report.to_json()
         print(f"{data['commits']} commits, {data['added_lines']} added lines, "
               f"{data['ai_lines']} by AI ({data['ai_share']:.0%}); "
               f"{data['failed']} missing sign-off")
+        if before:
+            print(f"  {len(before)} commits before countersign (baseline "
+                  f"{context.config.provenance.baseline}), not counted")
         s = data["signoffs"]
         print(f"  sign-offs: {s['valid']} valid, {s['missing']} commits missing one, "
               f"{s['forged']} forged or refused, {s['stale']} stale")

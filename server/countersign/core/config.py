@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from countersign.core.adoption import ProvenancePolicy, combine_provenance, parse_provenance
 from countersign.core.autonomy import AutonomyPolicy, parse_autonomy
 from countersign.core.policy import AUTHOR_LEVELS, SignoffPolicy, parse_signoff
 from countersign.core.regular import SETTINGS_MAX_BYTES, Refused, read_regular
@@ -61,6 +62,7 @@ _SECTIONS: dict[str, set[str] | None] = {  # None: any key (the keys are names o
     "teams": None,
     "authors": set(AUTHOR_LEVELS),
     "autonomy": None,  # core.autonomy checks its own keys
+    "provenance": {"baseline", "trust"},
 }
 UNKNOWN_PROVENANCE = ("ai", "human")
 
@@ -94,6 +96,8 @@ class Config:
     """Who may sign off, who is who, and reviews that depend on the author."""
     autonomy: AutonomyPolicy = field(default_factory=AutonomyPolicy)
     """How each tool's review follows its track record (``core.autonomy``)."""
+    provenance: ProvenancePolicy = field(default_factory=ProvenancePolicy)
+    """Where countersign started (the adoption baseline) and which imports count."""
     sources: tuple[str, ...] = ()
     """Files this configuration was read from."""
 
@@ -189,6 +193,7 @@ def _parse_config(data: dict[str, Any], path: Path, text: str) -> tuple[Config, 
         guard_allow=tuple(_string_list(tables.get("guard", {}), "guard.allow", error)),
         signoff=parse_signoff(tables, path.parent, error),
         autonomy=parse_autonomy(data.get("autonomy", {}), error),
+        provenance=parse_provenance(tables.get("provenance"), error),
         sources=(str(path),),
     )
     return config, errors
@@ -276,6 +281,7 @@ def combine(repo: Config, policy: Config | None) -> tuple[Config, list[str]]:
         autonomy=policy.autonomy,
         unknown_provenance="ai" if "ai" in (policy.unknown_provenance, repo.unknown_provenance)
         else policy.unknown_provenance or repo.unknown_provenance,
+        provenance=combine_provenance(policy.provenance, repo.provenance),
         sources=policy.sources + repo.sources,
     ), warnings
 

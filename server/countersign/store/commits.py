@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from countersign.core.diff import FileChange, parse_raw_patch
-from countersign.core.provenance import NoteError
+from countersign.core.provenance import NoteError, combine_records
 from countersign.store.gitcli import Git, GitError
 
 NOTES_REF = "refs/notes/countersign"
@@ -177,9 +177,14 @@ def read_note(repo: Git, sha: str, ref: str = NOTES_REF) -> Any | None:
 
 
 def parse_note(data: bytes, sha: str, ref: str = NOTES_REF) -> Any | None:
-    """The record in a note blob of ``sha``: its own when a rewrite concatenated several."""
+    """The record in the note blob ``data`` of ``sha``: the records written for ``sha``
+    combined when there are several (``union`` merges and rewrites concatenate notes), else
+    the last one; ``NoteError`` if it is not JSON or not a record countersign can read."""
     records = _json_documents(decode(data), sha, ref)
-    own = [r for r in records if isinstance(r, dict) and r.get("vcs", {}).get("revision") == sha]
+    own = [r for r in records if isinstance(r, dict)
+           and isinstance(r.get("vcs"), dict) and r["vcs"].get("revision") == sha]
+    if len(own) > 1 and ref == NOTES_REF:
+        return combine_records(own)
     return (own or records)[-1] if records else None
 
 

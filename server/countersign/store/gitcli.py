@@ -166,10 +166,11 @@ class Git:
         ident = self.identity()
         return None if ident is None else ident[ident.find("<") + 1:-1]
 
-    def blame(self, path: str) -> list[BlamedLine]:
-        """Who last changed each line of ``path`` at HEAD: commit, path and line there."""
+    def blame(self, path: str, revs: Sequence[str] = ()) -> list[BlamedLine]:
+        """Who last changed each line of ``path`` (in the working tree, or in ``revs``: a
+        revision, and ``^REV`` for history not to look into): commit, path and line there."""
         return _incremental(self.run("-c", "core.quotePath=true", "blame", "--incremental",
-                                     "--", path))
+                                     *revs, "--", path))
 
     def blame_at(self, rev: str, path: str, runs: Sequence[tuple[int, int]]) -> list[BlamedLine]:
         """Who introduced lines ``runs`` (0-based ``[start, end)``) of ``path`` at commit

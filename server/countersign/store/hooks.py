@@ -20,14 +20,16 @@ from countersign.core.trailers import OURS
 from countersign.store.commits import NOTES_REF
 from countersign.store.gitcli import Git
 from countersign.store.pending import DATE_FORMAT, PENDING, REVISION, TIMESTAMP
+from countersign.store.replay import SQUASH_STATE
 
 REWRITE_REFS = NOTES_REF + "*"
 """Provenance and approval notes; a glob, so git says nothing while no approval exists."""
 MARKER = "# countersign-managed-hook v1"
-HOOKS = ("prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite")
+HOOKS = ("prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite",
+         "pre-push")
 """prepare-commit-msg stamps (it runs even with --no-verify); commit-msg only refuses a
 message that is nothing but trailers; post-commit/post-merge write notes; post-rewrite
-carries them across amend and rebase."""
+carries them across amend and rebase; pre-push pushes notes with the user's push."""
 
 _TEMPLATE = """#!/bin/sh
 {marker}
@@ -66,6 +68,11 @@ _ATTACH = """countersign_attach() {{
     info=$(TZ=UTC git log -1 --no-show-signature --date=format-local:{date} \\
         --format='%T %P%n%H%n%cd%n%an <%ae>%n%B' HEAD) || return 1
     case $info in *[Aa][Ii][Dd][Ee][Rr]*) return 1 ;; esac
+    # a cherry-pick or a merge --squash takes its lines from other commits: Python does it
+    for sign in CHERRY_PICK_HEAD {squash}; do
+        [ -e "$(git rev-parse --git-path "$sign")" ] && return 1
+    done
+    case $(git reflog -1 --format=%gs HEAD 2>/dev/null) in *"(cherry-pick)"*) return 1 ;; esac
     read -r key < "$pending" || return 1
     first=${{info%%"$nl"*}}
     [ "$key" = "${{first% }}" ] || return 1
@@ -113,14 +120,14 @@ def hooks_dir(repo: Git) -> Path:
 
 
 def shim(name: str, python: str) -> str:
-    reads_stdin = name == "post-rewrite"
+    reads_stdin = name in ("post-rewrite", "pre-push")
     redirect = '< "$stdin_copy" ' if reads_stdin else ""
     if name == "commit-msg":
         body = _CHECK_MESSAGE.format(keys="|".join(k.lower() for k in OURS))
     else:
         body = _RUN_PYTHON.format(name=name, stdin_redirect=redirect)
     if name == "post-commit":
-        body = _ATTACH.format(pending=PENDING, date=DATE_FORMAT,
+        body = _ATTACH.format(pending=PENDING, date=DATE_FORMAT, squash=SQUASH_STATE,
                               revision=REVISION, timestamp=TIMESTAMP, ref=NOTES_REF) + body
     return _TEMPLATE.format(marker=MARKER, name=name, python=shlex.quote(python),
                             stdin_setup=_STDIN_SETUP if reads_stdin else "",

@@ -39,6 +39,9 @@ class Stamper:
     ledger: Ledger
     rules: RuleSet
     config: Config
+    inherited: Mapping[str, Mapping[int, Origin]] = field(default_factory=dict)
+    """AI lines the content re-applies from other commits (squash, cherry-pick, fixup:
+    ``store.inherit``); the ledger's and a predecessor's lines win over them."""
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
     """Blob id -> text read by ``ai_lines``, reused by ``contents``."""
 
@@ -146,6 +149,8 @@ class Stamper:
         self, changes: Sequence[FileChange], carry_from: str | None, author: Origin | None,
     ) -> dict[str, dict[int, Origin]]:
         lines = self.ai_lines(changes, carry_from)
+        for path, inherited in self.inherited.items():
+            lines[path] = {**inherited, **lines.get(path, {})}
         if author is not None:
             for change in changes:
                 known = lines.setdefault(change.path, {})
