@@ -45,4 +45,4 @@ def run(args: argparse.Namespace) -> int:
             server.start_io()
     finally:
         server.projects.close()
-    return 0
+    return server.exit_status()

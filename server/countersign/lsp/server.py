@@ -23,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
@@ -32,7 +33,7 @@ from pygls.lsp.server import LanguageServer
 
 from countersign import __version__
 from countersign.core.rulesdoc import default_href
-from countersign.lsp import convert, published
+from countersign.lsp import convert, published, transport
 from countersign.lsp.documents import DocumentError, Documents, Entry
 from countersign.lsp.messages import PROVENANCE
 from countersign.lsp.projects import Project, Projects
@@ -63,7 +64,9 @@ class CountersignServer(LanguageServer):
         super().__init__("countersign", __version__, protocol_cls=CountersignProtocol,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         assert isinstance(self.protocol, CountersignProtocol)
-        self._protocol = self.protocol
+        self.rpc: CountersignProtocol = self.protocol
+        self.exit_code: int | None = None
+        """What the ``exit`` notification asked for (0 after ``shutdown``, else 1)."""
         self.projects = Projects()
         self.documents = Documents(self.projects)
         self.settings = Settings()
@@ -77,6 +80,24 @@ class CountersignServer(LanguageServer):
         self._result_ids = 0
         self._config_uris: set[str] = set()
         self._watcher: asyncio.Task[None] | None = None
+
+    # -- running -----------------------------------------------------------------------
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve on stdio, framing read by ``transport`` (pygls's reader can go deaf)."""
+        self._stop_event = threading.Event()
+        transport.serve_stdio(self, self._stop_event, stdin, stdout)
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """Serve on TCP (for debugging), framing read by ``transport``."""
+        self._stop_event = threading.Event()
+        transport.serve_tcp(self, self._stop_event, host, port)
+
+    def exit_status(self) -> int:
+        """The process's exit code: 0 when the client shut the server down first, else 1."""
+        if self.exit_code is not None:
+            return self.exit_code
+        return 0 if self.rpc.shut_down else 1
 
     # -- settings --------------------------------------------------------------------
 
@@ -182,7 +203,7 @@ class CountersignServer(LanguageServer):
         if self._published.get(uri) == text:
             return
         self._published[uri] = text
-        self._protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        self.rpc.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
                                    f'{{"uri":{json.dumps(uri)},"version":{entry.doc.version},'
                                    f'"diagnostics":{text}}}')
 
@@ -213,7 +234,7 @@ class CountersignServer(LanguageServer):
         if last is not None and last["spans"] == payload["spans"]:
             return
         self._sent_provenance[uri] = payload
-        self._protocol.notify_json(PROVENANCE, json.dumps(payload))
+        self.rpc.notify_json(PROVENANCE, json.dumps(payload))
 
     def forget(self, uri: str) -> None:
         self._sent_provenance.pop(uri, None)

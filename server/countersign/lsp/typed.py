@@ -84,14 +84,17 @@ def parse(value: object, kind: type[T], where: str = "params") -> T:
     try:
         return _CONVERTER.structure(value, kind)
     except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
-        raise BadParams(_describe(exc, where)) from None
+        raise BadParams(describe(exc, where)) from None
 
 
-def _describe(exc: Exception, where: str) -> str:
+def describe(exc: Exception, where: str) -> str:
+    """What does not fit in ``exc``, each part named by its path under ``where`` ("" for
+    paths from the top: ``params.position``)."""
     problems = []
     for line in cattrs.transform_error(exc, path=where, format_exception=_why):
         why, _, path = line.rpartition(" @ ")
-        problems.append(f"{re.sub(r'_([a-z])', lambda m: m[1].upper(), path)}: {why}")
+        path = re.sub(r"_([a-z])", lambda m: m[1].upper(), path).lstrip(".")
+        problems.append(f"{path}: {why}")
     more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
     return "; ".join(problems[:3]) + more
 
