@@ -245,9 +245,9 @@ days = 30
     assert "tightened" not in out
 
 
-def test_the_gate_judges_a_range_by_the_record_of_what_it_builds_on(
-    hooked: Path, day: Days
-) -> None:
+def tightened_after_a_revert(hooked: Path, day: Days) -> str:
+    """A 30-day tightening of claude-code's high-tier changes, an AI commit reverted on day 1,
+    and the same tool's high-tier change on day 2; returns the revert's id."""
     write(hooked, ".countersign.toml", '[[autonomy.tighten]]\ntier = "high"\n'
                                        'review = "senior+owner"\ndays = 30\n')
     day(0)
@@ -256,9 +256,17 @@ def test_the_gate_judges_a_range_by_the_record_of_what_it_builds_on(
     save(hooked, "Client")
     day(1)
     git(hooked, "revert", "--no-edit", "HEAD")
+    revert = sha(hooked)
     day(2)
     ai_file(hooked, "client.py", "requests.get(u, verify=False, timeout=5)\n", {0: AGENT})
     save(hooked, "Client again")
+    return revert
+
+
+def test_the_gate_judges_a_range_by_the_record_of_what_it_builds_on(
+    hooked: Path, day: Days
+) -> None:
+    tightened_after_a_revert(hooked, day)
     context = load_context(hooked)
     repo = context.workspace.git()
 
@@ -277,18 +285,7 @@ def test_the_gate_judges_a_range_by_the_record_of_what_it_builds_on(
 
 
 def test_verify_applies_the_standing_and_says_why(hooked: Path, cli: Run, day: Days) -> None:
-    write(hooked, ".countersign.toml", '[[autonomy.tighten]]\ntier = "high"\n'
-                                       'review = "senior+owner"\ndays = 30\n')
-    day(0)
-    save(hooked, "Autonomy")
-    ai_file(hooked, "client.py", "requests.get(u, verify=False)\n", {0: AGENT})
-    save(hooked, "Client")
-    day(1)
-    git(hooked, "revert", "--no-edit", "HEAD")
-    revert = sha(hooked)
-    day(2)
-    ai_file(hooked, "client.py", "requests.get(u, verify=False, timeout=5)\n", {0: AGENT})
-    save(hooked, "Client again")
+    revert = tightened_after_a_revert(hooked, day)
     code, out, _ = cli("verify", "--format", "json")
     [verdict] = json.loads(out)["commits"]
     assert code == 1
