@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,16 +65,10 @@ def _claude_like(config: dict[str, Any], agent: str, post: str, guard: bool) -> 
 def _cursor(config: dict[str, Any], guard: bool) -> bool:
     config.setdefault("version", 1)
     hooks = config.setdefault("hooks", {})
-    changed = False
     wanted = [("afterFileEdit", f"{COMMAND} cursor"), ("afterTabFileEdit", f"{COMMAND} cursor")]
     if guard:  # Cursor reads the guard's answer as JSON permission on stdout
         wanted.append(("beforeShellExecution", f"{COMMAND} cursor --pre"))
-    for event, command in wanted:
-        entries = hooks.setdefault(event, [])
-        if not any(isinstance(e, dict) and e.get("command") == command for e in entries):
-            entries.append({"command": command})
-            changed = True
-    return changed
+    return _add_hooks(hooks, wanted, "command", lambda command: {"command": command})
 
 
 def _copilot(config: dict[str, Any], guard: bool) -> bool:
@@ -84,13 +79,8 @@ def _copilot(config: dict[str, Any], guard: bool) -> bool:
     wanted = [("postToolUse", f"{COMMAND} copilot")]
     if guard:
         wanted.append(("preToolUse", f"{COMMAND} copilot --pre"))
-    changed = False
-    for event, command in wanted:
-        entries = hooks.setdefault(event, [])
-        if not any(isinstance(e, dict) and e.get("bash") == command for e in entries):
-            entries.append({"type": "command", "bash": command, "timeoutSec": 30})
-            changed = True
-    return changed
+    return _add_hooks(hooks, wanted, "bash",
+                      lambda command: {"type": "command", "bash": command, "timeoutSec": 30})
 
 
 def _windsurf(config: dict[str, Any], guard: bool) -> bool:
@@ -99,11 +89,19 @@ def _windsurf(config: dict[str, Any], guard: bool) -> bool:
     wanted = [("post_write_code", f"{COMMAND} windsurf")]
     if guard:
         wanted.append(("pre_run_command", f"{COMMAND} windsurf --pre"))
+    return _add_hooks(hooks, wanted, "command",
+                      lambda command: {"command": command, "show_output": False})
+
+
+def _add_hooks(hooks: dict[str, Any], wanted: list[tuple[str, str]], key: str,
+               entry: Callable[[str], dict[str, Any]]) -> bool:
+    """Add an entry for each ``(event, command)`` whose command no entry names under ``key``
+    yet; whether anything was added."""
     changed = False
     for event, command in wanted:
         entries = hooks.setdefault(event, [])
-        if not any(isinstance(e, dict) and e.get("command") == command for e in entries):
-            entries.append({"command": command, "show_output": False})
+        if not any(isinstance(e, dict) and e.get(key) == command for e in entries):
+            entries.append(entry(command))
             changed = True
     return changed
 
