@@ -155,27 +155,22 @@ class Evidence:
     def _read_codeowners(self) -> Codeowners | None:
         if self.base is None:
             return None
-        for flavor, location in _locations():
+        for location in _LOCATIONS:
             data = self.repo.blob(self.base, location)
             if data is None:
                 continue
             text = data.decode("utf-8", "replace")
-            owners = parse(text, _flavor(location, text, flavor), f"{location}@{self.base[:10]}")
+            owners = parse(text, _flavor(location, text), f"{location}@{self.base[:10]}")
             self.problems += [str(e) for e in owners.errors]
             return owners
         return None
 
 
-def _locations() -> list[tuple[Flavor, str]]:
-    seen: dict[str, Flavor] = {}
-    flavors: tuple[Flavor, ...] = ("github", "gitlab")
-    for flavor in flavors:
-        for location in LOCATIONS[flavor]:
-            seen.setdefault(location, flavor)
-    return [(f, loc) for loc, f in seen.items()]
+_LOCATIONS = tuple(dict.fromkeys([*LOCATIONS["github"], *LOCATIONS["gitlab"]]))
+"""Where a CODEOWNERS file may live, in GitHub's then GitLab's lookup order."""
 
 
-def _flavor(location: str, text: str, default: str) -> Flavor:
+def _flavor(location: str, text: str) -> Flavor:
     """GitLab's syntax when the file lives in ``.gitlab/`` or has sections."""
     if location.startswith(".gitlab/"):
         return "gitlab"
