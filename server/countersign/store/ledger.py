@@ -154,10 +154,10 @@ class Ledger:
             (_key(path), content, sha256(content), time.time()),
         )
         self._db.execute("DELETE FROM lines WHERE path = ?", (_key(path),))
+        ids = {o: self._origin_id(o) for o in set(lines.values()) if o.is_ai}
         self._db.executemany(
             "INSERT INTO lines VALUES (?, ?, ?)",
-            [(_key(path), line, self._origin_id(o)) for line, o in sorted(lines.items())
-             if o.is_ai],
+            [(_key(path), line, ids[o]) for line, o in sorted(lines.items()) if o.is_ai],
         )
 
     def load(self, path: str) -> FileRecord | None:
