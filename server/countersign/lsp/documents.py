@@ -23,6 +23,7 @@ from countersign.core.rules import RuleSet
 from countersign.core.tracked import AiReport, Position, TrackedDocument
 from countersign.lsp.projects import Project, Projects
 from countersign.lsp.settings import Settings
+from countersign.store.ledger import FileRecord
 
 log = logging.getLogger(__name__)
 Range = tuple[Position, Position]
@@ -97,7 +98,10 @@ class Entry:
     path: Path | None
     language_id: str | None
     persisted: str | None = None
-    """The content this server last wrote to the ledger (its own writes need no merge)."""
+    """The content this server last wrote to the ledger."""
+    known: float | None = None
+    """``updated_at`` of the newest ledger record the document already reflects: written
+    by this server, or merged from another process. A newer one is merged, never replaced."""
     size: int = 0
     """The text's size in UTF-8 bytes (checked against ``maxFileBytes`` on every edit)."""
 
@@ -294,23 +298,42 @@ class Documents:
         ledger = entry.project.ledger if entry.project else None
         if ledger is not None and entry.path is not None and lines:
             try:
-                ledger.acknowledge(entry.doc.path, entry.doc.text.text, lines, who)
+                ledger.log_acknowledgements(entry.doc.path, entry.doc.text.text, lines, who)
             except Exception:
                 log.exception("could not record the acknowledgement of %s", entry.uri)
         return len(lines)
 
     # -- ledger ----------------------------------------------------------------------
 
-    def persist(self, entry: Entry) -> None:
-        """Write the document's AI lines to the ledger (skipped outside a file path)."""
+    def persist(self, entry: Entry) -> bool:
+        """Write the document's AI lines to the ledger (skipped outside a file path).
+
+        What another process stored since (``countersign mark``, an agent's hook) is merged
+        in the same transaction, never replaced: its AI lines and acknowledgements that
+        the document lacks are kept and brought into the document. True when there were.
+        """
         ledger = entry.project.ledger if entry.project else None
         if ledger is None or entry.path is None:
-            return
+            return False
+        content = entry.doc.text.text
+        news: dict[int, Origin] = {}
+
+        def merge(record: FileRecord | None) -> dict[int, Origin]:
+            ours = entry.doc.ai_lines()
+            if record is None or record.updated_at == entry.known:
+                return ours
+            news.update(_news(entry.doc.line_ai, record.at(content)))
+            return {**ours, **news}
+
         try:
-            ledger.save(entry.doc.path, entry.doc.text.text, entry.doc.ai_lines())
-            entry.persisted = entry.doc.text.text
+            _, entry.known = ledger.update_stamped(entry.doc.path, content, merge)
+            entry.persisted = content
         except Exception:
             log.exception("could not write %s to the ledger %s", entry.uri, ledger.path)
+            return False
+        if news:
+            entry.doc.restore(news)
+        return bool(news)
 
     def flush(self, project: Project) -> None:
         """Write every open document of ``project`` whose AI lines the ledger lacks.
@@ -332,23 +355,31 @@ class Documents:
             self.persist(entry)
 
     def merge_ledger(self, entry: Entry) -> bool:
-        """Adopt AI lines and acknowledgements other processes stored for this content."""
+        """Adopt AI lines and acknowledgements other processes stored since the document
+        last reflected the ledger; True when there were."""
         ledger = entry.project.ledger if entry.project else None
         if ledger is None or entry.path is None:
             return False
         try:
+            if ledger.written(entry.doc.path) in (None, entry.known):
+                return False  # nothing stored, or nothing new (its own write: not read)
             record = ledger.load(entry.doc.path)
-            if record is None or record.content is entry.persisted or (
-                    entry.persisted is not None and record.content == entry.persisted):
-                return False  # nothing stored, or what this server wrote itself
-            stored = ledger.attributions(entry.doc.path, entry.doc.text.text)
+            if record is None:
+                return False
+            stored = record.at(entry.doc.text.text)
         except Exception:
             log.exception("could not read %s from the ledger %s", entry.uri, ledger.path)
             return False
-        news = {n: o for n, o in stored.items() if _adopt(entry.doc.line_ai, n, o)}
+        entry.known = record.updated_at
+        news = _news(entry.doc.line_ai, stored)
         if news:
             entry.doc.restore(news)
         return bool(news)
+
+
+def _news(line_ai: list[Origin | None], stored: dict[int, Origin]) -> dict[int, Origin]:
+    """The stored lines the document should adopt."""
+    return {n: o for n, o in stored.items() if _adopt(line_ai, n, o)}
 
 
 def _adopt(line_ai: list[Origin | None], line: int, stored: Origin) -> bool:

@@ -53,8 +53,9 @@ def did_change(ls: CountersignServer, params: types.DidChangeTextDocumentParams)
 
 def did_save(ls: CountersignServer, params: types.DidSaveTextDocumentParams) -> None:
     entry = ls.documents.find(params.text_document.uri)
-    if entry is not None:
-        ls.documents.persist(entry)
+    if entry is not None and ls.documents.persist(entry):  # another process's lines came in
+        ls.changed(entry)
+        ls.refresh_pulled()
 
 
 def did_close(ls: CountersignServer, params: types.DidCloseTextDocumentParams) -> None:
