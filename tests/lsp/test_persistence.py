@@ -192,3 +192,57 @@ async def test_a_record_of_the_same_content_from_another_process_is_adopted(
                         types.FileChangeType.Changed)]))
     assert (await summary(client, uri))["aiLines"] == 2
     await stop(client)
+
+
+async def _kill(client: LanguageClient) -> None:
+    """``kill -9`` the server: nothing of it runs after this."""
+    assert client._server is not None
+    os.kill(client._server.pid, signal.SIGKILL)
+    await client._server.wait()
+    await client.stop()
+
+
+@pytest.mark.parametrize("spec", CLIENTS)
+async def test_typing_on_an_ai_line_then_a_crash_keeps_the_line(repo: Path, spec: str) -> None:
+    """Killed before the typing is written: the ledger holds the line as copilot wrote it,
+    and re-anchoring keeps it AI's on the changed line (its characters are all there)."""
+    client = await session(repo, spec)
+    path = write(repo, "app/db.py", "import db\n")
+    uri = open_doc(client, path)
+    edit(client, uri, 2, (1, 0), (1, 0), DROP + "\n")
+    ai_edit(client, uri, 2, [((1, 0), (1, len(DROP)))])
+    edit(client, uri, 3, (1, len(DROP)), (1, len(DROP)), "  # ok")
+    assert (await summary(client, uri))["aiLines"] == 1
+    await _kill(client)
+
+    client = await session(repo, spec)  # the editor reopens its unsaved buffer
+    uri = open_doc(client, path, text="import db\n" + DROP + "  # ok\n")
+    spans = (await provenance(client, uri))["spans"]
+    assert [(s["range"]["start"]["line"], s["tool"]) for s in spans] == [(1, "copilot")]
+    await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"])
+    await stop(client)
+
+
+@pytest.mark.parametrize("spec", CLIENTS)
+async def test_typing_on_an_ai_line_is_written_once_it_pauses(repo: Path, spec: str) -> None:
+    """No save, no AI report: the typing still reaches the ledger, so a crash loses
+    nothing the ledger was told."""
+    client = await session(repo, spec)
+    path = write(repo, "app/db.py", "import db\n")
+    uri = open_doc(client, path)
+    edit(client, uri, 2, (1, 0), (1, 0), DROP + "\n")
+    ai_edit(client, uri, 2, [((1, 0), (1, len(DROP)))])
+    edit(client, uri, 3, (1, len(DROP)), (1, len(DROP)), "  # ok")
+    buffer = "import db\n" + DROP + "  # ok\n"
+
+    def stored() -> bool:
+        with ledger(repo) as db:
+            record = db.load("app/db.py")
+        return record is not None and record.content == buffer and list(record.lines) == [1]
+
+    await eventually(stored, what="the typing in the ledger")
+    await _kill(client)
+    client = await session(repo, spec)
+    uri = open_doc(client, path, text=buffer)
+    await wait_diagnostics(client, uri, lambda d: [x.code for x in d] == ["DAT002"])
+    await stop(client)

@@ -345,14 +345,14 @@ class Documents:
             if entry.project is project:
                 self.flush_entry(entry)
 
-    def flush_entry(self, entry: Entry) -> None:
-        """Write the document's AI lines if the ledger lacks its current content."""
+    def flush_entry(self, entry: Entry) -> bool:
+        """Write the document's AI lines if the ledger lacks its current content; True
+        when the write brought in another process's lines (``persist``)."""
         if entry.persisted is entry.doc.text.text:
-            return
+            return False
         if entry.persisted is None and entry.doc.first_ai_line() is None:
-            return  # never had AI lines: nothing to record
-        if entry.persisted != entry.doc.text.text:
-            self.persist(entry)
+            return False  # never had AI lines: nothing to record
+        return entry.persisted != entry.doc.text.text and self.persist(entry)
 
     def merge_ledger(self, entry: Entry) -> bool:
         """Adopt AI lines and acknowledgements other processes stored since the document

@@ -41,6 +41,10 @@ from countersign.lsp.protocol import CountersignProtocol
 from countersign.lsp.settings import Settings
 
 log = logging.getLogger(__name__)
+PERSIST_DELAY_MS = 300
+"""Typing in a document with AI lines is written to the ledger once it pauses this long:
+a crash then loses at most the last pause's worth (re-anchoring keeps an AI line a person
+typed on, even for that)."""
 
 
 def build() -> CountersignServer:
@@ -147,6 +151,14 @@ class CountersignServer(LanguageServer):
                            lambda: self.publish(entry.uri))
         self._schedule("provenance", entry.uri, self.settings.provenance_debounce_ms,
                        lambda: self.notify_provenance(entry.uri))
+        self._schedule("persist", entry.uri, PERSIST_DELAY_MS, lambda: self.persist(entry.uri))
+
+    def persist(self, uri: str) -> None:
+        """Write a document's AI lines if the ledger lacks its current content."""
+        entry = self.documents.find(uri)
+        if entry is not None and self.documents.flush_entry(entry):
+            self.changed(entry)  # another process's lines came in with the write
+            self.refresh_pulled()
 
     def changed_without_edit(self, uri: str) -> None:
         """A command changed a document's AI lines without an edit: pull clients must re-pull."""
