@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,13 +14,16 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from countersign.core.origin import Origin
+from countersign.store.attribution import attribute
 from countersign.store.ledger import Ledger
 from tests.helpers import write
 from tests.lsp.conftest import (
     CLIENTS,
     DROP,
     ai_edit,
+    edit,
     eventually,
+    git,
     open_doc,
     provenance,
     session,
@@ -138,3 +143,52 @@ async def test_rule_pack_errors_point_at_the_rule(client: LanguageClient, repo: 
     [diag] = client.diagnostics[pack.as_uri()]
     assert diag.range.start.line == 5 and "XYZ001" in diag.message
     await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("spec", CLIENTS)
+async def test_a_record_another_process_just_wrote_is_merged_not_replaced(
+        repo: Path, spec: str) -> None:
+    """``countersign mark`` records aider's line; an AI report arrives before the server's
+    next look at the ledger (here a minute away). Its write keeps aider's line."""
+    settings = {"debounceMs": 0, "watchIntervalMs": 60000}
+    client = await session(repo, spec, settings, configuration=settings)
+    path = write(repo, "app/f.py", "import os\n\n\ndef clean():\n    pass\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "init")
+    uri = open_doc(client, path)
+    agent = "import os\n\n\ndef clean():\n    os.system('rm -rf /tmp/y')\n"
+    path.write_text(agent, encoding="utf-8")  # aider edits the file; the editor reloads it
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(2, uri),
+        [types.TextDocumentContentChangeWholeDocument(agent)]))
+    assert (await summary(client, uri))["aiLines"] == 0
+    subprocess.run([sys.executable, "-m", "countersign", "mark", "--tool", "aider", "app/f.py"],
+                   cwd=repo, check=True, capture_output=True)
+    edit(client, uri, 3, (1, 0), (1, 0), DROP)  # an inline completion on line 2
+    ai_edit(client, uri, 3, [((1, 0), (1, len(DROP)))])
+    lines = (await summary(client, uri))["aiLines"]  # (the report is handled before this)
+    buffer = agent.replace("\n\n", "\n" + DROP + "\n", 1)
+    with ledger(repo) as db:
+        stored = db.attributions("app/f.py", buffer)
+    assert {n: o.tool for n, o in stored.items()} == {1: "copilot", 4: "aider"}
+    assert lines == 2  # and the editor shows aider's line too
+    await stop(client)
+
+
+@pytest.mark.parametrize("spec", CLIENTS)
+async def test_a_record_of_the_same_content_from_another_process_is_adopted(
+        repo: Path, spec: str) -> None:
+    """An agent's hook records its line for exactly the content the server wrote last: it
+    is still news (it was taken for the server's own write and never shown)."""
+    settings = {"debounceMs": 0, "watchIntervalMs": 60000}
+    client = await session(repo, spec, settings, configuration=settings)
+    uri = open_doc(client, write(repo, "app/db.py", TEXT))
+    ai_edit(client, uri, 1, [((1, 0), (1, len(DROP)))])
+    assert (await summary(client, uri))["aiLines"] == 1  # written: the ledger holds TEXT
+    with ledger(repo) as db:
+        attribute(db, "app/db.py", TEXT, Origin("agent", "codex"), {0})
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([
+        types.FileEvent((repo / ".git/countersign/ledger.db").as_uri(),
+                        types.FileChangeType.Changed)]))
+    assert (await summary(client, uri))["aiLines"] == 2
+    await stop(client)

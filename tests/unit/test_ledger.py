@@ -87,3 +87,13 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(LedgerError, match=r"cannot open ledger .*\nhint: move it aside"):
         Ledger(db)
     assert db.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_every_write_has_its_own_stamp(tmp_path: Path) -> None:
+    """A writer knows its own record by ``updated_at``: two writes never share one, even
+    in one tick of the clock."""
+    with Ledger(tmp_path / "l.db") as ledger:
+        assert ledger.written("a.py") is None
+        stamps = [ledger.update_stamped("a.py", "x\n", lambda _: {0: AI})[1] for _ in range(50)]
+        assert stamps == sorted(set(stamps))
+        assert ledger.written("a.py") == stamps[-1] == ledger.load("a.py").updated_at  # type: ignore[union-attr]

@@ -67,6 +67,7 @@ class CountersignServer(LanguageServer):
         self.rpc: CountersignProtocol = self.protocol
         self.exit_code: int | None = None
         """What the ``exit`` notification asked for (0 after ``shutdown``, else 1)."""
+        self.rpc.lost_change = self.lost_change
         self.projects = Projects()
         self.documents = Documents(self.projects)
         self.settings = Settings()
@@ -235,6 +236,31 @@ class CountersignServer(LanguageServer):
             return
         self._sent_provenance[uri] = payload
         self.rpc.notify_json(PROVENANCE, json.dumps(payload))
+
+    def untracked(self, uri: str, version: int, reason: str) -> None:
+        """Tell the user a document is no longer tracked, and take back what was shown.
+
+        The client clears its diagnostics and AI line marks; the AI lines already written
+        to the ledger stay there for the hook.
+        """
+        self.forget(uri)
+        if self.pull:
+            self.refresh_pulled()
+        else:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+        self.rpc.notify_json(PROVENANCE, json.dumps({"uri": uri, "version": version,
+                                                     "spans": []}))
+        self.show(f"countersign does not track {uri} any more: {reason}",
+                  types.MessageType.Warning)
+
+    def lost_change(self, uri: str, why: str) -> None:
+        """An edit to ``uri`` could not be read: what the server has is not the editor's."""
+        entry = self.documents.find(uri)
+        if entry is not None:
+            reason = (f"an edit could not be read ({why}), so countersign no longer knows "
+                      f"the text (reopen the file to track it again)")
+            self.documents.untrack(uri, reason)
+            self.untracked(uri, entry.doc.version, reason)
 
     def forget(self, uri: str) -> None:
         self._sent_provenance.pop(uri, None)

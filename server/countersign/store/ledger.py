@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sqlite3
 import time
@@ -64,6 +65,12 @@ class FileRecord:
     content: str
     lines: dict[int, Origin]
     updated_at: float
+
+    def at(self, content: str) -> dict[int, Origin]:
+        """The AI lines as they fall in ``content``: re-anchored if it is not the stored one."""
+        if content == self.content:
+            return dict(self.lines)
+        return reanchor(split_lines(self.content), self.lines, split_lines(content))
 
 
 def sha256(text: str) -> str:
@@ -147,18 +154,32 @@ class Ledger:
         with self._write():
             self._store(path, content, lines)
 
-    def _store(self, path: str, content: str, lines: Mapping[int, Origin]) -> None:
+    def _store(self, path: str, content: str, lines: Mapping[int, Origin]) -> float:
+        """Write the record; returns its ``updated_at`` (a later ``written`` tells it apart
+        from a record another process stored since)."""
+        row = self._db.execute("SELECT updated_at FROM files WHERE path = ?",
+                               (_key(path),)).fetchone()
+        now = time.time()
+        if row is not None and now <= row[0]:  # a clock that went back, or the same tick
+            now = math.nextafter(row[0], math.inf)
         self._db.execute(
                 "INSERT INTO files VALUES (?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
                 "content=excluded.content, sha256=excluded.sha256, updated_at=excluded.updated_at",
-            (_key(path), content, sha256(content), time.time()),
+            (_key(path), content, sha256(content), now),
         )
         self._db.execute("DELETE FROM lines WHERE path = ?", (_key(path),))
+        ids = {o: self._origin_id(o) for o in set(lines.values()) if o.is_ai}
         self._db.executemany(
             "INSERT INTO lines VALUES (?, ?, ?)",
-            [(_key(path), line, self._origin_id(o)) for line, o in sorted(lines.items())
-             if o.is_ai],
+            [(_key(path), line, ids[o]) for line, o in sorted(lines.items()) if o.is_ai],
         )
+        return now
+
+    def written(self, path: str) -> float | None:
+        """When ``path``'s record was last stored (None: no record), without reading it."""
+        row = self._db.execute("SELECT updated_at FROM files WHERE path = ?",
+                               (_key(path),)).fetchone()
+        return float(row[0]) if row is not None else None
 
     def load(self, path: str) -> FileRecord | None:
         """The stored record for ``path`` exactly as saved, or None."""
@@ -178,11 +199,7 @@ class Ledger:
     def attributions(self, path: str, content: str) -> dict[int, Origin]:
         """AI lines of ``path`` as it is now, re-anchored if it changed since it was saved."""
         record = self.load(path)
-        if record is None:
-            return {}
-        if record.content == content:
-            return record.lines
-        return reanchor(split_lines(record.content), record.lines, split_lines(content))
+        return record.at(content) if record is not None else {}
 
     def acknowledge(self, path: str, content: str, lines: list[int], who: str) -> int:
         """Mark AI lines as reviewed by ``who``; returns how many were AI lines.
@@ -190,21 +207,29 @@ class Ledger:
         Reads and writes in one transaction, so a concurrent save is never overwritten
         with stale attributions.
         """
-        text = split_lines(content)
         with self._write():
             current = self.attributions(path, content)
             done = [n for n in lines if n in current]
             if done:
-                now = time.time()
-                self._db.executemany(
-                    "INSERT INTO acknowledgements (path, line, text, who, at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(_key(path), n, text[n] if n < len(text) else "", who, now)
-                     for n in done],
-                )
+                self._log_acknowledgements(path, content, done, who)
                 acked = {n: current[n].acknowledge(who) for n in done}
                 self._store(path, content, {**current, **acked})
         return len(done)
+
+    def log_acknowledgements(self, path: str, content: str, lines: list[int], who: str) -> None:
+        """Record that ``who`` acknowledged ``lines`` of ``content`` (the audit trail only:
+        a writer that stores the acknowledged origins itself, like the language server)."""
+        with self._write():
+            self._log_acknowledgements(path, content, lines, who)
+
+    def _log_acknowledgements(self, path: str, content: str, lines: list[int],
+                              who: str) -> None:
+        text = split_lines(content)
+        now = time.time()
+        self._db.executemany(
+            "INSERT INTO acknowledgements (path, line, text, who, at) VALUES (?, ?, ?, ?, ?)",
+            [(_key(path), n, text[n] if n < len(text) else "", who, now) for n in lines],
+        )
 
     def update(
         self, path: str, content: str,
@@ -215,10 +240,17 @@ class Ledger:
         Read and write happen in one transaction: an agent hook and the language server
         writing the same file at once never lose each other's attributions.
         """
+        return self.update_stamped(path, content, change)[0]
+
+    def update_stamped(
+        self, path: str, content: str,
+        change: Callable[[FileRecord | None], Mapping[int, Origin]],
+    ) -> tuple[dict[int, Origin], float]:
+        """``update``, and the ``updated_at`` it stored (see ``written``)."""
         with self._write():
             lines = dict(change(self.load(path)))
-            self._store(path, content, lines)
-        return lines
+            stamp = self._store(path, content, lines)
+        return lines, stamp
 
     def paths(self) -> list[str]:
         rows = self._db.execute("SELECT path FROM files ORDER BY path")
