@@ -1,4 +1,5 @@
-"""A bare pygls 2 server: publishes a fixed diagnostic list after every didChange.
+"""A bare pygls 2 server: publishes a fixed diagnostic list after every didChange (and
+answers every pull with it).
 
 The list comes from ``initializationOptions.diagnostics`` (JSON, as a client receives it)
 and is converted to lsprotocol objects once, so each publish costs what pygls itself costs
@@ -25,6 +26,14 @@ def initialize(ls: LanguageServer, params: types.InitializeParams) -> None:
 def did_change(ls: LanguageServer, params: types.DidChangeTextDocumentParams) -> None:
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
         params.text_document.uri, fixed, params.text_document.version))
+
+
+@server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
+                types.DiagnosticOptions(inter_file_dependencies=False, workspace_diagnostics=False))
+def diagnostic(ls: LanguageServer,
+               params: types.DocumentDiagnosticParams) -> types.RelatedFullDocumentDiagnosticReport:
+    """Pull diagnostics (``bench_lsp_memory.py``): the same fixed list."""
+    return types.RelatedFullDocumentDiagnosticReport(items=fixed)
 
 
 if __name__ == "__main__":

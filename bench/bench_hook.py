@@ -3,7 +3,9 @@
 1. ``git commit`` of 1,000 changed lines across 100 files (half of them with AI lines in
    the ledger), once without hooks and once with countersign's prepare-commit-msg only,
    then with all countersign hooks; the median of several runs each, in one process.
-   Target (issue "Commit hook helper"): prepare-commit-msg adds at most 150 ms.
+   Targets (issue 17): prepare-commit-msg adds at most 80 ms, all hooks at most 100 ms,
+   measured with bytecode caching as users have it (run without PYTHONDONTWRITEBYTECODE).
+   The first commit with empty caches (as after an upgrade) is reported separately.
 2. ``countersign verify`` over 1,000 generated commits, each with trailers and a note
    (made with ``git fast-import``). Target: at most 10 s.
 
@@ -70,15 +72,23 @@ def stage_change(repo: Path, ledger: Ledger, round_: int) -> None:
     git(repo, "add", "-A")
 
 
-def time_commit(repo: Path, runs: int, ledger: Ledger) -> list[float]:
-    times = []
+def time_commit(repo: Path, runs: int, ledger: Ledger) -> tuple[list[float], list[float]]:
+    """Wall time of each commit, and the CPU time (user + system) of git and its hooks.
+
+    The CPU time hardly changes when other work shares the machine; the wall time does.
+    """
+    times, cpu = [], []
     for r in range(runs):
         stage_change(repo, ledger, r)
+        before = os.times()
         start = time.perf_counter()
         git(repo, "commit", "-q", "-m", f"change {r}")
         times.append(time.perf_counter() - start)
+        after = os.times()
+        cpu.append(after.children_user + after.children_system
+                   - before.children_user - before.children_system)
         git(repo, "reset", "-q", "--hard", "HEAD~1")
-    return times
+    return times, cpu
 
 
 def hook_bench(root: Path, runs: int) -> None:
@@ -99,21 +109,31 @@ def hook_bench(root: Path, runs: int) -> None:
             elif path.exists():
                 path.unlink()
 
-    results = {}
+    results, cpu, first = {}, {}, 0.0
     for label, names in (("git commit, no hooks", ()),
                          ("with prepare-commit-msg", ("prepare-commit-msg",)),
                          ("with all countersign hooks", tuple(installed))):
         only(*names)
+        if label.startswith("with all"):
+            shutil.rmtree(repo / ".git" / "countersign" / "cache", ignore_errors=True)
+            first = time_commit(repo, 1, ledger)[0][0]  # as after an upgrade: caches empty
         time_commit(repo, 1, ledger)  # warm caches
-        results[label] = statistics.median(time_commit(repo, runs, ledger))
-    base = results["git commit, no hooks"]
-    print(f"commit of {FILES * LINES} changed lines in {FILES} files (median of {runs}):")
+        walls, cpus = time_commit(repo, runs, ledger)
+        results[label], cpu[label] = statistics.median(walls), statistics.median(cpus)
+    base, base_cpu = results["git commit, no hooks"], cpu["git commit, no hooks"]
+    print(f"commit of {FILES * LINES} changed lines in {FILES} files (median of {runs}; "
+          f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}, "
+          f"load average {os.getloadavg()[0]:.2f}):")
     for label, value in results.items():
-        extra = "" if label.endswith("no hooks") else f"  (+{(value - base) * 1000:.0f} ms)"
+        extra = "" if label.endswith("no hooks") else (
+            f"  (+{(value - base) * 1000:.0f} ms; CPU +{(cpu[label] - base_cpu) * 1000:.0f} ms)")
         print(f"  {label:28} {value * 1000:7.0f} ms{extra}")
-    added = (results["with prepare-commit-msg"] - base) * 1000
-    print(f"prepare-commit-msg adds {added:.0f} ms (target <= 150 ms): "
-          f"{'OK' if added <= 150 else 'MISSED'}")
+    print(f"  first commit after an upgrade (rule caches empty, all hooks): "
+          f"{first * 1000:.0f} ms (+{(first - base) * 1000:.0f} ms)")
+    for label, target in (("with prepare-commit-msg", 80), ("with all countersign hooks", 100)):
+        added = (results[label] - base) * 1000
+        print(f"{label.removeprefix('with ')} adds {added:.0f} ms (target <= {target} ms): "
+              f"{'OK' if added <= target else 'MISSED'}")
 
 
 def history(root: Path, commits: int) -> Path:

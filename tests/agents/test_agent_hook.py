@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from countersign.core.origin import Origin
-from tests.git.conftest import commit, git, ledger, note_ranges, trailers, write
+from tests.git.conftest import commit, ledger, note_ranges, trailers
+from tests.helpers import git, write
 
 PAYLOADS = Path(__file__).parents[1] / "data" / "agent-payloads"
 SONNET = "anthropic/claude-sonnet-4-5"

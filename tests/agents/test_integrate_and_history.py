@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Run
-from tests.git.conftest import commit, git, note_ranges, trailers, write
+from tests.git.conftest import commit, note_ranges, trailers
+from tests.helpers import git, write
 
 CLAUDE_SETTINGS = {
     "permissions": {"allow": ["Bash(npm test:*)"]},
@@ -22,6 +23,8 @@ CLAUDE_SETTINGS = {
 @pytest.mark.parametrize(("agent", "path"), [
     ("claude-code", ".claude/settings.json"), ("cursor", ".cursor/hooks.json"),
     ("codex", ".codex/hooks.json"), ("kiro", ".kiro/hooks/countersign.json"),
+    ("gemini-cli", ".gemini/settings.json"), ("copilot", ".github/hooks/countersign.json"),
+    ("windsurf", ".windsurf/hooks.json"),
 ])
 def test_integrate_is_idempotent(repo: Path, cli: Run, agent: str, path: str) -> None:
     code, out, _ = cli("integrate", agent)

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from countersign.cli.main import main
+from tests.helpers import git, make_repo, write
 
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                          text=True).stdout
+__all__ = ["Run", "cli", "git", "repo", "write"]
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty git repository (identities pinned by the root conftest), as the cwd."""
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
+    root = make_repo(tmp_path / "repo")
     monkeypatch.chdir(root)
     return root
 
@@ -39,10 +34,3 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Run:
         return code, out.out, out.err
 
     return run
-
-
-def write(root: Path, rel: str, text: str) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path

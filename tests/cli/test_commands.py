@@ -10,7 +10,8 @@ import pytest
 from countersign import __version__
 from countersign.core.origin import Origin
 from countersign.store.ledger import Ledger
-from tests.cli.conftest import Run, git, write
+from tests.cli.conftest import Run
+from tests.helpers import git, write
 
 AGENT = Origin("agent", "claude-code", "anthropic/claude-sonnet-4-5", at=1.0)
 IAM = 'resource "aws_iam_policy" "p" {\n  policy = jsonencode({ Action = "*" })\n}\n'

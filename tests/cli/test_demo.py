@@ -16,7 +16,8 @@ def test_demo_plays_the_whole_flow(tmp_path: Path) -> None:
     out = proc.stdout
     assert proc.returncode == 0, out + proc.stderr
     steps = [line for line in out.splitlines() if line.startswith("== ")]
-    assert [s.split(" ", 2)[1] for s in steps] == ["1.", "2.", "3.", "4.", "5.", "6."]
+    assert [s.split(" ", 2)[1] for s in steps] == ["1.", "2.", "3.", "4.", "5.", "6.",
+                                                    "7."]
     editor = out.split("== 2.")[1].split("== 3.")[0]
     assert "A person types line 2" in editor and "0 AI lines, 0 diagnostics" in editor
     assert "infra/main.tf:26: warning [DES007] Deletion protection or final snapshot disabled" \
@@ -30,7 +31,7 @@ def test_demo_plays_the_whole_flow(tmp_path: Path) -> None:
     assert "AI-Assisted: copilot (inline, openai/gpt-4.1), claude-code (agent)" in commit
     assert "Review-Required: senior+owner" in commit
     assert "db/migrations/0002_replace_orders.sql: lines 1-3 by claude-code" in commit
-    gate = out.split("== 5.")[1]
+    gate, story = out.split("== 5.")[1].split("== 7.")
     first, second = gate.split("== 6.")
     assert "FAIL " in first and "1 commit: 0 passed, 1 failed" in first
     assert "Sam Senior <sam@example.com> (trailer) unsigned" in first
@@ -38,5 +39,11 @@ def test_demo_plays_the_whole_flow(tmp_path: Path) -> None:
     assert "ok   " in second and "1 commit: 1 passed, 0 failed" in second
     assert "approved by Sam Senior <sam@example.com>, Olga Owner <olga@example.com>" in second
     assert "countersign refused this command: DES001 (critical)" in proc.stderr
+    assert "AI in the chain: yes. It removed or changed 3 lines: 3 by AI, 0 by people" in story
+    assert "    claude-code: 3 lines, critical change " in story
+    assert "      signed off: yes (needed senior+owner) by Sam Senior <sam@example.com> as " \
+           "senior (ssh), Olga Owner <olga@example.com> as owner (ssh)\n" in story
+    assert "      not counted: Sam Senior <sam@example.com> (trailer) unsigned" in story
+    assert "db/migrations/0002_replace_orders.sql:2  claude-code (agent)" in story
     assert not list(tmp_path.glob("countersign-demo-*"))  # cleaned up without --keep
     assert out.rstrip().splitlines()[-1].startswith("Demo finished in ")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from countersign.core.regular import Refused, read_regular
-from tests.cli.conftest import git, write
+from tests.helpers import git, write
 
 HANG = 120
 """Seconds after which a command is taken to hang (it answers in well under one)."""

@@ -13,7 +13,8 @@ import jsonschema
 
 from countersign.core.origin import Origin
 from countersign.store.ledger import Ledger
-from tests.cli.conftest import Run, git, write
+from tests.cli.conftest import Run
+from tests.helpers import git, write
 
 SCHEMA = Path(__file__).parent.parent / "data" / "sarif-schema-2.1.0.json"
 IAM = 'resource "aws_iam_policy" "p" {\n  policy = jsonencode({ Action = "*" })\n}\n'

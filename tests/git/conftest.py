@@ -14,7 +14,8 @@ from countersign.core.origin import Origin
 from countersign.store import hooks
 from countersign.store.gitcli import Git
 from countersign.store.ledger import Ledger
-from tests.cli.conftest import Run, cli, git, repo, write
+from tests.cli.conftest import Run, cli, repo
+from tests.helpers import git, write
 
 AGENT = Origin("agent", "claude-code", "anthropic/claude-sonnet-4-5")
 COPILOT = Origin("inline", "copilot")

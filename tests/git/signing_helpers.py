@@ -12,16 +12,17 @@ from countersign.store.approvals import append_approval, content_digest, read_ap
 from countersign.store.gitcli import Git
 from countersign.store.signing import sign_approval, signing_key
 from countersign.store.verification import Signers, Verifier
-from tests.cli.conftest import git, write
+from tests.helpers import git, write
 
-AT = 1795435200  # 2026-11-23T06:40:00Z, the approval time of every test record
+AT = 1795435200  # 2026-11-23T12:00:00Z, the approval time of every test record
 SAM = "Sam Senior <sam@example.com>"
 
 
-def ssh_key(directory: Path, name: str) -> Path:
-    """A new ed25519 key pair without passphrase; returns the private key's path."""
+def ssh_key(directory: Path, name: str, kind: str = "ed25519") -> Path:
+    """A new key pair (ed25519 unless ``kind`` says otherwise) without passphrase; returns
+    the private key's path."""
     path = directory / name
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f",
+    subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", name, "-f",
                     str(path)], check=True)
     return path
 

@@ -26,8 +26,8 @@ from countersign.store.approvals import (
     read_approvals,
 )
 from countersign.store.gitcli import Git
-from tests.cli.conftest import git, write
 from tests.git.signing_helpers import AT, SAM, head, two_commits
+from tests.helpers import git, write
 
 
 def digest(repo: Path, rev: str = "HEAD") -> str:

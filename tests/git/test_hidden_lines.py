@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.git.conftest import AGENT, Run, ai_file, commit, git, trailers
+from tests.git.conftest import AGENT, Run, ai_file, commit, trailers
+from tests.helpers import git
 
 DROP = "import db\ncursor.execute('DROP TABLE users')\n"
 STAMP = ["AI-Assisted: claude-code (agent, anthropic/claude-sonnet-4-5)", "AI-Lines: 1/3",

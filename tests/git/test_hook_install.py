@@ -12,9 +12,11 @@ import pytest
 
 from countersign.store import hooks
 from countersign.store.gitcli import Git
-from tests.git.conftest import AGENT, Run, ai_file, commit, git, trailers, write
+from tests.git.conftest import AGENT, Run, ai_file, commit, trailers
+from tests.helpers import git, write
 
-HOOK_NAMES = ["prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite"]
+HOOK_NAMES = ["prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite",
+              "pre-push"]
 
 
 def test_install_status_uninstall_round_trip(repo: Path, cli: Run) -> None:
@@ -23,7 +25,7 @@ def test_install_status_uninstall_round_trip(repo: Path, cli: Run) -> None:
     assert "prepare-commit-msg   not installed" in out
     code, out, _ = cli("hook", "install")
     assert code == 0
-    assert [ln.split(":")[0] for ln in out.splitlines()[:6]] == [*HOOK_NAMES, "notes.rewriteRef"]
+    assert [ln.split(":")[0] for ln in out.splitlines()[:7]] == [*HOOK_NAMES, "notes.rewriteRef"]
     assert git(repo, "config", "--get-all", "notes.rewriteRef").split() == \
         ["refs/notes/countersign*"]
     for name in HOOK_NAMES:

@@ -15,17 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.git.conftest import (
-    AGENT,
-    Run,
-    ai_file,
-    commit,
-    git,
-    note,
-    note_ranges,
-    trailers,
-    write,
-)
+from tests.git.conftest import AGENT, Run, ai_file, commit, note, note_ranges, trailers
+from tests.helpers import git, write
 
 NAMES = {
     "space": "app/sp ace.py",
@@ -39,7 +30,7 @@ NAMES = {
     "stage-syntax": "1:x.py",  # ":1:x.py" names stage 1 of x.py in git's revision syntax
     "glob": "app/[x].py",  # as a pathspec this matches app/x.py, not itself
 }
-CODE = "import os\nos.system('rm -rf /tmp/y')\ncursor.execute('DROP TABLE users')\n"
+CODE = "import os\nos.system('rm -rf ' + path)\ncursor.execute('DROP TABLE users')\n"
 STAMP = ["AI-Assisted: claude-code (agent, anthropic/claude-sonnet-4-5)", "AI-Lines: 2/3",
          "Review-Tier: critical", "Review-Required: senior+owner",
          "Risk-Rules: DAT002, SEC002"]

@@ -6,18 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.git.conftest import (
-    AGENT,
-    COPILOT,
-    Run,
-    ai_file,
-    commit,
-    git,
-    ledger,
-    note,
-    note_ranges,
-    write,
-)
+from tests.git.conftest import AGENT, COPILOT, Run, ai_file, commit, ledger, note, note_ranges
+from tests.helpers import git, write
 
 JOB = "import shutil\n\ndef cleanup(path):\n    shutil.rmtree(path)\n"
 

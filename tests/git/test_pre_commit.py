@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.git.conftest import AGENT, ai_file, git, note_ranges, trailers
+from tests.git.conftest import AGENT, ai_file, note_ranges, trailers
+from tests.helpers import git
 
 PROJECT = Path(__file__).resolve().parents[2]
 SHIPPED = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "server", "rules",

@@ -31,7 +31,6 @@ from countersign.store.approvals import content_digest, read_approvals
 from countersign.store.gitcli import Git
 from countersign.store.signing import SigningError, signing_key
 from countersign.store.verification import Signers, Verifier
-from tests.cli.conftest import git
 from tests.git.signing_helpers import (
     AT,
     allowed_signers,
@@ -45,6 +44,7 @@ from tests.git.signing_helpers import (
     two_commits,
     verify,
 )
+from tests.helpers import git
 
 needs_gpg = pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg is not installed")
 
@@ -157,7 +157,7 @@ def test_a_signature_in_another_namespace_is_refused(
     assert check.message == "signed in namespace 'git', not 'countersign-approval'"
 
 
-def test_a_key_restricted_to_other_namespaces_is_refused_by_ssh_keygen(
+def test_a_key_restricted_to_other_namespaces_is_refused(
     repo: Path, keys: dict[str, Path], tmp_path: Path
 ) -> None:
     two_commits(repo)
@@ -274,13 +274,73 @@ def test_no_ssh_keygen_says_how_to_install_it(
     assert str(caught.value) == (f"{tmp_path / 'no-such-ssh-keygen'} was not found on PATH "
                                  "(set by gpg.ssh.program)\nhint: sudo apt-get install "
                                  "openssh-client")
-    git(repo, "config", "--unset", "gpg.ssh.program")
-    approve(repo)
+
+
+def test_ed25519_and_rsa_approvals_verify_without_ssh_keygen(
+    repo: Path, keys: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    two_commits(repo)
+    rsa = ssh_key(tmp_path, "rsa", "rsa")
+    for key in (keys["sam"], rsa):
+        use_ssh(repo, key)
+        approve(repo)
+    path = allowed_signers(tmp_path / "signers", f"sam@example.com {public(keys['sam'])}",
+                           f"sam@example.com {public(rsa)}")
     stored = [s.envelope for s in read_approvals(Git(repo)).all()]
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    with Verifier(policy) as verifier, pytest.raises(SigningError) as missing:
+    with Verifier(Signers(allowed_signers=path)) as verifier:
+        checks = verifier.verify(stored)
+    assert states(checks) == ["valid", "valid"]
+    assert "(ssh-rsa key SHA256:" in checks[1].message
+
+
+def test_an_ecdsa_approval_is_checked_by_ssh_keygen_which_must_be_installed(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    two_commits(repo)
+    ecdsa = ssh_key(tmp_path, "ecdsa", "ecdsa")
+    use_ssh(repo, ecdsa)
+    approve(repo)
+    path = allowed_signers(tmp_path / "signers", f"sam@example.com {public(ecdsa)}")
+    restricted = allowed_signers(tmp_path / "restricted",
+                                 f'sam@example.com namespaces="git" {public(ecdsa)}')
+    assert states(verify(repo, Signers(allowed_signers=path))) == ["valid"]
+    [check] = verify(repo, Signers(allowed_signers=restricted))
+    assert check.state.value == "wrong-namespace"
+    assert 'not permitted for use in signature namespace "countersign-approval"' in check.message
+    stored = [s.envelope for s in read_approvals(Git(repo)).all()]
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with Verifier(Signers(allowed_signers=path)) as verifier, \
+            pytest.raises(SigningError) as missing:
         verifier.verify(stored)
-    assert missing.value.hint == "sudo apt-get install openssh-client"
+    assert str(missing.value) == ("ssh-keygen was not found on PATH\nhint: sudo apt-get "
+                                  "install openssh-client")
+
+
+@pytest.mark.parametrize(("validity", "state"), [
+    ("20260101:20270101", "valid"),
+    ("20250101:20260101", "key-not-valid-at-time"),
+])
+def test_a_certificate_under_a_cert_authority_line_is_checked_by_ssh_keygen(
+    repo: Path, keys: dict[str, Path], tmp_path: Path, validity: str, state: str
+) -> None:
+    two_commits(repo)
+    ca = ssh_key(tmp_path, "ca")
+    subprocess.run(["ssh-keygen", "-q", "-s", str(ca), "-I", "sam", "-n", "sam@example.com",
+                    "-V", validity, str(keys["sam"]) + ".pub"], check=True, cwd=tmp_path)
+    cert = keys["sam"].with_name("sam-cert.pub")
+    use_ssh(repo, cert)
+    try:
+        approve(repo)
+    finally:
+        cert.unlink()
+    use_ssh(repo, ca)
+    approve(repo)  # the CA key itself signs: a cert-authority line does not list it
+    path = allowed_signers(tmp_path / "signers", f"*@example.com cert-authority {public(ca)}")
+    checks = verify(repo, Signers(allowed_signers=path))
+    assert states(checks) == [state, "unknown-key"]
+    if state != "valid":
+        assert "Certificate invalid: expired" in checks[0].message
 
 
 # ---- OpenPGP --------------------------------------------------------------------------

@@ -19,13 +19,15 @@ from countersign.core.sshsig import dearmor
 from countersign.core.tiers import Review, Tier
 from countersign.store.approvals import content_digest
 from countersign.store.gitcli import Git
-from tests.git.conftest import AGENT, Run, ai_file, commit, git, write
+from tests.git.conftest import AGENT, Run, ai_file, commit
 from tests.git.signing_helpers import gpg, gpg_key, public, ssh_key
+from tests.helpers import git, write
 
 SAM = "Sam Senior <sam@example.com>"
 OLGA = "Olga Owner <olga@example.com>"
 ADA = "Ada Author <ada@example.com>"
 DROP = "DROP TABLE users;\n"
+DATA = Path(__file__).parents[1] / "data" / "forge"
 POLICY = """\
 [reviewers]
 peer = ["pat@example.com"]
@@ -369,8 +371,9 @@ def test_bad_signer_lists_are_usage_errors_naming_the_file(
     assert message in err and "hint:" in err
 
 
-def test_no_ssh_keygen_on_path_is_a_clear_error(team: Team,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_needs_no_ssh_keygen_and_approve_says_how_to_install_it(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
     drop(team.repo)
     team.approve(SAM, "sam")
     git_dir = Path(subprocess.run(["sh", "-c", "command -v git"], capture_output=True,
@@ -379,9 +382,15 @@ def test_no_ssh_keygen_on_path_is_a_clear_error(team: Team,
     bare.mkdir()
     (bare / "git").symlink_to(git_dir / "git")
     monkeypatch.setenv("PATH", str(bare))
-    code, _, err = team.verify()
-    assert code == 2
-    assert "ssh-keygen" in err and "apt-get install openssh-client" in err
+    # ed25519 signatures are checked in process: verify runs, the owner is still missing
+    code, out, _ = team.verify()
+    assert code == 1 and "needs senior+owner sign-off" in out
+    assert team.states() == {"sam@example.com (senior)": "valid"}
+    # signing is ssh-keygen's (the private key or the agent is the reviewer's)
+    code, _, err = team.approve(OLGA, "olga", "--role", "owner")
+    assert code == 1
+    assert "ssh-keygen was not found on PATH" in err
+    assert "hint: sudo apt-get install openssh-client" in err
 
 
 def test_approve_without_a_signing_key_says_how_to_configure_one(team: Team) -> None:
@@ -436,7 +445,7 @@ def test_a_malformed_forge_review_file_is_a_usage_error(team: Team) -> None:
     reviews.write_text('{"reviews": "not a list"}')
     code, _, err = team.verify("--forge-reviews", f"github:{reviews}")
     assert code == 2
-    assert f"the forge review file {reviews} is malformed" in err
+    assert f"the forge reviews in {reviews} cannot be counted" in err
 
 
 @pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg is not installed")
@@ -457,3 +466,38 @@ def test_an_openpgp_signed_approval_counts(team: Team, tmp_path: Path) -> None:
     assert code == 0, out
     assert "(OpenPGP key" in out
     assert team.states() == {"sam@example.com (senior)": "valid"}
+
+
+def test_gitlab_approvals_count_when_bound_to_the_verified_head(team: Team) -> None:
+    team.policy.write_text(POLICY.replace('["sam.home@gmail.com"]', '["sam.home@gmail.com", '
+                                          '"@sam"]') + '"olga@example.com" = ["@olga"]\n')
+    tip = drop(team.repo)
+    recorded = json.loads((DATA / "gitlab-approvals.json").read_text())
+    recorded["merge_request"]["sha"] = tip
+    recorded["approvals"]["approved_by"] = [
+        {"user": {"name": "Sam Senior", "username": "sam", "id": 2, "state": "active"}},
+        {"user": {"name": "Olga Owner", "username": "olga", "id": 4, "state": "active"}}]
+    approvals = team.root / "gitlab.json"
+    approvals.write_text(json.dumps(recorded))
+    code, out, _ = team.verify("--forge-reviews", f"gitlab:{approvals}")
+    assert code == 0, out
+    # approvals that GitLab does not reset on push cannot be tied to this content
+    recorded["project_approvals"]["reset_approvals_on_push"] = False
+    approvals.write_text(json.dumps(recorded))
+    code, _, err = team.verify("--forge-reviews", f"gitlab:{approvals}")
+    assert code == 2
+    assert "reset_approvals_on_push: is False: approvals survive pushes" in err
+    assert "docs/ci/gitlab-approvals.md" in err
+
+
+def test_the_report_counts_sign_offs(team: Team) -> None:
+    drop(team.repo)
+    team.approve(SAM, "sam")
+    team.approve(SAM, "ada")  # forged: Ada's key in Sam's name
+    write(team.repo, "migrations/002.sql", "DROP TABLE orders;\n")
+    ai_file(team.repo, "migrations/002.sql", "DROP TABLE orders;\n", {0: AGENT})
+    git(team.repo, "add", "-A")
+    commit(team.repo, "-m", "second drop")
+    code, out, _ = team.cli("report", "--format", "json", "--policy", str(team.policy))
+    assert code == 0
+    assert json.loads(out)["signoffs"] == {"valid": 1, "missing": 2, "forged": 1, "stale": 0}

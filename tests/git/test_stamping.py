@@ -6,17 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.git.conftest import (
-    AGENT,
-    COPILOT,
-    ai_file,
-    commit,
-    git,
-    message,
-    note_ranges,
-    trailers,
-    write,
-)
+from tests.git.conftest import AGENT, COPILOT, ai_file, commit, message, note_ranges, trailers
+from tests.helpers import git, write
 
 DROP = "CREATE TABLE a (id int);\nDROP TABLE users;\n"
 NO_AI = ["AI-Assisted: no", "AI-Lines: 0/1", "Review-Tier: none", "Review-Required: none"]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.git.conftest import AGENT, Run, ai_file, commit, git, trailers, write
+from tests.git.conftest import AGENT, Run, ai_file, commit, trailers
+from tests.helpers import git, write
 
 POLICY = """\
 [reviewers]

@@ -8,7 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.git.conftest import AGENT, Run, ai_file, commit, git, write
+from tests.git.conftest import AGENT, Run, ai_file, commit
+from tests.helpers import git, write
 
 POLICY = """\
 [reviewers]

@@ -7,7 +7,6 @@ Neovim declares pull diagnostics, so its diagnostics are pulled; VS Code's are p
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,21 +18,11 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from countersign.lsp.convert import plain
+from tests.helpers import make_repo
 
 SERVER = [sys.executable, "-m", "countersign.cli.main", "lsp", "--log-level", "INFO"]
 CLIENTS = ["visual-studio-code", "neovim"]
 TIMEOUT = 10.0
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                          text=True).stdout
-
-
-def make_repo(root: Path) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    git(root, "init", "-q", "-b", "main")
-    return root
 
 
 @pytest.fixture
@@ -101,13 +90,6 @@ async def wait_diagnostics(client: LanguageClient, uri: str,
 
     await eventually(check, timeout, f"diagnostics of {uri} (last: {result})")
     return result
-
-
-def write(root: Path, rel: str, text: str) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def open_doc(client: LanguageClient, path: Path, text: str | None = None, version: int = 1,

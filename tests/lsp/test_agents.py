@@ -13,7 +13,8 @@ from pathlib import Path
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp.conftest import open_doc, wait_diagnostics, write
+from tests.helpers import write
+from tests.lsp.conftest import open_doc, wait_diagnostics
 
 BEFORE = "import db\n\n\ndef reset():\n    pass\n"
 AFTER = "import db\n\n\ndef reset():\n    db.execute('DROP TABLE users')\n"

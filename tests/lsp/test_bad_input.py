@@ -9,6 +9,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
 
+from tests.helpers import write
 from tests.lsp.conftest import (
     DROP,
     ai_edit,
@@ -18,7 +19,6 @@ from tests.lsp.conftest import (
     provenance,
     summary,
     wait_diagnostics,
-    write,
 )
 
 

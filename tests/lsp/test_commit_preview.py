@@ -9,7 +9,8 @@ import pytest
 from pytest_lsp import LanguageClient
 
 from countersign.lsp.convert import plain
-from tests.lsp.conftest import DROP, ai_edit, edit, git, open_doc, wait_diagnostics, write
+from tests.helpers import git, write
+from tests.lsp.conftest import DROP, ai_edit, edit, open_doc, wait_diagnostics
 
 TEXT = "import db\n" + DROP + "\n"
 NOTE = "  # checked the table name"

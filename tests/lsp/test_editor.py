@@ -10,6 +10,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
 from countersign.core.positions import unit_length
+from tests.helpers import write
 from tests.lsp.conftest import (
     CLIENTS,
     DROP,
@@ -21,7 +22,6 @@ from tests.lsp.conftest import (
     stop,
     summary,
     wait_diagnostics,
-    write,
 )
 
 TEXT = "import db\n" + DROP + "\n"

@@ -14,6 +14,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
 
 from countersign.store.ledger import Ledger
+from tests.helpers import write
 from tests.lsp.conftest import (
     CLIENTS,
     DROP,
@@ -25,7 +26,6 @@ from tests.lsp.conftest import (
     stop,
     summary,
     wait_diagnostics,
-    write,
 )
 
 TEXT = "import db\n" + DROP + "\n"

@@ -16,20 +16,19 @@ from pytest_lsp import LanguageClient
 from countersign.core.origin import Origin
 from countersign.store.attribution import attribute
 from countersign.store.ledger import Ledger
+from tests.helpers import git, write
 from tests.lsp.conftest import (
     CLIENTS,
     DROP,
     ai_edit,
     edit,
     eventually,
-    git,
     open_doc,
     provenance,
     session,
     stop,
     summary,
     wait_diagnostics,
-    write,
 )
 
 TEXT = "import db\n" + DROP + "\n"

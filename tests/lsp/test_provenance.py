@@ -7,6 +7,7 @@ from pathlib import Path
 from pytest_lsp import LanguageClient
 
 from countersign.lsp.convert import plain
+from tests.helpers import write
 from tests.lsp.conftest import (
     DROP,
     ai_edit,
@@ -15,7 +16,6 @@ from tests.lsp.conftest import (
     open_doc,
     provenance,
     wait_diagnostics,
-    write,
 )
 
 

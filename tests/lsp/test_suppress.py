@@ -9,9 +9,9 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
+from tests.helpers import write
 from tests.lsp.conftest import (
     CLIENTS,
-    DROP,
     ai_edit,
     edit,
     open_doc,
@@ -19,10 +19,10 @@ from tests.lsp.conftest import (
     stop,
     summary,
     wait_diagnostics,
-    write,
 )
 
 FETCH = "requests.get(url)"
+SQL_DROP = "DROP TABLE users;"  # a .sql file is read as SQL, statement by statement
 
 
 async def actions_on(client: LanguageClient, uri: str, line: int) -> list[types.CodeAction]:
@@ -72,9 +72,9 @@ async def test_snippet_clients_get_a_tab_stop_where_the_reason_goes(repo: Path,
         document_changes=True, snippet_edit_support=True)
     caps.workspace = workspace
     client = await session(repo, spec, capabilities=caps)
-    uri = open_doc(client, write(repo, "app/db.sql", "select 1;\n" + DROP + "\n"),
+    uri = open_doc(client, write(repo, "app/db.sql", "select 1;\n" + SQL_DROP + "\n"),
                    language="sql")
-    ai_edit(client, uri, 1, [((1, 0), (1, len(DROP)))])
+    ai_edit(client, uri, 1, [((1, 0), (1, len(SQL_DROP)))])
     await wait_diagnostics(client, uri, lambda d: "DAT002" in [x.code for x in d])
     [action] = [a for a in await actions_on(client, uri, 1) if "DAT002" in a.title]
     assert action.title == "countersign: suppress DAT002 (type the reason)"
@@ -84,7 +84,7 @@ async def test_snippet_clients_get_a_tab_stop_where_the_reason_goes(repo: Path,
     [snippet] = change.edits
     assert isinstance(snippet, types.SnippetTextEdit)
     assert snippet.snippet.value == "  -- countersign: ignore[DAT002] $0"
-    assert snippet.range.start == types.Position(1, len(DROP))
+    assert snippet.range.start == types.Position(1, len(SQL_DROP))
     await stop(client)
 
 

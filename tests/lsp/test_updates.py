@@ -9,6 +9,7 @@ from typing import Any
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
+from tests.helpers import write
 from tests.lsp.conftest import (
     DROP,
     ai_edit,
@@ -20,7 +21,6 @@ from tests.lsp.conftest import (
     stop,
     summary,
     wait_diagnostics,
-    write,
 )
 
 TEXT = "import db\n" + DROP + "\n"

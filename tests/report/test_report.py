@@ -14,15 +14,11 @@ import pytest
 
 from countersign.core.origin import Origin
 from countersign.core.provenance import build_record
+from tests.helpers import git
 
 CHROMIUM = shutil.which("chromium")
 TOOLS = [Origin("agent", "claude-code", "anthropic/claude-sonnet-4-5"),
          Origin("inline", "copilot"), Origin("agent", "codex", "openai/gpt-5-codex")]
-
-
-def git(repo: Path, *args: str, data: bytes | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=repo, input=data, check=True,
-                          capture_output=True).stdout.decode()
 
 
 def make_history(repo: Path, commits: int = 200) -> None:
@@ -97,6 +93,25 @@ def test_report_numbers_match_verify(history: Path) -> None:
     assert len(report["by_day"]) >= 20
 
 
+def test_report_carries_the_track_record_of_its_tip(history: Path, tmp_path: Path) -> None:
+    report = json.loads(countersign(history, "report", "--format", "json").stdout)
+    record = json.loads(countersign(history, "record", "--format", "json").stdout)
+    assert report["track_record"] == record
+    assert [t["tool"] for t in record["tools"]] == \
+        ["unknown-provenance", "claude-code", "codex", "copilot"]
+    assert sum(t["lines_shipped"] for t in record["tools"]) == report["ai_lines"]
+    older = json.loads(countersign(history, "report", "--format", "json", "HEAD~100").stdout)
+    assert older["track_record"]["as_of"] < record["as_of"]
+    page = tmp_path / "report.html"
+    assert countersign(history, "report", "--html", str(page)).returncode == 0
+    html = page.read_text()
+    chart = html[html.index("<svg class='chart' id='track-record'"):]
+    chart = chart[:chart.index("</svg>")]
+    for t in record["tools"]:  # every line is younger than 30 days: "too recent to tell"
+        assert f"<title>{t['tool']}: {t['lines_shipped']} lines too recent to tell</title>" \
+            in chart
+
+
 def test_report_renders_in_chromium(history: Path, tmp_path: Path) -> None:
     if CHROMIUM is None:
         pytest.fail("needs Debian's chromium: ./run check installs it (sudo apt-get install "
@@ -111,7 +126,7 @@ def test_report_renders_in_chromium(history: Path, tmp_path: Path) -> None:
     dom = subprocess.run([*browser, "--dump-dom", page.as_uri()], capture_output=True,
                          text=True, timeout=120, check=True).stdout
     charts = re.findall(r"<svg class=\"chart\".*?</svg>", dom, re.S)
-    assert len(charts) == 3
+    assert len(charts) == 4
     for chart in charts:
         heights = [float(h) for h in re.findall(r'class="bar"[^>]*height="([\d.]+)"', chart)]
         widths = [float(w) for w in re.findall(r'class="bar"[^>]*width="([\d.]+)"', chart)]

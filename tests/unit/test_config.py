@@ -92,7 +92,7 @@ def test_bad_config_names_file_line_and_key_and_falls_back(tmp_path: Path) -> No
     loaded, errors = load_config(path)
     assert [str(e) for e in errors] == [
         f"{path}:6: key 'colour': unknown section (allowed: rules, review, trailers, reviewers, "
-        "verify, guard, signoff, people, teams, authors)",
+        "verify, guard, signoff, people, teams, authors, autonomy, provenance)",
         f"{path}:2: key 'rules.disable': expected a list of strings, got 'SEC001'",
         f"{path}:5: key 'review.high': unknown review level 'boss'; expected one of none, peer, "
         "senior, senior+owner",

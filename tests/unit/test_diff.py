@@ -11,14 +11,10 @@ import pytest
 from countersign.core.diff import DiffFormatError, parse_raw_patch
 from countersign.store import commits
 from countersign.store.gitcli import Git, unquote_name
+from tests.helpers import git
 
 ODD = 'new\nline "q" caf\xe9\t.txt'
 LATIN1 = os.fsdecode(b"latin\xe9.txt")
-
-
-def git(root: Path, *args: str, stdin: bytes | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=root, input=stdin, check=True,
-                          capture_output=True).stdout.decode()
 
 
 def put(root: Path, name: str, data: bytes) -> None:

@@ -96,7 +96,8 @@ def test_example_check_fails_when_an_example_is_wrong(tmp_path: Path) -> None:
          "high, critical"),
         ('category = "destructive"', 'category = "destructive"\nseverity = "x"',
          "{p}:11: rule TST001: key 'severity': unknown key (allowed: applies_to, category, cwe, "
-         "examples, id, message, not_regex, paths, regex, tier, title)"),
+         "examples, id, language, message, not_regex, paths, regex, region, sql, structure, "
+         "tier, title)"),
         ('examples.ok = ["terraform plan", "terraform destroy # dry-run"]', "examples.ok = []",
          "{p}:14: rule TST001: key 'examples.ok': must not be empty"),
     ],

@@ -18,6 +18,7 @@ from countersign.core.positions import index_to_column
 from countersign.core.text import Text
 
 ALPHABET = st.sampled_from(list("ab\n\r😀漢 "))
+TYPED = st.sampled_from(list("ab \n\r😀漢"))
 EDITS = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 8), st.text(ALPHABET, max_size=8)),
                  max_size=15)
 
@@ -94,3 +95,15 @@ def test_bad_edits_and_lines_are_refused() -> None:
     with pytest.raises(IndexError, match=r"line 2 is outside 0\.\.1"):
         doc.line_range(2)
     assert doc.text == "ab\ncd"
+
+
+@given(st.text(TYPED, max_size=30),
+       st.lists(st.tuples(st.integers(0, 40), st.integers(0, 5), st.text(TYPED, max_size=6)),
+                max_size=12))
+def test_line_starts_stay_right_through_edits(text: str, edits: list) -> None:
+    doc = Text(text)
+    for at, length, new in edits:
+        start = min(at, len(doc))
+        end = min(start + length, len(doc))
+        doc.replace(start, end, new)
+        assert doc.starts == line_starts(doc.text)

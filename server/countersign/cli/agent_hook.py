@@ -1,14 +1,19 @@
 """``countersign agent-hook AGENT [--pre]``: what AI agents' hooks call.
 
 After a file edit (Claude Code/Codex/Kiro ``PostToolUse``, Cursor ``afterFileEdit`` and
-``afterTabFileEdit``) it reads the payload on stdin and records the lines the agent wrote
+``afterTabFileEdit``, Gemini CLI ``AfterTool``, Copilot ``postToolUse``, Windsurf
+``post_write_code``) it reads the payload on stdin and records the lines the agent wrote
 in the ledger, where the language server and the commit hook find them. A tracker must
 never block an agent: unknown or malformed payloads, unreadable files and internal errors
 are reported on stderr and exit 0, and the ledger is only written in whole transactions.
 
-With ``--pre`` (Claude Code ``PreToolUse`` on ``Bash``) it is the guard: a command matching
-a rule of the guard's tier (critical by default) or deleting recursively outside the
-workspace exits 2 with the reason on stderr, which Claude Code shows the model.
+With ``--pre`` it is the guard before a shell command (Claude Code, Codex, Gemini CLI
+``BeforeTool``, Copilot ``preToolUse``, Windsurf ``pre_run_command``, Cursor
+``beforeShellExecution``): a command matching a rule of the guard's tier (critical by
+default) or deleting recursively outside the workspace is refused: exit 2 with the reason
+on stderr, or, for Cursor and Copilot, a JSON ``deny`` on stdout (``core.guard``). After an
+incident that implicates the agent (``[autonomy.guard]``), the guard refuses its commands
+from a lower tier and ignores the allow list.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from countersign.cli.common import Context, load_context
 from countersign.cli.errors import log_crash
 from countersign.cli.files import Skipped, read_text
 from countersign.cli.mark import committed
+from countersign.cli.record import guard_decision
 from countersign.core.agents import (
     AGENTS,
     Edit,
@@ -34,9 +40,10 @@ from countersign.core.agents import (
     model_from_transcript,
     parse_payload,
 )
-from countersign.core.guard import judge_command
+from countersign.core.guard import judge_command, refusal_answer, shell_command
 from countersign.core.origin import Origin
 from countersign.core.regular import Refused, open_regular
+from countersign.core.tiers import Tier
 from countersign.store.attribution import attribute
 
 
@@ -123,29 +130,46 @@ def _transcript_model(path: str | None) -> str | None:
 
 
 def guard(agent: str, data: Any) -> int:
-    """``--pre``: exit 2 with the reason when the shell command must not run."""
-    if not isinstance(data, dict) or data.get("tool_name") not in ("Bash", "shell",
-                                                                    "exec_command"):
+    """``--pre``: refuse the shell command, the way ``agent`` understands a refusal."""
+    found = shell_command(agent, data) if isinstance(data, dict) else None
+    if found is None:
         return 0
-    args = data.get("tool_input")
-    command = args.get("command") if isinstance(args, dict) else None
-    if isinstance(command, list):
-        command = " ".join(c for c in command if isinstance(c, str))
-    if not isinstance(command, str):
-        return 0
-    cwd = Path(data["cwd"]) if isinstance(data.get("cwd"), str) else Path.cwd()
+    command, where = found
+    cwd = Path(where) if where else Path.cwd()
     try:
         context = load_context(cwd)
     except Exception as exc:  # the guard failing open is logged, never silent
         _say(f"guard could not load its rules ({exc}); the command was not checked")
         return 0
-    refusal = judge_command(command, context.rules, context.config.guard_tier,
-                            context.config.guard_allow, str(cwd), str(context.workspace.root))
+    tier, allow = context.config.guard_tier, context.config.guard_allow
+    stricter = _autonomy(context, agent)
+    if stricter is not None:  # a recent incident: a lower tier, and no allow list
+        tier, allow = min(tier, stricter[0]), ()
+    refusal = judge_command(command, context.rules, tier, allow, str(cwd),
+                            str(context.workspace.root))
     if refusal is None:
         return 0
-    where = context.config.sources[0] if context.config.sources else \
+    config = context.config.sources[0] if context.config.sources else \
         f"{context.workspace.root / '.countersign.toml'}"
-    print(f"countersign refused this command: {refusal.reason}\n"
-          f"A person must run it, or allow it with a pattern in [guard] allow in {where}.",
-          file=sys.stderr)
-    return 2
+    if stricter is not None:
+        why = (f"{stricter[1]}: until then [autonomy.guard] refuses this agent's commands of "
+               f"tier {tier.label} or higher, whatever [guard] allow says. A person must run it.")
+    else:
+        why = f"A person must run it, or allow it with a pattern in [guard] allow in {config}."
+    code, out, err = refusal_answer(agent, f"countersign refused this command: "
+                                           f"{refusal.reason}\n{why}")
+    if out:
+        print(out)
+    if err:
+        print(err, file=sys.stderr)
+    return code
+
+
+def _autonomy(context: Context, agent: str) -> tuple[Tier, str] | None:
+    """The stricter guard a recent incident imposes on ``agent`` (``[autonomy.guard]``)."""
+    try:
+        return guard_decision(context, agent)
+    except Exception as exc:  # the base guard still applies; said, never silent
+        _say(f"could not read the track record for [autonomy.guard] ({exc}); the base guard "
+             f"applies. Details in {log_crash()}")
+        return None

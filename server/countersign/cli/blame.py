@@ -15,10 +15,12 @@ from typing import Any
 from countersign.cli.common import load_context, require_repository
 from countersign.cli.errors import UserError
 from countersign.cli.files import Skipped, read_text
+from countersign.core.adoption import ProvenancePolicy
 from countersign.core.lines import split_lines
 from countersign.core.origin import Origin
 from countersign.core.provenance import NoteError, record_lines
 from countersign.store import commits
+from countersign.store.baseline import before_baseline
 from countersign.store.gitcli import Git
 
 _UNCOMMITTED = "0" * 40
@@ -42,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
     rel = context.workspace.relative(args.file)
     with context.ledger() as ledger:
         uncommitted = ledger.attributions(rel, text)
-    rows = _rows(context.workspace.git(), rel, split_lines(text), uncommitted)
+    repo = context.workspace.git()
+    rows = _rows(repo, rel, split_lines(text), uncommitted)
+    _mark_before_baseline(repo, context.config.provenance, rows)
     if args.format == "json":
         json.dump({"path": rel, "lines": rows}, sys.stdout, indent=2)
         print()
@@ -54,7 +58,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _who(row: dict[str, Any]) -> str:
-    return str(row["origin"]) if row["ai"] is not None else "unknown (no note)"
+    if row["ai"] is None:
+        return "before countersign" if row.get("before_countersign") else "unknown (no note)"
+    return str(row["origin"])
+
+
+def _mark_before_baseline(repo: Git, policy: ProvenancePolicy, rows: list[dict[str, Any]]
+                          ) -> None:
+    """Rows without a note whose commit is before the adoption baseline say so."""
+    unknown = {r["commit"] for r in rows if r["ai"] is None and r["commit"]}
+    if not unknown or policy.baseline is None:
+        return
+    out = repo.text("log", "--no-walk=unsorted", "--format=%H %ct", *sorted(unknown), "--")
+    logged = [commits.LoggedCommit(sha, [], "", int(when), "", [], [])
+              for sha, when in (line.split() for line in out.splitlines())]
+    before = before_baseline(repo, policy, sorted(unknown), logged)
+    for row in rows:
+        if row["ai"] is None and row["commit"] in before:
+            row["before_countersign"] = True
 
 
 def _rows(runner: Git, rel: str, lines: list[str],

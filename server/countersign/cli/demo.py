@@ -4,7 +4,9 @@ A small service (Python API, Terraform, SQL migrations) becomes a git repository
 hooks installed; the real language server is started as an editor starts it (LSP over
 stdio); a person edits, an AI inline completion lands in ``infra/main.tf``, an agent adds a
 ``DROP TABLE`` migration through its hook; the commit is stamped; ``verify`` fails until a
-senior and an owner approve, each signing with their own SSH key.
+senior and an owner approve, each signing with their own SSH key. Then the migration
+breaks production and is removed as a fix, and ``countersign incident`` shows that AI was in
+the chain and who signed it off.
 """
 
 from __future__ import annotations
@@ -104,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
                             "`countersign demo --keep` keeps the repository") from None
         agent_edit(repo)
         commit_and_gate(repo, root)
+        incident(repo, root / "policy.toml")
     finally:
         if args.keep:
             print(f"\nThe repository is kept at {repo} (policy: {root / 'policy.toml'})")
@@ -247,3 +250,16 @@ def commit_and_gate(repo: Path, root: Path) -> None:
         sh(repo, "countersign", "approve", "--policy", str(policy), *role,
            as_=env(who, root / f"{name}_ed25519"))
     sh(repo, "countersign", "verify", "--policy", str(policy))
+
+
+def incident(repo: Path, policy: Path) -> None:
+    block("7. The migration drops production data; it is reverted")
+    approved = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=repo, env=env(),
+                              capture_output=True, text=True, check=False).stdout.strip()
+    sh(repo, "git", "rm", "-q", "db/migrations/0002_replace_orders.sql")
+    sh(repo, "git", "commit", "-q", "-m", "Revert the orders migration", "-m",
+       "It dropped the orders table in production.", "--trailer",
+       f'Fixes: {approved} ("Receipts bucket and orders migration")', "--trailer",
+       "Incident: SEV2-17")
+    print("Was AI in the chain, and who signed it off?")
+    sh(repo, "countersign", "incident", "HEAD", "--policy", str(policy))

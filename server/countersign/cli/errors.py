@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import sys
-import traceback
 from pathlib import Path
-
-import platformdirs
 
 
 class UserError(Exception):
@@ -25,6 +21,11 @@ class UserError(Exception):
 
 def log_crash() -> Path:
     """Log the exception being handled, with the command line, and say where."""
+    import logging  # these three cost ~10 ms of every commit hook's start; only a crash
+    import traceback  # needs them
+
+    import platformdirs
+
     log = Path(platformdirs.user_log_dir("countersign")) / "countersign.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(log)

@@ -31,8 +31,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     workspace = require_repository(find_workspace(Path.cwd()),
-                                   "run it in a clone with notes: git fetch origin "
-                                   "'+refs/notes/countersign*:refs/notes/countersign*'")
+                                   "run it in a clone with notes (`countersign sync` "
+                                   "fetches and merges them)")
     repo = workspace.git()
     try:
         shas = repo.text("rev-list", *(args.range or ["HEAD"]), "--").split()

@@ -63,9 +63,11 @@ def read_forge_reviews(specs: Sequence[str]) -> tuple[tuple[str, Sequence[ForgeA
                             "(docs/ci/github-reviews.md)", 2) from None
         evidence = read_evidence(forge, text, path)
         if evidence.errors:
-            raise UserError(f"the forge review file {path} is malformed:\n" +
+            raise UserError(f"the forge reviews in {path} cannot be counted:\n" +
                             "\n".join(f"  {e}" for e in evidence.errors),
-                            "record it again with the CI sample in docs/ci/", 2)
+                            "fix what is named above and record them again with the CI sample "
+                            f"(docs/ci/{forge}-{'reviews' if forge == 'github' else 'approvals'}"
+                            ".md)", 2)
         out.append((forge, tuple(evidence.approvals)))
     return tuple(out)
 

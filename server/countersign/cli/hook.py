@@ -9,7 +9,7 @@ from pathlib import Path
 from countersign.cli import hook_run
 from countersign.cli.common import require_repository
 from countersign.cli.errors import UserError
-from countersign.store import hooks
+from countersign.store import hooks, sync
 from countersign.store.gitcli import Git
 from countersign.store.workspace import find_workspace
 
@@ -40,9 +40,11 @@ def run_install(args: argparse.Namespace) -> int:
     except hooks.HookError as exc:
         message, _, hint = str(exc).partition("\nhint: ")
         raise UserError(message, hint) from None
+    repo = _repo()
+    done += [line for remote in sync.remotes(repo) for line in sync.configure(repo, remote)]
     print("\n".join(done))
-    print("Commits made here now carry countersign trailers and provenance notes.\n"
-          "Share notes with: git push origin refs/notes/countersign")
+    print("Commits made here now carry countersign trailers and provenance notes; they are "
+          "pushed with your pushes and merged on pull (`countersign sync` fetches them now).")
     return 0
 
 

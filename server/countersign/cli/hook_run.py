@@ -10,12 +10,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from countersign.cli import sharing
 from countersign.cli.common import load_context
 from countersign.cli.errors import log_crash
 from countersign.core.agents import aider_origin
 from countersign.core.origin import Origin
 from countersign.core.trailers import is_ours, strip_ours
-from countersign.store import commits
+from countersign.store import commits, pending, replay
 from countersign.store.gitcli import Git
 from countersign.store.stamping import Stamper
 
@@ -25,7 +26,8 @@ def run_hook(name: str, argv: Sequence[str]) -> int:
     if name == "commit-msg":
         return commit_msg(argv)
     handler = {"prepare-commit-msg": prepare_commit_msg, "post-commit": post_commit,
-               "post-merge": post_merge, "post-rewrite": post_rewrite}.get(name)
+               "post-merge": post_merge, "post-rewrite": post_rewrite,
+               "pre-push": pre_push}.get(name)
     if handler is None:
         print(f"countersign: unknown hook {name!r}; run `countersign hook install` again",
               file=sys.stderr)
@@ -58,6 +60,7 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
         "PRE_COMMIT_COMMIT_OBJECT_NAME", "")
     stamper = _stamper()
     repo = stamper.repo
+    pending.settle(repo)  # a note left by a commit whose post-commit never ran
     message = msg_file.read_bytes().decode("utf-8", "surrogateescape")
     # most messages carry no countersign or Aider trailer: then git need not parse them
     maybe_ours = any(is_ours(line.partition(":")[0].strip()) for line in message.split("\n"))
@@ -75,7 +78,10 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
     author = aider_origin(os.environ.get("GIT_AUTHOR_NAME", "") + " <"
                           + os.environ.get("GIT_AUTHOR_EMAIL", "") + ">",
                           parsed)
+    replay.prepare_squash(stamper, head, parents)
     stamp = stamper.staged(parents, carry, author)
+    if author is None:  # post-commit attaches it; an Aider commit is noted afresh
+        pending.leave(repo, parents, stamp.ai_lines, stamp.to_dict())
     base = (strip_ours(message, [f"{k}: {v}" for k, v in parsed], commits.comment_char(repo))
             if stamped_before else message)
     stamped = commits.add_trailers(repo, base, stamp.trailers(stamper.config.assisted_by))
@@ -153,13 +159,19 @@ def commit_msg(argv: Sequence[str]) -> int:
 
 
 def post_commit(argv: Sequence[str]) -> None:
-    """Write the provenance note of the new commit."""
+    """Write the provenance note of the new commit: the one prepare-commit-msg left for its
+    tree and parents when there is one (the shim attaches it without Python), else afresh."""
     stamper = _stamper()
     head = commits.head(stamper.repo)
     if head is None:
         return
+    aider = _aider(stamper, head)
+    replay.inherit_for(stamper, head)
+    if aider is None and not stamper.inherited and pending.take(stamper.repo, head):
+        return
+    pending.discard(stamper.repo)
     stamper.write_note(head, carry_from=stamper.predecessor(head) or _noted(stamper, head),
-                       author=_aider(stamper, head))
+                       author=aider)
 
 
 def _aider(stamper: Stamper, sha: str) -> Origin | None:
@@ -180,10 +192,12 @@ def post_merge(argv: Sequence[str]) -> None:
     """``git merge`` runs no post-commit: note a merge commit it made."""
     stamper = _stamper()
     head = commits.head(stamper.repo)
+    sharing.after_pull(stamper.repo)
     if head is None or len(commits.parents_of(stamper.repo, head)) < 2:
         return
-    if not commits.has_note(stamper.repo, head):
-        stamper.write_note(head)
+    if pending.take(stamper.repo, head) or commits.has_note(stamper.repo, head):
+        return
+    stamper.write_note(head)
 
 
 def post_rewrite(argv: Sequence[str]) -> None:
@@ -191,7 +205,10 @@ def post_rewrite(argv: Sequence[str]) -> None:
     pairs = [line.split()[:2] for line in sys.stdin.read().splitlines() if line.strip()]
     if not pairs:
         return
-    stamper = _stamper()
-    for old, new in pairs:
-        if commits.has_note(stamper.repo, old):
-            stamper.write_note(new, carry_from=old)
+    replay.rewritten(_stamper(), [(old, new) for old, new in pairs])
+
+
+def pre_push(argv: Sequence[str]) -> None:
+    """Push countersign's notes along with the user's push (``sharing.with_push``)."""
+    sys.stdin.read()  # git writes the refs being pushed; they do not matter here
+    sharing.with_push(Git(Path.cwd()), argv[0] if argv else "origin")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +38,19 @@ def _command_hook(command: str) -> dict[str, Any]:
     return {"type": "command", "command": command}
 
 
+_EVENTS = {"claude-code": ("PostToolUse", "PreToolUse", "Bash"),
+           "codex": ("PostToolUse", "PreToolUse", "shell"),
+           "gemini-cli": ("AfterTool", "BeforeTool", "run_shell_command")}
+
+
 def _claude_like(config: dict[str, Any], agent: str, post: str, guard: bool) -> bool:
-    """Claude Code and Codex: ``hooks.EVENT[] = {matcher, hooks: [{type, command}]}``."""
+    """Claude Code, Codex and Gemini CLI: ``hooks.EVENT[] = {matcher, hooks: [{type,
+    command}]}`` (Gemini CLI names the events ``AfterTool``/``BeforeTool``)."""
     hooks = config.setdefault("hooks", {})
-    wanted = [("PostToolUse", post, f"{COMMAND} {agent}")]
+    after, before, shell = _EVENTS[agent]
+    wanted = [(after, post, f"{COMMAND} {agent}")]
     if guard:
-        wanted.append(("PreToolUse", "Bash" if agent == "claude-code" else "shell",
-                       f"{COMMAND} {agent} --pre"))
+        wanted.append((before, shell, f"{COMMAND} {agent} --pre"))
     changed = False
     for event, matcher, command in wanted:
         entries = hooks.setdefault(event, [])
@@ -58,12 +65,43 @@ def _claude_like(config: dict[str, Any], agent: str, post: str, guard: bool) -> 
 def _cursor(config: dict[str, Any], guard: bool) -> bool:
     config.setdefault("version", 1)
     hooks = config.setdefault("hooks", {})
+    wanted = [("afterFileEdit", f"{COMMAND} cursor"), ("afterTabFileEdit", f"{COMMAND} cursor")]
+    if guard:  # Cursor reads the guard's answer as JSON permission on stdout
+        wanted.append(("beforeShellExecution", f"{COMMAND} cursor --pre"))
+    return _add_hooks(hooks, wanted, "command", lambda command: {"command": command})
+
+
+def _copilot(config: dict[str, Any], guard: bool) -> bool:
+    """Copilot CLI and coding agent: ``{version: 1, hooks: {postToolUse: [{type, bash}]}}``
+    in ``.github/hooks/*.json`` (the coding agent reads them from the default branch)."""
+    config.setdefault("version", 1)
+    hooks = config.setdefault("hooks", {})
+    wanted = [("postToolUse", f"{COMMAND} copilot")]
+    if guard:
+        wanted.append(("preToolUse", f"{COMMAND} copilot --pre"))
+    return _add_hooks(hooks, wanted, "bash",
+                      lambda command: {"type": "command", "bash": command, "timeoutSec": 30})
+
+
+def _windsurf(config: dict[str, Any], guard: bool) -> bool:
+    """Windsurf Cascade: ``{hooks: {post_write_code: [{command, show_output}]}}``."""
+    hooks = config.setdefault("hooks", {})
+    wanted = [("post_write_code", f"{COMMAND} windsurf")]
+    if guard:
+        wanted.append(("pre_run_command", f"{COMMAND} windsurf --pre"))
+    return _add_hooks(hooks, wanted, "command",
+                      lambda command: {"command": command, "show_output": False})
+
+
+def _add_hooks(hooks: dict[str, Any], wanted: list[tuple[str, str]], key: str,
+               entry: Callable[[str], dict[str, Any]]) -> bool:
+    """Add an entry for each ``(event, command)`` whose command no entry names under ``key``
+    yet; whether anything was added."""
     changed = False
-    for event in ("afterFileEdit", "afterTabFileEdit"):
+    for event, command in wanted:
         entries = hooks.setdefault(event, [])
-        command = f"{COMMAND} cursor"
-        if not any(isinstance(e, dict) and e.get("command") == command for e in entries):
-            entries.append({"command": command})
+        if not any(isinstance(e, dict) and e.get(key) == command for e in entries):
+            entries.append(entry(command))
             changed = True
     return changed
 
@@ -81,11 +119,20 @@ def _kiro(config: dict[str, Any], guard: bool) -> bool:
 
 def config_path(agent: str, scope: str, root: Path) -> Path:
     base = Path(os.path.expanduser("~")) if scope == "user" else root
+    user = scope == "user"
     return base / {"claude-code": ".claude/settings.json", "cursor": ".cursor/hooks.json",
-                   "codex": ".codex/hooks.json", "kiro": ".kiro/hooks/countersign.json"}[agent]
+                   "codex": ".codex/hooks.json", "kiro": ".kiro/hooks/countersign.json",
+                   "gemini-cli": ".gemini/settings.json",
+                   "copilot": ".github/hooks/countersign.json",
+                   "windsurf": ".codeium/windsurf/hooks.json" if user
+                   else ".windsurf/hooks.json"}[agent]
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.agent == "copilot" and args.scope == "user":
+        raise UserError("Copilot reads hooks only from the repository's .github/hooks/*.json",
+                        "run `countersign integrate copilot` in the repository (the coding "
+                        "agent uses the file on the default branch)", 2)
     root = find_workspace(Path.cwd()).root
     path = config_path(args.agent, args.scope, root)
     config: dict[str, Any] = {}
@@ -106,6 +153,9 @@ def run(args: argparse.Namespace) -> int:
         "codex": lambda: _claude_like(config, "codex", "apply_patch", guard),
         "cursor": lambda: _cursor(config, guard),
         "kiro": lambda: _kiro(config, guard),
+        "gemini-cli": lambda: _claude_like(config, "gemini-cli", "write_file|replace", guard),
+        "copilot": lambda: _copilot(config, guard),
+        "windsurf": lambda: _windsurf(config, guard),
     }[args.agent]()
     if not changed:
         print(f"{path}: countersign's hooks are already there; nothing changed")

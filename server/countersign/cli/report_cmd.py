@@ -1,8 +1,9 @@
 """``countersign report [REV-RANGE] --html OUT.html | --format json``: the manager's view.
 
 AI share of added lines over time, AI lines by tool, commits by tier, the riskiest
-AI-written files and the commits missing sign-off. Computed with the same gate as
-``verify`` (same policy, same numbers).
+AI-written files, the commits missing sign-off, and the track record of each AI tool as of
+the range's tip (``countersign record``). Computed with the same gate as ``verify`` (same
+policy, same numbers).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from countersign.cli.common import repository_context
 from countersign.cli.files import Progress
+from countersign.cli.record import compute_record
 from countersign.cli.verify import evaluate
 from countersign.core.report import build
 from countersign.core.report_html import render
@@ -34,23 +36,30 @@ def run(args: argparse.Namespace) -> int:
     context = repository_context("run it in a clone (with notes fetched)", args.policy)
     revs = args.range or ["HEAD"]
 
+    before: list[str] = []
     verdicts = list(evaluate(context, context.workspace.git(), revs,
                              lambda items: Progress(len(items), "countersign report",
-                                                    threshold=100).iterate(items)))
+                                                    threshold=100).iterate(items),
+                             before=before))
     report = build(verdicts)
+    report.track_record = compute_record(context, context.workspace.git(), tip(revs)).to_json()
     if args.html:
         title = f"{context.workspace.root.name}: {' '.join(revs)}"
         # a file name that is not UTF-8 shows as caf\udce9.py rather than stopping the report
         args.html.write_text(render(report, title), encoding="utf-8", errors="backslashreplace")
         print(f"Wrote {args.html} ({report.commits} commits)", file=sys.stderr)
     if args.format == "json":
-        json.dump(report.to_json(), sys.stdout, indent=2)
+        json.dump({**report.to_json(), "before_countersign": len(before)}, sys.stdout,
+                  indent=2)
         print()
     elif not args.html:
         data = report.to_json()
         print(f"{data['commits']} commits, {data['added_lines']} added lines, "
               f"{data['ai_lines']} by AI ({data['ai_share']:.0%}); "
               f"{data['failed']} missing sign-off")
+        if before:
+            print(f"  {len(before)} commits before countersign (baseline "
+                  f"{context.config.provenance.baseline}), not counted")
         s = data["signoffs"]
         print(f"  sign-offs: {s['valid']} valid, {s['missing']} commits missing one, "
               f"{s['forged']} forged or refused, {s['stale']} stale")
@@ -59,3 +68,14 @@ def run(args: argparse.Namespace) -> int:
         for f in data["riskiest_files"][:5]:
             print(f"  {f['tier']:8} {f['path']} ({f['ai_lines']} AI lines)")
     return 0
+
+
+def tip(revs: list[str]) -> str:
+    """The commit a range ends at: ``B`` of ``A..B``, else the last positive revision."""
+    for rev in reversed(revs):
+        if rev.startswith(("-", "^")):
+            continue
+        if ".." in rev:
+            return rev.split("..")[-1].lstrip(".") or "HEAD"
+        return rev
+    return "HEAD"

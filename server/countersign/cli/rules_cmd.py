@@ -29,12 +29,15 @@ def run_list(args: argparse.Namespace) -> int:
     if args.format == "json":
         json.dump([{"id": r.id, "tier": r.tier.label, "category": r.category, "title": r.title,
                     "applies_to": r.applies_to, "paths": list(r.include), "cwe": list(r.cwe),
+                    "languages": list(r.language), "region": r.region is not None,
                     "source": r.source} for r in rules], sys.stdout, indent=2)
         print()
         return 0
     for r in rules:
         scope = f"  [{', '.join(r.include)}]" if r.include else ""
-        print(f"{r.id}  {r.tier.label:<8}  {r.category:<11}  {r.title}{scope}")
+        parsed = f"  ({'region, ' if r.region is not None else ''}{', '.join(r.language)})" \
+            if r.language else ""
+        print(f"{r.id}  {r.tier.label:<8}  {r.category:<11}  {r.title}{parsed}{scope}")
     print(f"{len(rules)} rules enabled")
     return 0
 

@@ -15,12 +15,14 @@ from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
 from countersign.cli.gate_inputs import GateInputs, gather_evidence, policy_file, read_forge_reviews
 from countersign.core.origin import Origin
-from countersign.core.provenance import NoteError, record_lines, record_revision
+from countersign.core.provenance import NoteError, record_lines, record_revision, record_source
 from countersign.core.sarif import finding_dict, sarif_document, sarif_result
 from countersign.core.signoff import Approval, Commit, Verdict, judge
+from countersign.core.standing import Standing
 from countersign.core.tiers import Tier
 from countersign.core.trailers import compute_stamp, parse_declared
 from countersign.store import commits
+from countersign.store.baseline import before_baseline
 from countersign.store.commits import LoggedCommit
 from countersign.store.evidence import tier_raising_paths
 from countersign.store.gitcli import Git, GitError
@@ -56,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
         inputs = GateInputs(policy, args.base, read_forge_reviews(args.forge_reviews),
                             policy_path)
         problems: list[str] = []
+        before: list[str] = []
         verdicts = list(evaluate(context, repo, args.range or ["--max-count=1", "HEAD"],
-                                 inputs=inputs, problems=problems))
+                                 inputs=inputs, problems=problems, before=before))
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     if _trusts_typed_trailers(context, verdicts):
@@ -65,13 +68,17 @@ def run(args: argparse.Namespace) -> int:
               "anyone can write them\nhint: add [signoff] allowed_signers = \"PATH\" to the "
               "policy (docs/signoff.md)", file=sys.stderr)
     if args.format == "json":
-        json.dump(as_json(verdicts), sys.stdout, indent=2)
+        json.dump({**as_json(verdicts), "before_countersign": len(before)}, sys.stdout,
+                  indent=2)
         print()
     elif args.format == "sarif":
         json.dump(as_sarif(context, verdicts), sys.stdout, indent=2)
         print()
     else:
         print_text(verdicts)
+        if before:
+            print(f"{len(before)} commit{'s' if len(before) != 1 else ''} before countersign "
+                  f"(baseline {context.config.provenance.baseline}): not judged")
     return 0 if all(v.ok for v in verdicts) else 1
 
 
@@ -79,8 +86,10 @@ def evaluate(
     context: Context, repo: Git, revs: list[str],
     wrap: Callable[[list[LoggedCommit]], Iterable[LoggedCommit]] | None = None,
     inputs: GateInputs | None = None, problems: list[str] | None = None,
+    before: list[str] | None = None,
 ) -> Iterator[Verdict]:
-    """One verdict per commit of ``revs``, newest first (``wrap``: e.g. a progress bar)."""
+    """One verdict per commit of ``revs``, newest first (``wrap``: e.g. a progress bar);
+    commits before the adoption baseline are not judged but added to ``before``."""
     if commits.head(repo) is None:
         raise UserError("the repository has no commits yet", "commit first, then verify", 2)
     inputs = inputs or GateInputs()
@@ -89,18 +98,24 @@ def evaluate(
     stamper = Stamper(repo, context.ledger(), context.rules, context.config)
     try:
         logged_commits = list(commits.log(repo, revs))
+        skip = before_baseline(repo, context.config.provenance, revs, logged_commits, problems)
+        if before is not None:
+            before += [c.sha for c in logged_commits if c.sha in skip]
+        logged_commits = [c for c in logged_commits if c.sha not in skip]
         evidence = gather_evidence(context, repo, revs, logged_commits, inputs)
         if problems is not None:
             problems += evidence.problems
+        standing = _standing(context, repo, revs)
         # every note and approval blob of the range in one cat-file
         blobs = repo.objects([table[c.sha] for c in logged_commits
                               for table in (notes, approvals) if c.sha in table])
+        ais = {c.sha: _judged_lines(context, stamper, c, blobs.get(notes.get(c.sha, "")))
+               for c in logged_commits}
+        texts = stamper.prefetch((c.sha, c.changes, ais[c.sha]) for c in logged_commits)
         for logged in (wrap(logged_commits) if wrap else logged_commits):
-            ai = _note_lines(stamper, logged.sha, blobs.get(notes.get(logged.sha, "")))
-            if ai is None:
-                ai = ({c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
-                      if context.config.unknown_is_ai else {})
-            stamp = compute_stamp(logged.changes, ai, context.rules, context.config)
+            ai = ais[logged.sha]
+            stamp = compute_stamp(logged.changes, ai, context.rules, context.config,
+                                  texts[logged.sha])
             declared = parse_declared(logged.trailers)
             paths = _paths(logged)
             raised = tier_raising_paths(stamp.findings, max(stamp.tier, declared.tier or
@@ -111,9 +126,10 @@ def evaluate(
                              *evidence.approvals(logged.sha)),
                             {c.path: c.added for c in logged.changes}, logged.time,
                             committer=logged.committer,
-                            all_lines_tier=_all_lines_tier(context, logged),
+                            all_lines_tier=_all_lines_tier(context, stamper, logged),
                             owners=evidence.owner_rules(raised),
-                            changed_policy=evidence.policy_files_changed(paths))
+                            changed_policy=evidence.policy_files_changed(paths),
+                            autonomy=standing)
             yield judge(commit, context.config)
     except GitError as exc:
         raise UserError(f"git cannot read the range {' '.join(revs)}: "
@@ -122,17 +138,29 @@ def evaluate(
                         "origin/main..HEAD` (fetch the base branch first in CI)", 2) from None
 
 
+def _standing(context: Context, repo: Git, revs: list[str]) -> Standing | None:
+    """The AI tools' standing under ``[autonomy]``, from the history the range builds on."""
+    if not context.config.autonomy.active:
+        return None
+    # imported here: the track record reads history with the incident tracer, which judges
+    # commits with this module's evaluate (without autonomy, so there is no recursion)
+    from countersign.cli.record import gate_standing
+
+    return gate_standing(context, repo, revs)
+
+
 def _paths(logged: LoggedCommit) -> list[str]:
     """Every path the commit touches, before and after a move."""
     return sorted({p for c in logged.changes for p in (c.path, c.old_path) if p})
 
 
-def _all_lines_tier(context: Context, logged: LoggedCommit) -> Tier | None:
+def _all_lines_tier(context: Context, stamper: Stamper, logged: LoggedCommit) -> Tier | None:
     """The tier were every added line AI-written, when the policy reviews regardless."""
     if not context.config.signoff.regardless:
         return None
     everything = {c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
-    return compute_stamp(logged.changes, everything, context.rules, context.config).tier
+    return compute_stamp(logged.changes, everything, context.rules, context.config,
+                         stamper.contents(logged.changes, everything)).tier
 
 
 def _trusts_typed_trailers(context: Context, verdicts: list[Verdict]) -> bool:
@@ -141,22 +169,38 @@ def _trusts_typed_trailers(context: Context, verdicts: list[Verdict]) -> bool:
         a.source in ("trailer", "note") and a.counts for v in verdicts for a in v.approvals)
 
 
+def _judged_lines(
+    context: Context, stamper: Stamper, logged: LoggedCommit, data: bytes | None
+) -> dict[str, dict[int, Origin]]:
+    """AI lines of a commit: its note's, and, where no trusted note says which lines are
+    not AI, every other added line as ``UNKNOWN`` when the policy counts unknown as AI."""
+    found = _note_lines(stamper, logged.sha, data)
+    lines, source = found if found is not None else ({}, None)
+    if source is not None and context.config.provenance.trusts(source):
+        return lines
+    if not context.config.unknown_is_ai:
+        return lines
+    return {c.path: {**dict.fromkeys(c.added, UNKNOWN), **lines.get(c.path, {})}
+            for c in logged.changes}
+
+
 def _note_lines(
     stamper: Stamper, sha: str, data: bytes | None
-) -> dict[str, dict[int, Origin]] | None:
-    """AI lines from the commit's note (``None`` without a readable note)."""
+) -> tuple[dict[str, dict[int, Origin]], str] | None:
+    """AI lines from the commit's note and the note's source (``None`` without a readable
+    note)."""
     if data is None:
         return None
     try:
-        record = json.loads(commits.decode(data))
+        record = commits.parse_note(data, sha)
         lines = record_lines(record)
-    except (json.JSONDecodeError, NoteError):
+    except NoteError:
         return None
     revision = record_revision(record)
     if revision and revision != sha:  # copied by a rewrite without our hook: move it
-        return {p: stamper.carry(revision, p, ls, commits.decode(
+        lines = {p: stamper.carry(revision, p, ls, commits.decode(
             commits.read_blob(stamper.repo, f"{sha}:{p}") or b"")) for p, ls in lines.items()}
-    return lines
+    return lines, record_source(record)
 
 
 def _approvals(data: bytes | None) -> tuple[Approval, ...]:
@@ -181,6 +225,8 @@ def print_text(verdicts: list[Verdict]) -> None:
               + (f", suppressed {', '.join(stamp.suppressed_ids())}"
                  if stamp.suppressed_ids() else "")
               + (f", approved by {', '.join(v.approvers)}" if v.approvers else ""))
+        for reason in v.autonomy:
+            print(f"     autonomy: {reason}")
         for approval in v.approvals:
             print(f"     approval: {approval.describe()}")
         for failure in v.failures:
@@ -215,6 +261,7 @@ def _commit_json(v: Verdict) -> dict[str, Any]:
         "rules": stamp.rule_ids(), "suppressed": stamp.suppressed_ids(),
         "approvers": list(v.approvers),
         "approvals": [_approval_json(a) for a in v.approvals],
+        "autonomy": list(v.autonomy),
         "failures": list(v.failures),
         "findings": [finding_dict(f) for f in stamp.findings],
     }
@@ -254,6 +301,7 @@ def as_sarif(context: Context, verdicts: list[Verdict]) -> dict[str, Any]:
                 "properties": {"commit": v.commit.sha, "reviewTier": v.tier.label,
                                "reviewRequired": v.review.label,
                                "approvals": [_approval_json(a) for a in v.approvals],
+        "autonomy": list(v.autonomy),
                                "aiGenerated": stamp.ai_line_count > 0},
             })
     return sarif_document(rules, results, [_GATE_RULE])

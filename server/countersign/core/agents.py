@@ -187,7 +187,7 @@ class PayloadError(ValueError):
     """A payload that is not what the agent is documented to send."""
 
 
-AGENTS = ("claude-code", "cursor", "codex", "kiro")
+AGENTS = ("claude-code", "cursor", "codex", "kiro", "gemini-cli", "copilot", "windsurf")
 
 
 def parse_payload(agent: str, data: object) -> Payload:
@@ -197,7 +197,8 @@ def parse_payload(agent: str, data: object) -> Payload:
     """
     if not isinstance(data, dict):
         raise PayloadError("the payload is not a JSON object")
-    parse = {"claude-code": _claude, "cursor": _cursor, "codex": _codex, "kiro": _kiro}[agent]
+    parse = {"claude-code": _claude, "cursor": _cursor, "codex": _codex, "kiro": _kiro,
+             "gemini-cli": _gemini, "copilot": _copilot, "windsurf": _windsurf}[agent]
     payload = parse(data)
     payload.cwd = _opt_str(data, "cwd")
     return payload
@@ -301,6 +302,73 @@ def _kiro(data: dict[str, object]) -> Payload:
         payload.edits.append(Edit(path, (Replacement("", _str(args, "new_str")),)))
     else:
         raise PayloadError(f"unknown fs_write command {command!r}")
+    return payload
+
+
+def _gemini(data: dict[str, object]) -> Payload:
+    """Gemini CLI ``AfterTool``: ``write_file`` (file_path, content) or ``replace``
+    (file_path, old_string, new_string, allow_multiple)."""
+    payload = Payload("gemini-cli", transcript=None)
+    tool = data.get("tool_name")
+    if tool not in ("write_file", "replace"):
+        return payload
+    args = _dict(data, "tool_input")
+    path = _str(args, "file_path")
+    if tool == "write_file":
+        _str(args, "content")
+        payload.edits.append(Edit(path, whole_file=True))
+    else:
+        payload.edits.append(Edit(path, (Replacement(_str(args, "old_string"),
+                                                     _str(args, "new_string"),
+                                                     bool(args.get("allow_multiple"))),)))
+    return payload
+
+
+def tool_args(data: dict[str, object], key: str) -> dict[str, object]:
+    """An arguments object that may arrive as JSON text (Copilot CLI's ``toolArgs``)."""
+    value = data.get(key)
+    if isinstance(value, str):
+        import json
+
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise PayloadError(f"{key!r} is a string but not JSON") from None
+    if not isinstance(value, dict):
+        raise PayloadError(f"{key!r} is missing or not an object")
+    return value
+
+
+def _copilot(data: dict[str, object]) -> Payload:
+    """GitHub Copilot CLI / coding agent ``postToolUse``: ``toolName`` ``edit`` (path,
+    old_str, new_str) or ``create`` (path, file_text); ``toolArgs`` may be JSON text."""
+    payload = Payload("copilot")
+    tool = data.get("toolName")
+    if tool not in ("edit", "create", "str_replace_editor"):
+        return payload
+    args = tool_args(data, "toolArgs")
+    path = _str(args, "path")
+    command = args.get("command", "create" if tool == "create" else "str_replace")
+    if command == "create":
+        _str(args, "file_text")
+        payload.edits.append(Edit(path, whole_file=True))
+    elif command == "str_replace":
+        payload.edits.append(Edit(path, (Replacement(_str(args, "old_str"),
+                                                     _str(args, "new_str")),)))
+    elif command == "insert":
+        payload.edits.append(Edit(path, (Replacement("", _str(args, "new_str")),)))
+    return payload
+
+
+def _windsurf(data: dict[str, object]) -> Payload:
+    """Windsurf Cascade ``post_write_code``: ``tool_info.file_path`` and ``tool_info.edits``
+    (old_string/new_string pairs)."""
+    payload = Payload("windsurf")
+    if data.get("agent_action_name") != "post_write_code":
+        return payload
+    info = _dict(data, "tool_info")
+    payload.edits.append(Edit(_str(info, "file_path"),
+                              _replacements(info.get("edits"), "old_string", "new_string")))
     return payload
 
 

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from countersign.core.adoption import ProvenancePolicy, combine_provenance, parse_provenance
+from countersign.core.autonomy import AutonomyPolicy, parse_autonomy
 from countersign.core.policy import AUTHOR_LEVELS, SignoffPolicy, parse_signoff
 from countersign.core.regular import SETTINGS_MAX_BYTES, Refused, read_regular
 from countersign.core.rulepack import (
@@ -59,6 +61,8 @@ _SECTIONS: dict[str, set[str] | None] = {  # None: any key (the keys are names o
     "people": None,
     "teams": None,
     "authors": set(AUTHOR_LEVELS),
+    "autonomy": None,  # core.autonomy checks its own keys
+    "provenance": {"baseline", "trust"},
 }
 UNKNOWN_PROVENANCE = ("ai", "human")
 
@@ -90,6 +94,10 @@ class Config:
     """RE2 patterns of shell commands the guard lets through anyway."""
     signoff: SignoffPolicy = field(default_factory=SignoffPolicy)
     """Who may sign off, who is who, and reviews that depend on the author."""
+    autonomy: AutonomyPolicy = field(default_factory=AutonomyPolicy)
+    """How each tool's review follows its track record (``core.autonomy``)."""
+    provenance: ProvenancePolicy = field(default_factory=ProvenancePolicy)
+    """Where countersign started (the adoption baseline) and which imports count."""
     sources: tuple[str, ...] = ()
     """Files this configuration was read from."""
 
@@ -184,6 +192,8 @@ def _parse_config(data: dict[str, Any], path: Path, text: str) -> tuple[Config, 
         guard_tier=_guard_tier(tables.get("guard", {}), error),
         guard_allow=tuple(_string_list(tables.get("guard", {}), "guard.allow", error)),
         signoff=parse_signoff(tables, path.parent, error),
+        autonomy=parse_autonomy(data.get("autonomy", {}), error),
+        provenance=parse_provenance(tables.get("provenance"), error),
         sources=(str(path),),
     )
     return config, errors
@@ -268,8 +278,10 @@ def combine(repo: Config, policy: Config | None) -> tuple[Config, list[str]]:
         guard_tier=min(policy.guard_tier, repo.guard_tier),
         guard_allow=policy.guard_allow,
         signoff=policy.signoff,
+        autonomy=policy.autonomy,
         unknown_provenance="ai" if "ai" in (policy.unknown_provenance, repo.unknown_provenance)
         else policy.unknown_provenance or repo.unknown_provenance,
+        provenance=combine_provenance(policy.provenance, repo.provenance),
         sources=policy.sources + repo.sources,
     ), warnings
 

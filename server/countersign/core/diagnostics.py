@@ -61,7 +61,9 @@ def message(finding: Finding, config: Config) -> str:
     review = config.required_review(finding.tier).label
     who = ("AI-written by " + author(finding.origin)) if finding.origin is not None else \
         "on any line (applies to every author)"
-    return f"{finding.rule.title} — {who}; tier {finding.tier.label}, needs {review} review."
+    where = f" inside {finding.region}" if finding.region else ""
+    return (f"{finding.rule.title} — {who}{where}; tier {finding.tier.label}, needs {review} "
+            "review.")
 
 
 def reason_required(finding: Finding) -> str:

@@ -10,8 +10,10 @@ one line). Output that breaks this raises ``DiffFormatError`` rather than being 
 
 Callers run git with ``-U0 --inter-hunk-context=0 --no-color --no-ext-diff --no-textconv
 --submodule=short --no-abbrev`` so nothing depends on user configuration. Only what gates
-need is kept: paths, status, whether the file is binary, the new blob's id, and each added
-line (0-based number on the new side, text without its line ending).
+need is kept: paths, status, whether the file is binary, the new blob's id, each added and
+removed line (0-based number on its side, text without its line ending), and the hunks (for
+following lines through history). Inside a hunk its counts decide what a line is, so a
+removed ``-- comment`` SQL line is never read as a header.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _STATUS = {"A": "added", "C": "copied", "D": "deleted", "M": "modified", "R": "renamed",
            "T": "modified"}
 _NO_OBJECT = re.compile(r"^0+$")
@@ -47,6 +49,21 @@ class FileChange:
     """0-based line number in the new file -> the added line's text."""
     blob: str | None = None
     """Object id of the new content (``None`` when deleted, or for a submodule)."""
+    removed: dict[int, str] = field(default_factory=dict)
+    """0-based line number in the old file -> the removed line's text."""
+    hunks: list[Hunk] = field(default_factory=list)
+    """The hunks in order: which old lines became which new ones."""
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """Old lines ``[old_start, old_start + old_count)`` became new lines ``[new_start,
+    new_start + new_count)`` (0-based; a count of 0 is an insertion or deletion point)."""
+
+    old_start: int
+    old_count: int
+    new_start: int
+    new_count: int
 
 
 @dataclass(frozen=True)
@@ -135,20 +152,36 @@ def _read_section(patch: bytes, starts: list[int], at: int, change: FileChange) 
                               "git's patch")
     following = bisect.bisect_right(starts, at)
     end = starts[following] if following < len(starts) else len(patch)
+    old_line = new_line = old_end = new_end = 0
     in_hunks = False
-    new_line = 0
     for line in patch[at:end].split(b"\n")[1:]:
-        if line.startswith(b"@@"):
+        if line.startswith(b"+") and new_line < new_end:
+            change.added[new_line] = _text(line)
+            new_line += 1
+        elif line.startswith(b"-") and old_line < old_end:
+            change.removed[old_line] = _text(line)
+            old_line += 1
+        elif line.startswith(b" ") and in_hunks:  # context, should a config ever add some
+            old_line, new_line = old_line + 1, new_line + 1
+        elif line.startswith(b"@@"):
             match = _HUNK.match(line)
-            if match:  # with -U0 the added lines of a hunk start at +c (1-based)
-                new_line = int(match.group(1)) - 1
+            if match:
+                hunk = _hunk(*match.groups())
+                change.hunks.append(hunk)
+                old_line, new_line = hunk.old_start, hunk.new_start
+                old_end, new_end = old_line + hunk.old_count, new_line + hunk.new_count
                 in_hunks = True
-        elif in_hunks:
-            if line.startswith(b"+"):
-                change.added[new_line] = line[1:].decode("utf-8", "replace").removesuffix("\r")
-                new_line += 1
-            elif line.startswith(b" "):  # context, should a config ever add some
-                new_line += 1
-        elif line.startswith(b"Binary files ") or line == b"GIT binary patch":
+        elif not in_hunks and (line.startswith(b"Binary files ") or line == b"GIT binary patch"):
             change.binary = True
     return end
+
+
+def _text(line: bytes) -> str:
+    return line[1:].decode("utf-8", "replace").removesuffix("\r")
+
+
+def _hunk(old: bytes, old_count: bytes | None, new: bytes, new_count: bytes | None) -> Hunk:
+    """``@@ -a,b +c,d @@`` (1-based; with a count of 0 the number is the line before)."""
+    b = 1 if old_count is None else int(old_count)
+    d = 1 if new_count is None else int(new_count)
+    return Hunk(int(old) - (b > 0), b, int(new) - (d > 0), d)

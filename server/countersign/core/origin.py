@@ -26,6 +26,9 @@ class Origin:
     at: float = 0.0
     """When the text was written, seconds since the epoch (0 when unknown)."""
     acknowledged_by: str | None = None
+    source: str | None = None
+    """Where the attribution was imported from (``git-ai``, ``agent-trace``, ``trailer``);
+    ``None`` when countersign recorded it itself."""
 
     def __post_init__(self) -> None:
         if self.kind not in ("human", *AI_KINDS):
@@ -50,7 +53,8 @@ class Origin:
         """Short human-readable name: ``claude-code (agent, anthropic/claude-sonnet-4-5)``."""
         if not self.is_ai:
             return "human"
-        details = ", ".join(x for x in (self.kind, self.model) if x)
+        via = f"via {self.source}" if self.source else None
+        details = ", ".join(x for x in (self.kind, self.model, via) if x)
         return f"{self.tool} ({details})"
 
     def to_dict(self) -> dict[str, Any]:

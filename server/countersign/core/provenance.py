@@ -19,7 +19,7 @@ lines that commit added. Tool name and kind have no Agent Trace field, so they s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -28,7 +28,7 @@ from countersign.core.origin import Kind, Origin
 
 VERSION = "0.1.0"
 VENDOR = "dev.countersign"
-_NAMESPACE = uuid.UUID("6f1b8f5e-2a4c-4a8e-9a55-3c1d0c7e6b21")
+_NAMESPACE = "6f1b8f5e-2a4c-4a8e-9a55-3c1d0c7e6b21"
 
 
 class NoteError(ValueError):
@@ -40,8 +40,12 @@ def build_record(
     lines: Mapping[str, Mapping[int, Origin]],
     when: float,
     summary: Mapping[str, Any] | None = None,
+    ident: str | None = None,
 ) -> dict[str, Any]:
-    """The record for ``revision``; ``lines`` maps path -> 0-based line -> AI origin."""
+    """The record for ``revision``; ``lines`` maps path -> 0-based line -> AI origin.
+
+    ``ident``: the record's id; by default a UUID derived from ``revision``.
+    """
     files = []
     for path in sorted(lines):
         conversations = _conversations(lines[path])
@@ -49,7 +53,7 @@ def build_record(
             files.append({"path": path, "conversations": conversations})
     record: dict[str, Any] = {
         "version": VERSION,
-        "id": str(uuid.uuid5(_NAMESPACE, revision)),
+        "id": ident or _record_id(revision),
         "timestamp": datetime.fromtimestamp(when, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "vcs": {"type": "git", "revision": revision},
         "tool": {"name": "countersign", "version": __version__},
@@ -58,6 +62,11 @@ def build_record(
     if summary:
         record["metadata"] = {VENDOR: dict(summary)}
     return record
+
+
+def _record_id(revision: str) -> str:
+
+    return str(uuid.uuid5(uuid.UUID(_NAMESPACE), revision))
 
 
 def _conversations(lines: Mapping[int, Origin]) -> list[dict[str, Any]]:
@@ -74,6 +83,8 @@ def _conversations(lines: Mapping[int, Origin]) -> list[dict[str, Any]]:
         extra: dict[str, Any] = {"tool": origin.tool, "kind": origin.kind}
         if origin.acknowledged_by:
             extra["acknowledged_by"] = origin.acknowledged_by
+        if origin.source:
+            extra["source"] = origin.source
         out.append({"contributor": contributor, "ranges": _ranges(numbers),
                     "metadata": {VENDOR: extra}})
     return out
@@ -82,7 +93,7 @@ def _conversations(lines: Mapping[int, Origin]) -> list[dict[str, Any]]:
 def _stable(origin: Origin) -> Origin:
     """Group lines by who wrote them, not by when (timestamps would split every line)."""
     return Origin(kind=origin.kind, tool=origin.tool, model=origin.model,
-                  acknowledged_by=origin.acknowledged_by)
+                  acknowledged_by=origin.acknowledged_by, source=origin.source)
 
 
 def _ranges(numbers: list[int]) -> list[dict[str, int]]:
@@ -135,4 +146,33 @@ def _origin(conversation: Mapping[str, Any]) -> Origin | None:
     return Origin(kind=kinds.get(str(extra.get("kind")), "agent"),
                   tool=str(extra.get("tool") or "unknown-ai"),
                   model=contributor.get("model_id"),
-                  acknowledged_by=extra.get("acknowledged_by"))
+                  acknowledged_by=extra.get("acknowledged_by"),
+                  source=extra.get("source") if isinstance(extra.get("source"), str) else None)
+
+
+def record_source(record: Any) -> str:
+    """Who vouches for a record being complete: ``countersign`` (its hook wrote it), or the
+    producer it was imported from (``git-ai``, ``agent-trace``, ``trailer``)."""
+    try:
+        source = record["metadata"][VENDOR]["source"]
+    except (KeyError, TypeError):
+        return "countersign"
+    return source if isinstance(source, str) and source else "countersign"
+
+
+def combine_records(records: Sequence[Any]) -> Any:
+    """One record from several notes on one commit (a ``union`` notes merge or a rewrite
+    concatenates them): every AI line of any of them, the first one's origin on a line
+    both name, and the first record's other fields. ``NoteError`` if one is malformed."""
+    if len(records) == 1:
+        return records[0]
+    lines: dict[str, dict[int, Origin]] = {}
+    for record in records:
+        for path, found in record_lines(record).items():
+            mine = lines.setdefault(path, {})
+            for n, origin in found.items():
+                mine.setdefault(n, origin)
+    first = dict(records[0]) if isinstance(records[0], Mapping) else {}
+    first["files"] = [{"path": p, "conversations": _conversations(lines[p])}
+                      for p in sorted(lines) if lines[p]]
+    return first

@@ -41,6 +41,8 @@ class Report:
     files: dict[str, FileRisk] = field(default_factory=dict)
     signoffs: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SIGNOFF_KINDS, 0))
     """Sign-offs by what became of them: valid, forged, stale, and commits missing one."""
+    track_record: dict[str, Any] | None = None
+    """``TrackRecord.to_json()`` of the range's tip, when computed."""
 
     @property
     def ai_share(self) -> float:
@@ -64,7 +66,7 @@ class Report:
                                for f in self.riskiest()],
             "missing_signoff": self.failed,
             "signoffs": self.signoffs,
-        }
+        } | ({"track_record": self.track_record} if self.track_record is not None else {})
 
 
 def build(verdicts: Iterable[Verdict]) -> Report:

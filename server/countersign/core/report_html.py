@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from countersign.core.record_html import render_record
 from countersign.core.report import Report
 
 _TIER_COLOURS = {"none": "#9aa5b1", "low": "#6cb4ee", "medium": "#f2c94c", "high": "#f2994a",
@@ -50,7 +51,8 @@ def render(report: Report, title: str) -> str:
         _bars([(k, v, "#5b8def") for k, v in data["by_tool"].items()], "lines"),
         "</div><div><h2>Commits by review tier</h2>",
         _bars([(k, v, _TIER_COLOURS[k]) for k, v in data["by_tier"].items()], "commits"),
-        "</div></div><h2>Riskiest AI-written files</h2>",
+        "</div></div>", render_record(report.track_record),
+        "<h2>Riskiest AI-written files</h2>",
         _files_table(data["riskiest_files"]),
         f"<h2>Commits missing sign-off ({data['failed']})</h2>",
         _failed_table(data["missing_signoff"]),

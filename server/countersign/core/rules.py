@@ -1,23 +1,29 @@
-"""Risk rules and matching them against lines of code.
+"""Risk rules and matching them against code: lines by regex, files by their syntax tree.
 
 All regexes of a rule set are compiled into one ``re2.Set``: a line is searched once for
 every rule at the same time, and only the rules the set reports are searched again for
 their position. RE2 runs in linear time, so no input can make matching hang.
+
+Structural rules (``core/structure.py``, ``core/sqlmatch.py``) match a parsed file; a rule
+with both a structure and a regex is judged structurally in its languages and by the
+regex in every other file in scope.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-import pathspec
 import re2
 
+from countersign.core.gate import opens, structure_gate
 from countersign.core.lines import split_lines
 from countersign.core.origin import Origin
+from countersign.core.structure import SQL, Hit, Shape, language_of, match_root, parse_root
 from countersign.core.tiers import Tier
 
 CATEGORIES: tuple[str, ...] = (
@@ -49,6 +55,15 @@ def compile_re2(pattern: str) -> Any:
 
 
 @dataclass(frozen=True)
+class Example:
+    """A snippet (one or more lines) a rule must fire on or must not; for a path baseline
+    rule, a path. ``path`` None: evaluated at the rule's ``examples.path``."""
+
+    code: str
+    path: str | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     """One risk rule from a TOML pack; see ``docs/rules.md`` for the schema."""
 
@@ -63,9 +78,17 @@ class Rule:
     cwe: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    fire: tuple[str, ...] = ()
-    ok: tuple[str, ...] = ()
+    fire: tuple[Example, ...] = ()
+    ok: tuple[Example, ...] = ()
     example_path: str | None = None
+    language: tuple[str, ...] = ()
+    """Languages ``structure`` / ``sql`` are written in (``core/structure.py``)."""
+    structure: str | None = None
+    """The ast-grep rule, as canonical JSON."""
+    sql: str | None = None
+    """The SQL statement matcher, as canonical JSON."""
+    region: str | None = None
+    """Set for a region rule: the template of the region's name ("" for the default)."""
     source: str = "<builtin>"
     line: int = 0
     """Line of the rule's ``[[rules]]`` header in ``source`` (1-based, 0 when unknown)."""
@@ -78,22 +101,65 @@ class Rule:
 
     @property
     def is_baseline(self) -> bool:
-        """A rule with paths but no regex gives its tier to every AI line of those files."""
-        return self.regex is None
+        """A rule with paths but no pattern gives its tier to every AI line of those files."""
+        return self.regex is None and not self.is_structural
+
+    @property
+    def is_structural(self) -> bool:
+        return self.structure is not None or self.sql is not None
+
+    def parses(self, path: str) -> bool:
+        """Whether the rule judges ``path`` by its syntax tree (rather than its regex)."""
+        return self.is_structural and language_of(path) in self.language
 
 
 @functools.lru_cache(maxsize=256)
 def _spec(patterns: tuple[str, ...]) -> Any:
     """Compiled once per distinct pattern list: most rules share their path lists."""
+    import pathspec  # ~25 ms to import, as much to compile: skipped when scopes are known
+
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
-@functools.lru_cache(maxsize=65536)
+_SCOPES: dict[tuple[tuple[str, ...], str], bool] = {}
+"""(path patterns, path) -> whether the path is in scope; seeded by ``seed_scopes``."""
+_SCOPES_MAX = 65536
+_learned: dict[tuple[tuple[str, ...], str], bool] | None = None
+
+
 def _matches(patterns: tuple[str, ...], path: str) -> bool:
-    # a file name that is not UTF-8 holds surrogate escapes, which RE2 cannot take; a
-    # pattern (valid text) cannot name those bytes, so U+FFFD in their place matches alike
-    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return bool(_spec(patterns).match_file(text))
+    key = (patterns, path)
+    found = _SCOPES.get(key)
+    if found is None:
+        # a file name that is not UTF-8 holds surrogate escapes, which RE2 cannot take; a
+        # pattern (valid text) cannot name those bytes, so U+FFFD in their place matches alike
+        text = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        found = bool(_spec(patterns).match_file(text))
+        if len(_SCOPES) >= _SCOPES_MAX:
+            _SCOPES.clear()
+        _SCOPES[key] = found
+        if _learned is not None:
+            _learned[key] = found
+    return found
+
+
+def seed_scopes(known: Mapping[tuple[tuple[str, ...], str], bool]) -> None:
+    """Path-scope answers computed before (a persistent cache): a commit hook that knows
+    them all never imports pathspec nor compiles its patterns."""
+    _SCOPES.update(known)
+
+
+def learn_scopes() -> None:
+    """Start collecting the answers computed from now on (for ``learned_scopes``)."""
+    global _learned
+    _learned = {}
+
+
+def learned_scopes() -> dict[tuple[tuple[str, ...], str], bool]:
+    """The answers computed since ``learn_scopes``; stops collecting."""
+    global _learned
+    found, _learned = _learned or {}, None
+    return found
 
 
 @dataclass(frozen=True)
@@ -113,6 +179,8 @@ class Finding:
     origin: Origin | None = None
     """The AI origin of the line, when known."""
     suppression: Suppression | None = None
+    region: str | None = None
+    """The region the line is inside, for a region rule ("resource aws_db_instance.main")."""
 
     @property
     def tier(self) -> Tier:
@@ -175,12 +243,10 @@ class RuleSet:
                 continue
             self._set.Add(rule.regex)
             self._set_index.append(i)
-            self._regex[i] = compile_re2(rule.regex)
-            if rule.not_regex:
-                self._not_regex[i] = compile_re2(rule.not_regex)
         if self._set_index:
             self._set.Compile()
         self._path_cache: dict[str, tuple[frozenset[int], tuple[Rule, ...]]] = {}
+        self._structural_cache: dict[str, tuple[Rule, ...]] = {}
 
     def by_id(self) -> dict[str, Rule]:
         return {r.id: r for r in self.rules}
@@ -191,8 +257,9 @@ class RuleSet:
         if cached is None:
             applicable = [i for i, r in enumerate(self.rules) if r.applies_to_path(path)]
             cached = (
-                frozenset(i for i in applicable if self.rules[i].regex is not None),
-                tuple(self.rules[i] for i in applicable if self.rules[i].regex is None),
+                frozenset(i for i in applicable if self.rules[i].regex is not None
+                          and not self.rules[i].parses(path)),
+                tuple(self.rules[i] for i in applicable if self.rules[i].is_baseline),
             )
             self._path_cache[path] = cached
         return cached
@@ -203,26 +270,79 @@ class RuleSet:
         cached = self._path_cache.get(path)
         if cached is not None:
             return cached[1]
-        return tuple(r for r in self.rules if r.regex is None and r.applies_to_path(path))
+        return tuple(r for r in self.rules if r.is_baseline and r.applies_to_path(path))
 
-    def match_line(self, path: str, text: str) -> list[tuple[Rule, int, int]]:
-        """Rules whose regex matches this one line, with the columns of the match."""
+    def structural_for(self, path: str) -> tuple[Rule, ...]:
+        """The structural rules that judge ``path`` (its language, in their paths)."""
+        cached = self._structural_cache.get(path)
+        if cached is None:
+            cached = tuple(r for r in self.rules if r.parses(path) and r.applies_to_path(path))
+            self._structural_cache[path] = cached
+        return cached
+
+    def match_structure(self, path: str, text: str) -> list[Hit]:
+        """What the structural rules for ``path`` match in its whole text."""
+        lowered = text.lower()
+        rules = tuple(r for r in self.structural_for(path) if r.structure is None
+                      or opens(structure_gate(r.structure), lowered))
+        if not rules:
+            return []  # no rule's words are in the file: no need to parse it
+        language = language_of(path)
+        if language == SQL:
+            from countersign.core.sqlmatch import match_sql
+
+            return match_sql(text, rules)
+        assert language is not None
+        return match_root(parse_root(language, text), rules, language)
+
+    def wants_content(self, path: str, has_ai: bool) -> bool:
+        """Whether structural rules judge ``path`` (and so need its whole text): AI rules
+        when it has AI lines, ``applies_to = "any"`` ones always."""
+        return any(has_ai or r.applies_to == "any" for r in self.structural_for(path))
+
+    def _regex_only(self, path: str) -> frozenset[int]:
+        """Indices of every regex rule for ``path``, those that would parse it too."""
+        key = "\0" + path
+        cached = self._path_cache.get(key)
+        if cached is None:
+            cached = (frozenset(i for i, r in enumerate(self.rules)
+                                if r.regex is not None and r.applies_to_path(path)), ())
+            self._path_cache[key] = cached
+        return cached[0]
+
+    def match_line(self, path: str, text: str,
+                   structured: bool = True) -> list[tuple[Rule, int, int]]:
+        """Rules whose regex matches this one line, with the columns of the match.
+
+        A rule that parses ``path`` is left to its structure, unless ``structured`` is
+        False (the caller has no whole text to parse: the regex is the fallback).
+        """
         if not self._set_index:
             return []
         hits = self._set.Match(text)
         if not hits:
             return []
-        allowed, _ = self.for_path(path)
+        allowed = self.for_path(path)[0] if structured else self._regex_only(path)
         out = []
         for hit in sorted(hits):
             i = self._set_index[hit]
             if i not in allowed:
                 continue
-            match = self._regex[i].search(text)
-            if match is None or (self._not_regex[i] and self._not_regex[i].search(text)):
+            regex, not_regex = self._compiled(i)
+            match = regex.search(text)
+            if match is None or (not_regex and not_regex.search(text)):
                 continue
             out.append((self.rules[i], *match.span()))
         return out
+
+    def _compiled(self, i: int) -> tuple[Any, Any]:
+        """Rule ``i``'s regex and not-regex, compiled when a line first needs them: the set
+        screens every line, so a commit compiles only the few that matched (~8 ms saved)."""
+        if self._regex[i] is None:
+            rule = self.rules[i]
+            self._regex[i] = compile_re2(rule.regex or "")
+            self._not_regex[i] = compile_re2(rule.not_regex) if rule.not_regex else None
+        return self._regex[i], self._not_regex[i]
 
     def scan_text(
         self, path: str, text: str, ai_lines: Mapping[int, Origin] | None = None
@@ -246,6 +366,7 @@ class RuleSet:
                             parse_suppression(line, rule, origin))
                 )
         findings.extend(self._baseline(path, lines, ai_lines))
+        findings.extend(shape_findings(path, self.match_structure(path, text), lines, ai_lines))
         return sorted(findings, key=lambda f: (f.line, f.start, f.rule.id))
 
     def _baseline(
@@ -263,6 +384,56 @@ class RuleSet:
             return []
         width = len(lines[first]) if first < len(lines) else 0
         return [Finding(rule, path, first, 0, width, origin) for rule in baseline]
+
+
+def shape_findings(
+    path: str, hits: Iterable[Hit], lines: Sequence[str],
+    ai_lines: Mapping[int, Origin] | None, changed: Collection[int] | None = None,
+) -> list[Finding]:
+    """Findings of structural matches.
+
+    Without ``ai_lines`` (a plain scan) every match is a finding at its first line. With
+    it, a match counts when one of its lines is AI-written (``applies_to = "any"``: any
+    line, or with ``changed`` one of those); a region is reported on the first such line,
+    any other match at its own first line.
+    """
+    ai_sorted = sorted(ai_lines) if ai_lines is not None else []
+    changed_sorted = sorted(changed) if changed is not None else None
+    out = []
+    for line, shape in hits:
+        if ai_lines is None:
+            out.append(_shape_finding(path, line, shape, line, lines, {}))
+            continue
+        if shape.rule.applies_to == "ai":
+            who = _first_in(ai_sorted, line, line + shape.height)
+        elif changed_sorted is None:
+            who = line
+        else:
+            who = _first_in(changed_sorted, line, line + shape.height)
+        if who is not None:
+            at = who if shape.label is not None else line
+            found = _shape_finding(path, line, shape, at, lines, ai_lines)
+            out.append(replace(found, origin=ai_lines.get(who)))
+    return out
+
+
+def _first_in(numbers: Sequence[int], lo: int, hi: int) -> int | None:
+    i = bisect.bisect_left(numbers, lo)
+    return numbers[i] if i < len(numbers) and numbers[i] <= hi else None
+
+
+def _shape_finding(path: str, line: int, shape: Shape, at: int, lines: Sequence[str],
+                   ai_lines: Mapping[int, Origin]) -> Finding:
+    """The finding of ``shape`` (first line ``line``) reported on line ``at``; an ignore
+    comment on either line counts (``parse_suppression``: not an AI's own)."""
+    text = lines[at] if at < len(lines) else ""
+    start, end = (shape.start, shape.end) if at == line else (len(text) - len(text.lstrip()),
+                                                             len(text))
+    suppression = parse_suppression(text, shape.rule, ai_lines.get(at))
+    if suppression is None and at != line and line < len(lines):
+        suppression = parse_suppression(lines[line], shape.rule, ai_lines.get(line))
+    return Finding(shape.rule, path, at, start, end, ai_lines.get(at), suppression,
+                   shape.label)
 
 
 def highest_tier(findings: Iterable[Finding]) -> Tier:

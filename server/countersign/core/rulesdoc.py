@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from countersign.core.rulepack import load_builtin
-from countersign.core.rules import Rule
+from countersign.core.rules import Example, Rule
 
 PACKAGED = Path(__file__).resolve().parent.parent / "docs" / "rules-reference.md"
 CHECKOUT = Path(__file__).resolve().parents[3] / "docs" / "rules-reference.md"
@@ -38,10 +38,29 @@ def _section(rule: Rule) -> list[str]:
     out = [f'<a id="{rule.id.lower()}"></a>', "", f"## {rule.id}: {rule.title}", "",
            f"Tier **{rule.tier.label}**, category {rule.category}, checks {scope}"
            + (f"; {', '.join(rule.cwe)}" if rule.cwe else "") + ".", "", rule.message, ""]
+    if rule.region is not None:
+        out += ["Marks a **region**: every AI-written line inside it takes this tier, and the "
+                "diagnostic names the region.", ""]
+    if rule.structure is not None:
+        out += [f"Structure (ast-grep, {', '.join(rule.language)}): `{rule.structure}`", ""]
+    if rule.sql is not None:
+        out += [f"SQL statement (sqlglot): `{rule.sql}`", ""]
     if rule.regex:
-        out += ["Pattern (RE2): `" + rule.regex.replace("`", "\\`") + "`", ""]
+        where = " (files in other languages)" if rule.is_structural else ""
+        out += [f"Pattern (RE2){where}: `" + rule.regex.replace("`", "\\`") + "`", ""]
     if rule.include:
         out += ["Files: " + ", ".join(f"`{p}`" for p in rule.include), ""]
+    return out + _examples("Fires on", rule.fire, rule) + _examples("Does not fire on", rule.ok,
+                                                                    rule)
+
+
+def _examples(heading: str, examples: tuple[Example, ...], rule: Rule) -> list[str]:
+    if rule.is_baseline:
+        return [f"{heading}: " + ", ".join(f"`{e.code}`" for e in examples), ""]
+    out = [f"{heading}:", ""]
+    for example in examples:
+        path = example.path or rule.example_path or "example.txt"
+        out += [f"`{path}`:", "", "```", example.code.strip("\n"), "```", ""]
     return out
 
 

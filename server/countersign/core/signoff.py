@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from countersign.core.config import Config
+from countersign.core.standing import Standing
 from countersign.core.tiers import Review, Tier
 from countersign.core.trailers import SUPPRESSION_REVIEW, Declared, Stamp, email_of
 
@@ -113,6 +114,8 @@ class Commit:
     """Code owners of the files that raised the tier (``None``: no CODEOWNERS file)."""
     changed_policy: tuple[str, ...] = ()
     """Files the gate is checked against (policy, signers, CODEOWNERS) that this commit edits."""
+    autonomy: Standing | None = None
+    """The AI tools' standing under the policy's ``[autonomy]`` (``None`` without one)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,8 @@ class Verdict:
     failures: tuple[str, ...] = field(default_factory=tuple)
     approvals: tuple[Approval, ...] = ()
     """Every approval seen, with the state the gate gave it."""
+    autonomy: tuple[str, ...] = ()
+    """Why the tools' standing changed the review (``[autonomy]``)."""
 
     @property
     def ok(self) -> bool:
@@ -144,7 +149,7 @@ def judge(commit: Commit, config: Config) -> Verdict:
         failures.append(f"declares Review-Tier: {declared.tier.label} but its content is "
                         f"{commit.recomputed.tier.label} ({rules})")
     tier = max(commit.recomputed.tier, declared.tier or Tier.NONE)
-    review = required_review(commit, config, tier)
+    review, reasons = required_review(commit, config, tier)
     if commit.changed_policy:
         review = Review.SENIOR_OWNER
         failures_note = (f"edits {', '.join(commit.changed_policy)}, which the gate is checked "
@@ -157,21 +162,29 @@ def judge(commit: Commit, config: Config) -> Verdict:
                                        _owner_rules(commit, config), config.reviewers)
     if missing:
         failures.append(f"{failures_note}; {missing}" if failures_note else missing)
-    return Verdict(commit, tier, review, counted, tuple(failures), approvals)
+    return Verdict(commit, tier, review, counted, tuple(failures), approvals, reasons)
 
 
-def required_review(commit: Commit, config: Config, tier: Tier) -> Review:
-    """The review for ``tier`` at the author's level, raised by the policy's reviews that
-    apply whatever the provenance, and to at least ``peer`` when a high or critical finding
-    was suppressed."""
+def required_review(commit: Commit, config: Config,
+                    tier: Tier) -> tuple[Review, tuple[str, ...]]:
+    """The review for ``tier`` at the author's level, changed by the AI tools' standing
+    (``[autonomy]``), raised by the policy's reviews that apply whatever the provenance, and
+    to at least ``peer`` when a high or critical finding was suppressed; and why autonomy
+    changed it."""
     review = config.required_review(tier, email_of(commit.author))
+    reasons: tuple[str, ...] = ()
+    if commit.autonomy is not None:
+        tools = {str(o.tool) for lines in commit.recomputed.ai_lines.values()
+                 for o in lines.values()}
+        decision = commit.autonomy.review(tools, tier, review)
+        review, reasons = decision.review, decision.reasons
     if commit.all_lines_tier is not None:
         for at, needed in config.signoff.regardless.items():
             if at <= commit.all_lines_tier:
                 review = max(review, needed)
     if commit.recomputed.suppressed_ids():  # a person's suppression is not its own review
         review = max(review, SUPPRESSION_REVIEW)
-    return review
+    return review, reasons
 
 
 def _evidence(commit: Commit, config: Config) -> list[Approval]:

@@ -3,8 +3,10 @@ current edit by edit.
 
 Per-line caches (the AI origin of each line, the rule matches of each line, and
 ``line_cache`` for what a caller derives from a line) are updated only for the lines an
-edit touches, so an edit costs the lines it changes, not the document. ``findings()``
-gives exactly what ``RuleSet.scan_text`` would give for the whole text and its AI lines.
+edit touches, so an edit costs the lines it changes, not the document. Structural matches
+are re-matched for the top-level units around an edit (``core/reshape.py``).
+``findings()`` gives exactly what ``RuleSet.scan_text`` would give for the whole text and
+its AI lines.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from countersign.core.line_origins import line_origins
 from countersign.core.lines import spans_for_lines
 from countersign.core.origin import HUMAN, Origin
 from countersign.core.positions import Encoding
+from countersign.core.reshape import Structures
 from countersign.core.rules import (
     Finding,
     Rule,
@@ -27,6 +30,7 @@ from countersign.core.rules import (
     suppression_counts,
 )
 from countersign.core.spans import SpanTracker
+from countersign.core.structure import Shape
 from countersign.core.text import LineEdit, Text
 
 Position = tuple[int, int]
@@ -58,6 +62,10 @@ class TrackedDocument:
         self.line_ai: list[Origin | None] = [None] * self.text.line_count
         self.matches: list[tuple[Match, ...]] = [self._match(n) for n in
                                                  range(self.text.line_count)]
+        self.structures = Structures(path, rules, self.text)
+        self.marked: list[bool] = []
+        """Per line: a regex or a structural match is there (what to publish)."""
+        self._mark_all()
         self.line_cache: list[object | None] = [None] * self.text.line_count
         """What a caller derived from each line (the server: converted diagnostics).
         None when the line's text, origin or rules changed since; lines that only moved
@@ -80,6 +88,15 @@ class TrackedDocument:
         self.line_ai[edit.first:stop] = line_origins(self.text, self.spans, new)
         self.matches[edit.first:stop] = [self._match(n) for n in new]
         self.line_cache[edit.first:stop] = [None] * edit.added
+        self.marked[edit.first:stop] = [False] * edit.added
+        shapes = self.structures.shapes
+        for n in [*new, *self.structures.splice(edit, self.text)]:
+            self.line_cache[n] = None
+            self.marked[n] = bool(self.matches[n] or shapes[n])
+
+    def _mark_all(self) -> None:
+        self.marked = [bool(m or s) for m, s in zip(self.matches, self.structures.shapes,
+                                                     strict=True)]
 
     def _refresh_origins(self, lines: Iterable[int]) -> None:
         lines = sorted(set(lines))
@@ -95,7 +112,17 @@ class TrackedDocument:
         """Use another rule set (the configuration changed): every line is matched again."""
         self.rules = rules
         self.matches = [self._match(n) for n in range(self.text.line_count)]
+        self.structures = Structures(self.path, rules, self.text)
+        self._mark_all()
         self.forget_derived()
+
+    def settle(self) -> bool:
+        """Re-match the structure if an edit left it stale (see ``core/reshape.py``)."""
+        if not self.structures.settle(self.text):
+            return False
+        self._mark_all()
+        self.forget_derived()
+        return True
 
     # -- edits -----------------------------------------------------------------------
 
@@ -115,6 +142,8 @@ class TrackedDocument:
         self.log.reset(self.version)
         self.line_ai = [None] * self.text.line_count
         self.matches = [self._match(n) for n in range(self.text.line_count)]
+        self.structures = Structures(self.path, self.rules, self.text)
+        self._mark_all()
         self.forget_derived()
 
     def advance(self, version: int) -> bool:
@@ -189,18 +218,54 @@ class TrackedDocument:
     def first_ai_line(self) -> int | None:
         return next(compress(range(len(self.line_ai)), self.line_ai), None)
 
+    def first_ai_in(self, first: int, last: int) -> int | None:
+        """The first AI line in ``[first, last]``."""
+        return next(compress(range(first, last + 1), self.line_ai[first:last + 1]), None)
+
     def lines_with_matches(self) -> Iterator[int]:
         """Lines where some rule's pattern matches (AI-written or not)."""
-        return compress(range(len(self.matches)), self.matches)
+        return compress(range(len(self.marked)), self.marked)
+
+    def cacheable(self, line: int) -> bool:
+        """Whether ``line_cache`` may keep the line's findings: not when a match there spans
+        more lines (its author can change on a line the cache does not watch)."""
+        return not any(s.height for s in self.structures.shapes[line])
 
     def line_findings(self, line: int) -> list[Finding]:
-        """The pattern findings of one line (baseline findings are separate)."""
+        """The pattern findings of one line (baseline and region findings are separate)."""
         origin = self.line_ai[line]
         counts = suppression_counts(origin)
-        return [Finding(rule, self.path, line, start, end, origin,
-                        suppression if counts else None)
-                for rule, start, end, suppression in self.matches[line]
-                if origin is not None or rule.applies_to != "ai"]
+        out = [Finding(rule, self.path, line, start, end, origin,
+                       suppression if counts else None)
+               for rule, start, end, suppression in self.matches[line]
+               if origin is not None or rule.applies_to != "ai"]
+        for shape in self.structures.shapes[line]:
+            if shape.label is None:
+                out.extend(self._shape_finding(line, shape))
+        return out
+
+    def _shape_finding(self, line: int, shape: Shape) -> list[Finding]:
+        who = line if self.line_ai[line] is not None or shape.rule.applies_to != "ai" \
+            else self.first_ai_in(line, line + shape.height)
+        if who is None:
+            return []
+        at = who if shape.label is not None else line
+        content = self.text.line(at)
+        start, end = (shape.start, shape.end) if at == line else (
+            len(content) - len(content.lstrip()), len(content))
+        suppression = parse_suppression(content, shape.rule, self.line_ai[at])
+        if suppression is None and at != line:
+            suppression = parse_suppression(self.text.line(line), shape.rule, self.line_ai[line])
+        return [Finding(shape.rule, self.path, at, start, end, self.line_ai[who], suppression,
+                        shape.label)]
+
+    def region_findings(self) -> list[Finding]:
+        """Region rules: one finding per region, on its first AI line."""
+        if not self.structures.regions:
+            return []
+        shapes = self.structures.shapes
+        return [f for n in compress(range(len(shapes)), shapes) for shape in shapes[n]
+                if shape.label is not None for f in self._shape_finding(n, shape)]
 
     def baseline_findings(self) -> list[Finding]:
         """Path rules without a pattern: one finding on the first AI line, if any."""
@@ -211,7 +276,12 @@ class TrackedDocument:
         return [Finding(rule, self.path, first, 0, width, self.line_ai[first])
                 for rule in self.rules.for_path(self.path)[1]]
 
+    def extra_findings(self) -> list[Finding]:
+        """Findings not kept per line: path baselines and regions."""
+        return self.baseline_findings() + self.region_findings()
+
     def findings(self) -> list[Finding]:
         """The findings ``RuleSet.scan_text(path, text, ai_lines)`` would report."""
+        self.settle()
         out = [f for n in self.lines_with_matches() for f in self.line_findings(n)]
-        return sorted(out + self.baseline_findings(), key=lambda f: (f.line, f.start, f.rule.id))
+        return sorted(out + self.extra_findings(), key=lambda f: (f.line, f.start, f.rule.id))

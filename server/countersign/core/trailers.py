@@ -21,8 +21,15 @@ from typing import Any
 
 from countersign.core.config import Config
 from countersign.core.diff import FileChange
+from countersign.core.lines import split_lines
 from countersign.core.origin import Origin
-from countersign.core.rules import Finding, RuleSet, highest_tier, parse_suppression
+from countersign.core.rules import (
+    Finding,
+    RuleSet,
+    highest_tier,
+    parse_suppression,
+    shape_findings,
+)
 from countersign.core.tiers import Review, Tier
 
 AI_ASSISTED = "AI-Assisted"
@@ -114,11 +121,14 @@ def compute_stamp(
     ai_lines: Mapping[str, Mapping[int, Origin]],
     rules: RuleSet,
     config: Config,
+    contents: Mapping[str, str] | None = None,
 ) -> Stamp:
     """The stamp of a change: only added lines count, and only AI ones raise the tier.
 
     ``ai_lines`` may hold lines that were not added; they are ignored. Rules with
     ``applies_to = "any"`` are checked on every added line, whoever wrote it.
+    ``contents``: the new text of the files ``needs_content`` names, for structural rules
+    (a file missing from it is judged by the rules' regexes only).
     """
     added = 0
     findings: list[Finding] = []
@@ -131,7 +141,8 @@ def compute_stamp(
                    if n in change.added and o.is_ai}
         if file_ai:
             kept[change.path] = file_ai
-        findings.extend(scan_added(rules, change.path, change.added, file_ai))
+        content = contents.get(change.path) if contents is not None else None
+        findings.extend(scan_added(rules, change.path, change.added, file_ai, content))
     tier = highest_tier(findings)
     return Stamp(added, kept, findings, tier, required_review(findings, config))
 
@@ -150,19 +161,36 @@ def required_review(findings: Sequence[Finding], config: Config) -> Review:
     return review
 
 
+def needs_content(
+    changes: Iterable[FileChange], ai_lines: Mapping[str, Mapping[int, Origin]], rules: RuleSet
+) -> list[str]:
+    """Files of a change whose whole new text structural rules need to judge it."""
+    return [c.path for c in changes
+            if c.added and not c.binary and c.status != "deleted"
+            and rules.wants_content(c.path, bool(ai_lines.get(c.path)))]
+
+
 def scan_added(
-    rules: RuleSet, path: str, added: Mapping[int, str], ai: Mapping[int, Origin]
+    rules: RuleSet, path: str, added: Mapping[int, str], ai: Mapping[int, Origin],
+    content: str | None = None,
 ) -> list[Finding]:
-    """Findings on a file's added lines: AI rules on AI lines, ``any`` rules on all."""
+    """Findings on a file's added lines: AI rules on AI lines, ``any`` rules on all.
+
+    With ``content`` (the file's new text) structural rules judge the whole file and
+    report the matches that take in an added line (an AI one for AI rules).
+    """
     findings = []
     for number in sorted(added):
         text = added[number]
         origin = ai.get(number)
-        for rule, start, end in rules.match_line(path, text):
+        for rule, start, end in rules.match_line(path, text, structured=content is not None):
             if origin is None and rule.applies_to == "ai":
                 continue
             findings.append(Finding(rule, path, number, start, end, origin,
                                     parse_suppression(text, rule, origin)))
+    if content is not None and rules.wants_content(path, bool(ai)):
+        findings += shape_findings(path, rules.match_structure(path, content),
+                                   split_lines(content), ai, added.keys())
     if not ai:
         return findings
     baseline = rules.baseline_for(path)

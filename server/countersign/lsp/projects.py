@@ -8,6 +8,8 @@ edited ``.countersign.toml`` or a rule pack).
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,28 @@ from countersign.store.workspace import Workspace, find_workspace
 log = logging.getLogger(__name__)
 Fingerprint = tuple[tuple[str, int, int], ...]
 """Path, modification time and size of each file a project depends on."""
+
+
+_CHECK = """import sys
+from pathlib import Path
+from countersign.core.config import load_project
+load_project(Path(sys.argv[1]), Path(sys.argv[2]) if sys.argv[2] else None, Path(sys.argv[3]))
+"""
+
+
+def check_in_child(root: Path, policy: Path | None, cache: Path) -> None:
+    """Load the rules once in a short-lived process, which checks the packs and caches them.
+
+    Checking rule packs (ast-grep compiles every structural pattern for each language)
+    leaves ~55 MB in the process that does it for good, more than the server itself needs;
+    a child pays it instead and the server then reads the checked packs from ``cache``.
+    Best effort: if the child fails, the server checks the packs itself.
+    """
+    try:
+        subprocess.run([sys.executable, "-c", _CHECK, str(root), str(policy or ""), str(cache)],
+                       capture_output=True, timeout=120, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("checking rule packs in a child process failed: %s", exc)
 
 
 def _fingerprint(paths: list[Path]) -> Fingerprint:
@@ -49,6 +73,7 @@ class Project:
     reviewer: str | None = None
     _config_seen: Fingerprint = ()
     _ledger_seen: Fingerprint = ()
+    _checked_in_child: bool = False
 
     def config_files(self) -> list[Path]:
         found = find_config(self.workspace.root)
@@ -69,6 +94,9 @@ class Project:
         """
         git_dir = self.workspace.git_dir
         cache = git_dir / "countersign" / "cache" if git_dir else None
+        if cache is not None and not self._checked_in_child:
+            self._checked_in_child = True
+            check_in_child(self.workspace.root, self.policy, cache)
         try:
             loaded = load_project(self.workspace.root, self.policy, cache)
             policy_errors = []

@@ -67,7 +67,8 @@ def _line(doc: TrackedDocument, line: int, config: Config, href: str,
     found = problems(doc.line_findings(line), config, href, doc.text.line)
     content = doc.text.line(line) if found else ""
     converted = tuple(sorted((_convert(p, content, enc) for p in found), key=_order))
-    doc.line_cache[line] = converted
+    if doc.cacheable(line):
+        doc.line_cache[line] = converted
     return converted
 
 
@@ -76,14 +77,13 @@ def current(doc: TrackedDocument, config: Config, href: str,
     """Every diagnostic of the document with its line, in order (line, column, rule)."""
     out = [(n, item) for n in doc.lines_with_matches()
            for item in _line(doc, n, config, href, enc)]
-    baseline = problems(doc.baseline_findings(), config, href, doc.text.line)
-    if baseline:  # path rules without a pattern, on the first AI line: not cached
-        line = baseline[0].line
+    extra = problems(doc.extra_findings(), config, href, doc.text.line)
+    for line in sorted({p.line for p in extra}):  # path baselines and regions: not cached
         content = doc.text.line(line)
-        extra = [(line, _convert(p, content, enc)) for p in baseline]
+        here = [(line, _convert(p, content, enc)) for p in extra if p.line == line]
         lo = bisect.bisect_left(out, line, key=lambda pair: pair[0])
         hi = bisect.bisect_right(out, line, key=lambda pair: pair[0])
-        out[lo:hi] = sorted(out[lo:hi] + extra, key=lambda pair: _order(pair[1]))
+        out[lo:hi] = sorted(out[lo:hi] + here, key=lambda pair: _order(pair[1]))
     return out
 
 

@@ -41,6 +41,8 @@ from countersign.lsp.protocol import CountersignProtocol
 from countersign.lsp.settings import Settings
 
 log = logging.getLogger(__name__)
+SETTLE_MS = 50
+"""Pause in typing after which a document's stale structural matches are re-made."""
 PERSIST_DELAY_MS = 300
 """Typing in a document with AI lines is written to the ledger once it pauses this long:
 a crash then loses at most the last pause's worth (re-anchoring keeps an AI line a person
@@ -146,6 +148,8 @@ class CountersignServer(LanguageServer):
 
     def changed(self, entry: Entry) -> None:
         """Something in a document changed: refresh diagnostics and provenance."""
+        if entry.doc.structures.stale:  # an edit in a huge unit: re-parse when typing pauses
+            self._schedule("structure", entry.uri, SETTLE_MS, lambda: self._settle(entry))
         if not self.pull:
             self._schedule("diagnostics", entry.uri, self.settings.debounce_ms,
                            lambda: self.publish(entry.uri))
@@ -158,6 +162,12 @@ class CountersignServer(LanguageServer):
         entry = self.documents.find(uri)
         if entry is not None and self.documents.flush_entry(entry):
             self.changed(entry)  # another process's lines came in with the write
+            self.refresh_pulled()
+
+    def _settle(self, entry: Entry) -> None:
+        if self.documents.find(entry.uri) is entry and entry.doc.settle():
+            if not self.pull:
+                self.publish(entry.uri)
             self.refresh_pulled()
 
     def changed_without_edit(self, uri: str) -> None:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from countersign.core.diff import FileChange, parse_raw_patch
-from countersign.core.provenance import NoteError
+from countersign.core.provenance import NoteError, combine_records
 from countersign.store.gitcli import Git, GitError
 
 NOTES_REF = "refs/notes/countersign"
 APPROVALS_REF = "refs/notes/countersign-approvals"
-_DIFF = ("--raw", "-p", "-z", "--no-abbrev", "-U0", "--inter-hunk-context=0", "--no-color",
+DIFF_OPTIONS = ("--raw", "-p", "-z", "--no-abbrev", "-U0", "--inter-hunk-context=0", "--no-color",
          "--no-ext-diff", "--no-textconv", "--submodule=short", "-M", "--no-relative")
 """``core.diff.parse_raw_patch``'s input, whatever the user's diff configuration says."""
 TEXT_LIMIT = 10_000_000
@@ -63,12 +63,12 @@ def parents_of(repo: Git, rev: str) -> list[str]:
 
 def _diff(repo: Git, *revs: str) -> list[FileChange]:
     """``git diff REVS`` parsed, with files that are text but shown as binary read again."""
-    changes = parse_raw_patch(repo.run("diff", *_DIFF, *revs, "--"))
+    changes = parse_raw_patch(repo.run("diff", *DIFF_OPTIONS, *revs, "--"))
     hidden = {c.path for c in _text_shown_as_binary(repo, changes)}
     if not hidden:
         return changes
     paths = [p for c in changes if c.path in hidden for p in (c.path, c.old_path) if p]
-    out = repo.run("--literal-pathspecs", "diff", *_DIFF, "--text", *revs, "--", *paths)
+    out = repo.run("--literal-pathspecs", "diff", *DIFF_OPTIONS, "--text", *revs, "--", *paths)
     again = {c.path: c for c in parse_raw_patch(out)}
     return [again.get(c.path, c) if c.path in hidden else c for c in changes]
 
@@ -173,8 +173,18 @@ def read_note(repo: Git, sha: str, ref: str = NOTES_REF) -> Any | None:
         text = repo.run("notes", "--ref", ref, "show", sha)
     except GitError:
         return None
-    records = _json_documents(decode(text), sha, ref)
-    own = [r for r in records if isinstance(r, dict) and r.get("vcs", {}).get("revision") == sha]
+    return parse_note(text, sha, ref)
+
+
+def parse_note(data: bytes, sha: str, ref: str = NOTES_REF) -> Any | None:
+    """The record in the note blob ``data`` of ``sha``: the records written for ``sha``
+    combined when there are several (``union`` merges and rewrites concatenate notes), else
+    the last one; ``NoteError`` if it is not JSON or not a record countersign can read."""
+    records = _json_documents(decode(data), sha, ref)
+    own = [r for r in records if isinstance(r, dict)
+           and isinstance(r.get("vcs"), dict) and r["vcs"].get("revision") == sha]
+    if len(own) > 1 and ref == NOTES_REF:
+        return combine_records(own)
     return (own or records)[-1] if records else None
 
 
@@ -239,7 +249,7 @@ class LoggedCommit:
 
 
 _FIELDS = ("%H", "%P", "%an <%ae>", "%ct", "%s", "%(trailers:only,unfold)", "%cn <%ce>")
-_LOG = ("--root", "--no-show-signature", "--encoding=UTF-8", *_DIFF)
+_LOG = ("--root", "--no-show-signature", "--encoding=UTF-8", *DIFF_OPTIONS)
 
 
 def log(repo: Git, revs: Sequence[str]) -> Iterator[LoggedCommit]:

@@ -166,24 +166,34 @@ class Git:
         ident = self.identity()
         return None if ident is None else ident[ident.find("<") + 1:-1]
 
-    def blame(self, path: str) -> list[BlamedLine]:
-        """Who last changed each line of ``path`` at HEAD: commit, path and line there.
+    def blame(self, path: str, revs: Sequence[str] = ()) -> list[BlamedLine]:
+        """Who last changed each line of ``path`` (in the working tree, or in ``revs``: a
+        revision, and ``^REV`` for history not to look into): commit, path and line there."""
+        return _incremental(self.run("-c", "core.quotePath=true", "blame", "--incremental",
+                                     *revs, "--", path))
 
-        Read from ``git blame --incremental``: each entry is a ``SHA ORIG FINAL COUNT``
-        line, header lines, and a ``filename`` line that ends it (C-quoted when special).
-        """
-        out = self.run("-c", "core.quotePath=true", "blame", "--incremental", "--", path)
-        lines: list[BlamedLine] = []
-        entry: list[str] | None = None
-        for line in out.split(b"\n"):
-            if entry is None:
-                entry = line.decode("ascii").split() if line else None
-            elif line.startswith(b"filename "):
-                sha, orig, final, count = entry[0], int(entry[1]), int(entry[2]), int(entry[3])
-                name = os.fsdecode(unquote_name(line[len(b"filename "):]))
-                lines += [BlamedLine(final - 1 + i, sha, name, orig - 1 + i) for i in range(count)]
-                entry = None
-        return lines
+    def blame_at(self, rev: str, path: str, runs: Sequence[tuple[int, int]]) -> list[BlamedLine]:
+        """Who introduced lines ``runs`` (0-based ``[start, end)``) of ``path`` at commit
+        ``rev``, following renames, and lines moved or copied within and between files."""
+        ranges = [arg for start, end in runs for arg in ("-L", f"{start + 1},{end}")]
+        return _incremental(self.run("-c", "core.quotePath=true", "blame", "--incremental",
+                                     "-M", "-C", *ranges, rev, "--", path))
+
+
+def _incremental(out: bytes) -> list[BlamedLine]:
+    """Lines of ``git blame --incremental`` output: each entry is a ``SHA ORIG FINAL COUNT``
+    line, header lines, and a ``filename`` line that ends it (C-quoted when special)."""
+    lines: list[BlamedLine] = []
+    entry: list[str] | None = None
+    for line in out.split(b"\n"):
+        if entry is None:
+            entry = line.decode("ascii").split() if line else None
+        elif line.startswith(b"filename "):
+            sha, orig, final, count = entry[0], int(entry[1]), int(entry[2]), int(entry[3])
+            name = os.fsdecode(unquote_name(line[len(b"filename "):]))
+            lines += [BlamedLine(final - 1 + i, sha, name, orig - 1 + i) for i in range(count)]
+            entry = None
+    return lines
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,20 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from countersign.core.trailers import OURS
 from countersign.store.commits import NOTES_REF
 from countersign.store.gitcli import Git
+from countersign.store.pending import DATE_FORMAT, PENDING, REVISION, TIMESTAMP
+from countersign.store.replay import SQUASH_STATE
 
 REWRITE_REFS = NOTES_REF + "*"
 """Provenance and approval notes; a glob, so git says nothing while no approval exists."""
 MARKER = "# countersign-managed-hook v1"
-HOOKS = ("prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite")
+HOOKS = ("prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite",
+         "pre-push")
 """prepare-commit-msg stamps (it runs even with --no-verify); commit-msg only refuses a
 message that is nothing but trailers; post-commit/post-merge write notes; post-rewrite
-carries them across amend and rebase."""
+carries them across amend and rebase; pre-push pushes notes with the user's push."""
 
 _TEMPLATE = """#!/bin/sh
 {marker}
@@ -37,7 +41,12 @@ hook_dir=${{0%/*}}
 if [ -x "$hook_dir/{name}.legacy" ]; then
     "$hook_dir/{name}.legacy" "$@" {stdin_redirect}|| exit $?
 fi
-if [ ! -x "$COUNTERSIGN_PYTHON" ]; then
+{body}
+"""
+_STDIN_SETUP = """stdin_copy=$(mktemp "${TMPDIR:-/tmp}/countersign.XXXXXX") || exit 1
+trap 'rm -f "$stdin_copy"' EXIT
+cat > "$stdin_copy\""""
+_RUN_PYTHON = """if [ ! -x "$COUNTERSIGN_PYTHON" ]; then
     echo "countersign: the Python this hook was installed with ($COUNTERSIGN_PYTHON) is gone;" \\
          "the {name} step was skipped." >&2
     echo "hint: reinstall countersign and run \\`countersign hook install\\`," \\
@@ -45,19 +54,49 @@ if [ ! -x "$COUNTERSIGN_PYTHON" ]; then
     exit 0
 fi
 "$COUNTERSIGN_PYTHON" -m countersign hook run {name} "$@" {stdin_redirect}
-{tail}
-"""
-_STDIN_SETUP = """stdin_copy=$(mktemp "${TMPDIR:-/tmp}/countersign.XXXXXX") || exit 1
-trap 'rm -f "$stdin_copy"' EXIT
-cat > "$stdin_copy\""""
-# commit-msg is the only hook whose failure must stop the commit (empty message).
-_TAIL_STRICT = "exit $?"
-_TAIL_LENIENT = """status=$?
+status=$?
 if [ "$status" -ne 0 ]; then
     echo "countersign: {name} could not run countersign (exit $status);" \\
          "reinstall it: pip install countersign && countersign hook install" >&2
 fi
 exit 0"""
+# post-commit: attach the note prepare-commit-msg left (store/pending.py) when it was made
+# for this commit's tree and parents; anything else (no note, another tree, an Aider commit
+# whose note names Aider, a git failure) falls through to Python, which computes it.
+_ATTACH = """countersign_attach() {{
+    pending=$(git rev-parse --git-path {pending}) && [ -f "$pending" ] || return 1
+    info=$(TZ=UTC git log -1 --no-show-signature --date=format-local:{date} \\
+        --format='%T %P%n%H%n%cd%n%an <%ae>%n%B' HEAD) || return 1
+    case $info in *[Aa][Ii][Dd][Ee][Rr]*) return 1 ;; esac
+    # a cherry-pick or a merge --squash takes its lines from other commits: Python does it
+    for sign in CHERRY_PICK_HEAD {squash}; do
+        [ -e "$(git rev-parse --git-path "$sign")" ] && return 1
+    done
+    case $(git reflog -1 --format=%gs HEAD 2>/dev/null) in *"(cherry-pick)"*) return 1 ;; esac
+    read -r key < "$pending" || return 1
+    first=${{info%%"$nl"*}}
+    [ "$key" = "${{first% }}" ] || return 1
+    rest=${{info#*"$nl"}}
+    sha=${{rest%%"$nl"*}}
+    rest=${{rest#*"$nl"}}
+    when=${{rest%%"$nl"*}}
+    sed -e 1d -e "s/{revision}/$sha/" -e "s/{timestamp}/$when/" "$pending" |
+        git notes --ref={ref} add -f -F - "$sha" 2>/dev/null || return 1
+    rm -f "$pending"
+}}
+nl='
+'
+countersign_attach && exit 0
+"""
+# commit-msg only refuses a message that is nothing but our trailers (an abandoned editor):
+# the same test as ``cli.hook_run.commit_msg``, in the shell, so no Python starts for it.
+_CHECK_MESSAGE = """[ -f "$1" ] || exit 0
+if LC_ALL=C grep -a -v -e '^#' -e '^[[:space:]]*$' "$1" |
+    LC_ALL=C grep -a -q -v -i -E '^({keys})(:|$)'; then
+    exit 0
+fi
+echo "Aborting commit due to empty commit message." >&2
+exit 1"""
 
 
 class HookError(Exception):
@@ -81,14 +120,18 @@ def hooks_dir(repo: Git) -> Path:
 
 
 def shim(name: str, python: str) -> str:
-    reads_stdin = name == "post-rewrite"
-    tail = _TAIL_STRICT if name == "commit-msg" else _TAIL_LENIENT.format(name=name)
-    return _TEMPLATE.format(
-        marker=MARKER, name=name, python=shlex.quote(python),
-        stdin_setup=_STDIN_SETUP if reads_stdin else "",
-        stdin_redirect='< "$stdin_copy" ' if reads_stdin else "",
-        tail=tail,
-    )
+    reads_stdin = name in ("post-rewrite", "pre-push")
+    redirect = '< "$stdin_copy" ' if reads_stdin else ""
+    if name == "commit-msg":
+        body = _CHECK_MESSAGE.format(keys="|".join(k.lower() for k in OURS))
+    else:
+        body = _RUN_PYTHON.format(name=name, stdin_redirect=redirect)
+    if name == "post-commit":
+        body = _ATTACH.format(pending=PENDING, date=DATE_FORMAT, squash=SQUASH_STATE,
+                              revision=REVISION, timestamp=TIMESTAMP, ref=NOTES_REF) + body
+    return _TEMPLATE.format(marker=MARKER, name=name, python=shlex.quote(python),
+                            stdin_setup=_STDIN_SETUP if reads_stdin else "",
+                            stdin_redirect=redirect, body=body)
 
 
 def _owned(path: Path) -> bool:

@@ -8,8 +8,9 @@ history never drops provenance that was recorded once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from countersign.core.config import Config
 from countersign.core.diff import FileChange
@@ -22,10 +23,11 @@ from countersign.core.provenance import (
     record_revision,
 )
 from countersign.core.rules import RuleSet
-from countersign.core.trailers import Stamp, compute_stamp
+from countersign.core.trailers import Stamp, compute_stamp, needs_content
 from countersign.store import commits
 from countersign.store.gitcli import Git
 from countersign.store.ledger import Ledger
+from countersign.store.scopes import known_scopes
 
 
 @dataclass
@@ -37,6 +39,38 @@ class Stamper:
     ledger: Ledger
     rules: RuleSet
     config: Config
+    inherited: Mapping[str, Mapping[int, Origin]] = field(default_factory=dict)
+    """AI lines the content re-applies from other commits (squash, cherry-pick, fixup:
+    ``store.inherit``); the ledger's and a predecessor's lines win over them."""
+    _texts: dict[str, str] = field(default_factory=dict, repr=False)
+    """Blob id -> text read by ``ai_lines``, reused by ``contents``."""
+
+    def contents(
+        self, changes: Sequence[FileChange], ai: Mapping[str, Mapping[int, Origin]]
+    ) -> dict[str, str]:
+        """The new text of the files structural rules must parse (``needs_content``)."""
+        blobs = _blobs(changes, ai, self.rules)
+        self._read([b for b in blobs.values() if b not in self._texts])
+        found = {p: self._texts[b] for p, b in blobs.items() if b in self._texts}
+        self._texts.clear()
+        return found
+
+    def prefetch(
+        self, commits_: Iterable[tuple[str, Sequence[FileChange],
+                                       Mapping[str, Mapping[int, Origin]]]],
+    ) -> dict[str, dict[str, str]]:
+        """``contents`` of many commits (sha, changes, AI lines) with one ``cat-file``."""
+        wanted = {sha: _blobs(changes, ai, self.rules) for sha, changes, ai in commits_}
+        self._read([b for blobs in wanted.values() for b in blobs.values()])
+        found = {sha: {p: self._texts[b] for p, b in blobs.items() if b in self._texts}
+                 for sha, blobs in wanted.items()}
+        self._texts.clear()
+        return found
+
+    def _read(self, names: list[str]) -> None:
+        for name, data in self.repo.objects(names).items():
+            if data is not None:
+                self._texts[name] = commits.decode(data)
 
     def ai_lines(
         self, changes: Sequence[FileChange], carry_from: str | None = None
@@ -65,7 +99,7 @@ class Stamper:
             data = blobs.get(blob_of.get(path, ""))
             if data is None:
                 continue
-            content = commits.decode(data)
+            content = self._texts[blob_of[path]] = commits.decode(data)
             lines = next((found for p in names if p in known
                           and (found := self.ledger.attributions(p, content))), {})
             in_note = next((p for p in names if p in carried), None)
@@ -97,8 +131,10 @@ class Stamper:
         every added line is then its.
         """
         changes = commits.staged_changes(self.repo, parents)
-        return compute_stamp(changes, self._with_author(changes, carry_from, author),
-                             self.rules, self.config)
+        with known_scopes(Path(self.repo.git_dir), [c.path for c in changes]):
+            ai = self._with_author(changes, carry_from, author)
+            return compute_stamp(changes, ai, self.rules, self.config,
+                                 self.contents(changes, ai))
 
     def committed(
         self, sha: str, carry_from: str | None = None, author: Origin | None = None
@@ -106,13 +142,15 @@ class Stamper:
         """The stamp of commit ``sha`` as its content and the ledger say now."""
         parents = commits.parents_of(self.repo, sha)
         changes = commits.commit_changes(self.repo, sha, parents)
-        return compute_stamp(changes, self._with_author(changes, carry_from, author),
-                             self.rules, self.config)
+        ai = self._with_author(changes, carry_from, author)
+        return compute_stamp(changes, ai, self.rules, self.config, self.contents(changes, ai))
 
     def _with_author(
         self, changes: Sequence[FileChange], carry_from: str | None, author: Origin | None,
     ) -> dict[str, dict[int, Origin]]:
         lines = self.ai_lines(changes, carry_from)
+        for path, inherited in self.inherited.items():
+            lines[path] = {**inherited, **lines.get(path, {})}
         if author is not None:
             for change in changes:
                 known = lines.setdefault(change.path, {})
@@ -139,6 +177,13 @@ class Stamper:
             return None
         revision = record_revision(record) if record is not None else None
         return revision if revision and revision != sha else None
+
+
+def _blobs(changes: Sequence[FileChange], ai: Mapping[str, Mapping[int, Origin]],
+           rules: RuleSet) -> dict[str, str]:
+    """Path -> blob id of the files whose new text structural rules need."""
+    by_path = {c.path: c.blob for c in changes if c.blob}
+    return {p: by_path[p] for p in needs_content(changes, ai, rules) if p in by_path}
 
 
 def _moved(old: bytes | None, lines: Mapping[int, Origin], content: str) -> dict[int, Origin]:

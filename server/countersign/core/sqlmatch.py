@@ -1,0 +1,226 @@
+"""SQL rules judged on whole statements, parsed by sqlglot.
+
+A line-at-a-time regex cannot see that ``DELETE FROM t`` has its ``WHERE`` on the next
+line, or that ``ADD COLUMN ... NOT NULL`` has a ``DEFAULT``. A SQL rule names what a
+statement is and what it must or must not contain, in sqlglot's expression names
+(lower-cased class names: ``delete``, ``alter``, ``columndef``, ``notnullcolumnconstraint``)::
+
+    sql.statement = ["delete"]     # the statement
+    sql.missing = ["where"]        # arguments it (or the action) must lack
+    sql.kind = ["table"]           # DROP TABLE, ALTER TABLE ... (the statement's kind)
+    sql.action = ["columndef"]     # ALTER TABLE actions to judge instead of the statement
+    sql.has = ["notnullcolumnconstraint"]      # expressions that must occur inside
+    sql.not_has = ["defaultcolumnconstraint"]  # expressions that must not
+
+The text is cut into statements at the tokenizer's semicolons and each is parsed on its
+own, so one statement sqlglot cannot read (a dialect extension, a psql ``\\connect``) costs
+only itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from countersign.core.lines import line_starts, split_lines
+from countersign.core.structure import Hit, Shape, StructureError
+
+if TYPE_CHECKING:
+    from countersign.core.rules import Rule
+
+KEYS = ("statement", "kind", "missing", "action", "has", "not_has")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_META = re.compile(r"^[ \t]*\\.*$", re.MULTILINE)
+_STATEMENT_WORDS = {"ALTER", "CREATE", "DELETE", "DROP", "GRANT", "INSERT", "MERGE", "RENAME",
+                    "REVOKE", "SELECT", "TRUNCATE", "UPDATE", "WITH"}
+DIALECTS = (None, "postgres", "mysql", "tsql")
+"""Tried in order until one reads the statement (sqlglot's generic dialect first)."""
+
+
+def check_sql(value: Any, key: str = "sql") -> dict[str, list[str]]:
+    """The SQL matcher of a rule, normalised; ``StructureError`` names a wrong key."""
+    if not isinstance(value, dict):
+        raise StructureError(key, "expected a table with statement (and kind, missing, "
+                                  "action, has, not_has)")
+    out: dict[str, list[str]] = {}
+    for name, item in value.items():
+        where = f"{key}.{name}"
+        if name not in KEYS:
+            raise StructureError(where, f"unknown key (allowed: {', '.join(KEYS)})")
+        names = [item] if isinstance(item, str) else item
+        if not isinstance(names, list) or not names or not all(
+                isinstance(n, str) and _NAME.match(n.lower()) for n in names):
+            raise StructureError(where, "expected a non-empty list of sqlglot names "
+                                        "(lower-case, like 'delete' or 'columndef')")
+        out[name] = [n.lower() for n in names]
+    if "statement" not in out:
+        raise StructureError(f"{key}.statement", "missing required field")
+    return out
+
+
+def unknown_names(matcher: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(key, name) of expression names sqlglot does not have (``rules test`` reports them;
+    the loader does not import sqlglot, which costs the commit hook ~60 ms)."""
+    known = _expression_keys()
+    return [(f"sql.{key}", name) for key in ("statement", "action", "has", "not_has")
+            for name in matcher.get(key, []) if name not in known]
+
+
+@functools.lru_cache(maxsize=1)
+def _expression_keys() -> frozenset[str]:
+    from sqlglot import exp
+
+    return frozenset(c.key for c in vars(exp).values()
+                     if isinstance(c, type) and issubclass(c, exp.Expression))
+
+
+def statements(text: str) -> Iterator[tuple[int, int, Any]]:
+    """``(first line, last line, parsed statement)`` for each statement sqlglot reads."""
+    from sqlglot import Tokenizer, TokenType
+    from sqlglot.errors import SqlglotError
+
+    clean = _META.sub(lambda m: " " * len(m.group(0)), text)  # psql meta-commands
+    try:
+        tokens = Tokenizer().tokenize(clean)
+    except SqlglotError:
+        return
+    starts = line_starts(text)
+    group: list[Any] = []
+    for token in [*tokens, None]:
+        if token is not None and token.token_type != TokenType.SEMICOLON:
+            group.append(token)
+            continue
+        for lo, hi, parsed in _pieces(group, clean):
+            yield (bisect.bisect_right(starts, lo) - 1, bisect.bisect_right(starts, hi - 1) - 1,
+                   parsed)
+        group = []
+
+
+def _pieces(group: list[Any], text: str) -> Iterator[tuple[int, int, Any]]:
+    """``(start, end, parsed)`` of the statement, or when it does not parse (a missing
+    semicolon after something sqlglot cannot read) of its pieces, cut before each line
+    that starts with a statement keyword."""
+    if not group:
+        return
+    whole = _parse(text[group[0].start:group[-1].end + 1])
+    if whole is not None:
+        yield group[0].start, group[-1].end + 1, whole
+        return
+    pieces: list[list[Any]] = [[]]
+    previous_line = -1
+    for token in group:
+        starts_line = token.line != previous_line
+        previous_line = token.line
+        if starts_line and pieces[-1] and token.text.upper() in _STATEMENT_WORDS:
+            pieces.append([])
+        pieces[-1].append(token)
+    for piece in pieces if len(pieces) > 1 else ():
+        parsed = _parse(text[piece[0].start:piece[-1].end + 1])
+        if parsed is not None:
+            yield piece[0].start, piece[-1].end + 1, parsed
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(sql: str) -> Any:
+    """The statement parsed by the first dialect that reads it (cached: verify reads the
+    same statements of a file at every commit that touches it; the trees are only read)."""
+    import sqlglot
+    from sqlglot.errors import ErrorLevel, SqlglotError
+
+    # "falling back to parsing as a Command" is the next dialect's cue here, not news
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+    for dialect in DIALECTS:
+        try:
+            parsed = sqlglot.parse_one(sql, read=dialect, error_level=ErrorLevel.RAISE)
+        except (SqlglotError, ValueError, RecursionError):
+            continue
+        if parsed is not None and parsed.key != "command":
+            return parsed
+    return None
+
+
+def _targets(statement: Any, m: dict[str, list[str]]) -> Iterable[Any]:
+    if statement.key not in m["statement"]:
+        return []
+    kind = str(statement.args.get("kind") or "").lower()
+    if "kind" in m and kind not in m["kind"]:
+        return []
+    targets = [statement]
+    if "action" in m:
+        targets = [a for a in statement.args.get("actions") or [] if a.key in m["action"]]
+    return [t for t in targets if not any(t.args.get(arg) for arg in m.get("missing", []))]
+
+
+def _fits(node: Any, m: dict[str, list[str]]) -> bool:
+    inside = {n.key for n in node.walk()}
+    return all(k in inside for k in m.get("has", [])) and \
+        not any(k in inside for k in m.get("not_has", []))
+
+
+def match_sql(text: str, rules: Iterable[Rule]) -> list[Hit]:
+    """Every statement (or ALTER action) of ``text`` that a SQL rule matches."""
+    return match_sql_units(text, rules)[0]
+
+
+def match_sql_units(text: str, rules: Iterable[Rule]) -> tuple[list[Hit], list[int]]:
+    """The matches, and the first line of every statement read (the units of the file)."""
+    rules = list(rules)
+    matchers = [(rule, json.loads(rule.sql)) for rule in rules if rule.sql is not None]
+    lines = split_lines(text)
+    hits: list[Hit] = []
+    units: list[int] = []
+    read = bytearray(len(lines))
+    for first, last, statement in statements(text) if matchers else ():
+        units.append(first)
+        read[first:last + 1] = b"\1" * (last + 1 - first)
+        line = lines[first]
+        start = len(line) - len(line.lstrip())
+        for rule, matcher in matchers:
+            if any(_fits(node, matcher) for node in _targets(statement, matcher)):
+                hits.append((first, Shape(rule, start, len(line), last - first)))
+    unread = [n for n in _code_lines(text) if n < len(read) and not read[n]] if matchers else []
+    units += unread
+    hits += _regex_fallback(lines, unread, rules)
+    return sorted(hits, key=lambda hit: hit[0]), sorted(units)
+
+
+def _code_lines(text: str) -> list[int]:
+    """0-based lines that hold SQL tokens (not only comments or blanks)."""
+    from sqlglot import Tokenizer
+    from sqlglot.errors import SqlglotError
+
+    clean = _META.sub(lambda m: " " * len(m.group(0)), text)
+    try:
+        tokens = Tokenizer().tokenize(clean)
+    except SqlglotError:  # not even tokens: every non-blank line is unread
+        return [n for n, line in enumerate(split_lines(text)) if line.strip()]
+    return sorted({t.line - 1 for t in tokens})
+
+
+def _regex_fallback(lines: list[str], unread: list[int], rules: list[Rule]) -> list[Hit]:
+    """Lines no dialect reads as SQL (a typo, an unknown dialect, text around a statement)
+    are judged by each rule's regex, one line at a time: what the gate cannot parse must
+    not pass unseen."""
+    hits: list[Hit] = []
+    for rule in rules:
+        if rule.regex is None:
+            continue
+        found, excluded = _compiled(rule.regex), _compiled(rule.not_regex)
+        for n in unread:
+            match = found.search(lines[n])
+            if match is not None and not (excluded and excluded.search(lines[n])):
+                hits.append((n, Shape(rule, match.start(), match.end(), 0)))
+    return hits
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str | None) -> Any:
+    import re2
+
+    return None if pattern is None else re2.compile(pattern)
