@@ -19,6 +19,7 @@ from pathlib import Path
 from countersign.core.edit_log import Piece, minimal_edit
 from countersign.core.origin import HUMAN, Origin
 from countersign.core.positions import Encoding
+from countersign.core.regular import Refused, read_regular
 from countersign.core.rules import RuleSet
 from countersign.core.tracked import AiReport, Position, TrackedDocument
 from countersign.lsp.projects import Project, Projects
@@ -99,11 +100,16 @@ class Entry:
     language_id: str | None
     persisted: str | None = None
     """The content this server last wrote to the ledger."""
-    known: float | None = None
-    """``updated_at`` of the newest ledger record the document already reflects: written
-    by this server, or merged from another process. A newer one is merged, never replaced."""
+    own: float | None = None
+    """``updated_at`` of this server's last write of the document's record."""
+    seen: float | None = None
+    """``updated_at`` of the last record of another process merged into the document.
+    A record that is neither is merged before anything is written: never replaced."""
     size: int = 0
     """The text's size in UTF-8 bytes (checked against ``maxFileBytes`` on every edit)."""
+    synced: str | None = None
+    """The text when the editor last read or wrote the file (open, reload, save): while the
+    buffer still holds it, a change on disk is one the editor has yet to reload."""
 
 
 class Documents:
@@ -152,7 +158,7 @@ class Documents:
         rel = project.relative(path) if project is not None and path is not None else uri
         rules = project.rules if project is not None else _NO_RULES
         entry = Entry(uri, TrackedDocument(rel, text, version, rules), project, path, language_id,
-                      size=size)
+                      size=size, synced=text)
         self._entries[uri] = entry
         self.merge_ledger(entry)
         return entry
@@ -203,7 +209,8 @@ class Documents:
         if any(change.range is None for change in changes):
             # a whole-document change is usually a reload of what an agent wrote on disk;
             # its hook may have stored the attributions before the editor caught up
-            self.merge_ledger(entry)
+            entry.synced = doc.text.text
+            self.merge_ledger(entry, reload=True)
         due, missed = doc.take_due()
         for report in missed:
             log.warning("%s: dropping an AI report for version %d: the document went from "
@@ -310,30 +317,48 @@ class Documents:
 
         What another process stored since (``countersign mark``, an agent's hook) is merged
         in the same transaction, never replaced: its AI lines and acknowledgements that
-        the document lacks are kept and brought into the document. True when there were.
+        the document lacks are kept and brought into the document (True when there were).
+        A record of the file as it is on disk now, changed under a buffer without unsaved
+        edits (the editor has not reloaded it yet), is left alone: the reload merges it.
         """
         ledger = entry.project.ledger if entry.project else None
-        if ledger is None or entry.path is None:
+        path = entry.path
+        if ledger is None or path is None:
             return False
         content = entry.doc.text.text
         news: dict[int, Origin] = {}
 
         def merge(record: FileRecord | None) -> dict[int, Origin]:
             ours = entry.doc.ai_lines()
-            if record is None or record.updated_at == entry.known:
+            if record is None or record.updated_at == entry.own:
                 return ours
+            if content == entry.synced and record.content != content and _on_disk(
+                    path, record.content):
+                raise _Behind  # the editor has not reloaded the file the record describes
+            if record.updated_at == entry.seen:
+                return ours  # merged before: what the document says since then stands
             news.update(_news(entry.doc.line_ai, record.at(content)))
+            entry.seen = record.updated_at
             return {**ours, **news}
 
         try:
-            _, entry.known = ledger.update_stamped(entry.doc.path, content, merge)
+            _, entry.own = ledger.update_stamped(entry.doc.path, content, merge)
             entry.persisted = content
+        except _Behind:
+            log.info("not writing %s: the ledger describes the file on disk, which the "
+                     "editor has not reloaded yet", entry.uri)
+            return False
         except Exception:
             log.exception("could not write %s to the ledger %s", entry.uri, ledger.path)
             return False
         if news:
             entry.doc.restore(news)
         return bool(news)
+
+    def saved(self, entry: Entry) -> bool:
+        """The editor wrote the buffer to the file: record it (True: as ``persist``)."""
+        entry.synced = entry.doc.text.text
+        return self.persist(entry)
 
     def flush(self, project: Project) -> None:
         """Write every open document of ``project`` whose AI lines the ledger lacks.
@@ -354,15 +379,19 @@ class Documents:
             return False  # never had AI lines: nothing to record
         return entry.persisted != entry.doc.text.text and self.persist(entry)
 
-    def merge_ledger(self, entry: Entry) -> bool:
-        """Adopt AI lines and acknowledgements other processes stored since the document
-        last reflected the ledger; True when there were."""
+    def merge_ledger(self, entry: Entry, reload: bool = False) -> bool:
+        """Adopt AI lines and acknowledgements another process stored; True when there were.
+
+        A record is read once (``seen``), or again after ``reload`` (the editor took new
+        content from disk, which the record may describe); this server's own never.
+        """
         ledger = entry.project.ledger if entry.project else None
         if ledger is None or entry.path is None:
             return False
         try:
-            if ledger.written(entry.doc.path) in (None, entry.known):
-                return False  # nothing stored, or nothing new (its own write: not read)
+            stamp = ledger.written(entry.doc.path)
+            if stamp is None or stamp == entry.own or (stamp == entry.seen and not reload):
+                return False
             record = ledger.load(entry.doc.path)
             if record is None:
                 return False
@@ -370,11 +399,24 @@ class Documents:
         except Exception:
             log.exception("could not read %s from the ledger %s", entry.uri, ledger.path)
             return False
-        entry.known = record.updated_at
+        entry.seen = record.updated_at
         news = _news(entry.doc.line_ai, stored)
         if news:
             entry.doc.restore(news)
         return bool(news)
+
+
+class _Behind(Exception):
+    """The ledger's record is of the file on disk, newer than the editor's buffer."""
+
+
+def _on_disk(path: Path, content: str) -> bool:
+    """Whether the file at ``path`` holds ``content`` now."""
+    wanted = content.encode("utf-8", "surrogatepass")
+    try:
+        return read_regular(path, len(wanted)) == wanted
+    except (Refused, OSError):
+        return False
 
 
 def _news(line_ai: list[Origin | None], stored: dict[int, Origin]) -> dict[int, Origin]:

@@ -53,7 +53,7 @@ def did_change(ls: CountersignServer, params: types.DidChangeTextDocumentParams)
 
 def did_save(ls: CountersignServer, params: types.DidSaveTextDocumentParams) -> None:
     entry = ls.documents.find(params.text_document.uri)
-    if entry is not None and ls.documents.persist(entry):  # another process's lines came in
+    if entry is not None and ls.documents.saved(entry):  # another process's lines came in
         ls.changed(entry)
         ls.refresh_pulled()
 
