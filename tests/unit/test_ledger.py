@@ -97,3 +97,10 @@ def test_every_write_has_its_own_stamp(tmp_path: Path) -> None:
         stamps = [ledger.update_stamped("a.py", "x\n", lambda _: {0: AI})[1] for _ in range(50)]
         assert stamps == sorted(set(stamps))
         assert ledger.written("a.py") == stamps[-1] == ledger.load("a.py").updated_at  # type: ignore[union-attr]
+
+
+def test_reading_a_ledger_that_is_not_there_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "git" / "countersign" / "ledger.db"
+    with Ledger.reading(path) as ledger:
+        assert ledger.paths() == [] and ledger.attributions("a.py", "x\n") == {}
+    assert not path.parent.exists()
