@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-SERVER = [sys.executable, "-m", "countersign.cli.main", "lsp", *sys.argv[2:3]]
+SERVER = [sys.executable, "-m", "countersign.cli.main", "lsp"]
 
 
 class Stdio:
