@@ -171,7 +171,7 @@ def test_lines_merged_from_a_branch_keep_their_tool(hooked: Path, cli: Run, day:
     day(3)
     git(hooked, "merge", "-q", "--no-ff", "-m", "Merge feature", "feature")
     day(5)
-    write(hooked, "app.py", (hooked / "app.py").read_text().replace("b = 2", "b = 20"))
+    write(hooked, "app.py", (hooked / "app.py").read_text().replace("b = 2", "b = two"))
     save(hooked, "Fix b")
     day(40)
     write(hooked, "README.md", "more docs\n")

@@ -88,3 +88,22 @@ def test_requests_after_shutdown_are_refused(server: RawServer) -> None:
 def test_exit_without_shutdown_exits_1(server: RawServer) -> None:
     server.notify("exit")
     assert server.wait() == 1
+
+
+def test_an_edit_that_cannot_be_read_untracks_the_document(server: RawServer,
+                                                           repo: Path) -> None:
+    """Dropping it would leave the server's text different from the editor's: every
+    position after it would land on the wrong characters."""
+    uri = server.open(repo / "a.py", "x = 1\n")
+    server.notify("textDocument/didChange", {
+        "textDocument": {"uri": uri, "version": 2},
+        "contentChanges": [{"range": {"start": {"line": -1, "character": 0},
+                                      "end": {"line": 0, "character": 0}}, "text": "y"}]})
+    answer = server.request("countersign/summary", {"textDocument": {"uri": uri}})
+    assert answer["error"]["code"] == INVALID_PARAMS
+    assert "an edit could not be read" in answer["error"]["message"]
+    assert server.shown() == [
+        f"countersign does not track {uri} any more: an edit could not be read "
+        "(textDocument/didChange: params.contentChanges[0].range.start: Position.line should "
+        "be in range [0:2147483647], but was -1.), so countersign no longer knows the text "
+        "(reopen the file to track it again)"]

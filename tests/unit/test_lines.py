@@ -59,11 +59,41 @@ def test_edit_outside_document_is_refused(bad: tuple[int, int]) -> None:
     assert len(tracker) == 4
 
 
-def test_reanchor_follows_moved_lines_and_drops_changed_ones() -> None:
+def test_reanchor_follows_moved_lines_and_drops_rewritten_ones() -> None:
     old = ["import os", "DROP TABLE users;", "x = 1", "y = 2"]
-    new = ["# header", "import os", "DROP TABLE users;", "x = 100", "y = 2"]
+    new = ["# header", "import os", "DROP TABLE users;", "z = compute()", "y = 2"]
     moved = reanchor(old, {1: AI, 2: COPILOT, 3: AI}, new)
     assert moved == {2: AI, 4: AI}
+
+
+@pytest.mark.parametrize("typed", [
+    "os.system('rm -rf /tmp/y')  # ok",  # a comment at the end
+    "    os.system('rm -rf /tmp/y')",  # indented
+    "os.system('rm -rf /tmp/y', check=True)",  # an argument added
+    "result = os.system( 'rm -rf /tmp/y' )",  # typed before and inside
+])
+def test_reanchor_keeps_a_line_a_person_typed_on(typed: str) -> None:
+    """Its AI characters are all still on it, in order: it stays AI's (issue 15 item 5)."""
+    old = ["import os", "os.system('rm -rf /tmp/y')", "print('done')"]
+    new = ["import os", typed, "print('done')"]
+    assert reanchor(old, {1: AI}, new) == {1: AI}
+    assert reanchor(old, {1: AI}, ["import os", "# note", typed, "print('done')"]) == {2: AI}
+
+
+@pytest.mark.parametrize("rewritten", [
+    "os.system('rm -rf /tmp')",  # AI characters deleted
+    "subprocess.run(['ls'])",  # rewritten
+    "",  # emptied
+])
+def test_reanchor_drops_a_line_whose_ai_characters_are_gone(rewritten: str) -> None:
+    old = ["import os", "os.system('rm -rf /tmp/y')", "print('done')"]
+    assert reanchor(old, {1: AI}, ["import os", rewritten, "print('done')"]) == {}
+
+
+def test_reanchor_pairs_edited_lines_in_order() -> None:
+    old = ["a = compute(1)", "b = compute(2)", "c = 3"]
+    new = ["a = compute(1)  # x", "b = compute(2)  # y", "c = 4"]
+    assert reanchor(old, {0: AI, 1: COPILOT}, new) == {0: AI, 1: COPILOT}
 
 
 def test_reanchor_deleted_lines_drop_out() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from itertools import groupby
 
 from hypothesis import given, settings
@@ -93,3 +94,48 @@ def test_from_spans_round_trips(case: tuple[str, list[tuple[str, int, int, str, 
         tracker.apply_edit(start, end, len(new), origin)
     rebuilt = SpanTracker.from_spans(len(tracker), tracker.spans(), seed=99)
     assert rebuilt.runs() == tracker.runs()
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> tuple[int, list[tuple[int, int, Origin]],
+                                      list[tuple[int, int, Origin]]]:
+    """A document length, pieces already written, and a batch of up to 150 pieces to
+    assign: of one origin (overlapping, merged), disjoint of many origins (rebuilt in one
+    pass from 64 on), or overlapping of many origins (applied one by one, in order)."""
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    length = draw(st.integers(0, 2000))
+    kind = draw(st.sampled_from(["one origin", "disjoint", "overlapping"]))
+    count = draw(st.one_of(st.integers(0, 10), st.integers(64, 150)))
+
+    def piece() -> tuple[int, int, Origin]:
+        a, b = sorted((rng.randint(-5, length + 5), rng.randint(-5, length + 5)))
+        return a, b, rng.choice(ORIGINS)
+
+    before = [piece() for _ in range(rng.randint(0, 20))]
+    if kind == "disjoint":
+        cuts = sorted(rng.randint(0, length) for _ in range(2 * count))
+        batch = [(a, b, rng.choice(ORIGINS)) for a, b in zip(cuts[::2], cuts[1::2],
+                                                             strict=True)]
+    else:
+        batch = [piece() for _ in range(count)]
+        if kind == "one origin":
+            batch = [(a, b, CLAUDE) for a, b, _ in batch]
+    return length, before, batch
+
+
+@settings(max_examples=1500)
+@given(batches(), st.integers(0, 2**16))
+def test_assign_is_set_origin_piece_by_piece(
+    case: tuple[int, list[tuple[int, int, Origin]], list[tuple[int, int, Origin]]], seed: int
+) -> None:
+    length, before, batch = case
+    tracker = SpanTracker(length, seed=seed)
+    chars = [HUMAN] * length
+    for pieces in (before, batch):
+        tracker.assign(pieces)
+        for start, end, origin in pieces:
+            start = max(0, start)
+            end = max(start, min(end, length))
+            chars[start:end] = [origin] * (end - start)
+    assert tracker.runs() == reference_runs(chars)
+    assert len(tracker) == length

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"cannot blame {args.file}: {text.reason}",
                         "pass a text file of the working tree", 2)
     rel = context.workspace.relative(args.file)
-    with context.ledger() as ledger:
+    with context.reader() as ledger:
         uncommitted = ledger.attributions(rel, text)
     repo = context.workspace.git()
     rows = _rows(repo, rel, split_lines(text), uncommitted)

@@ -23,7 +23,12 @@ class Context:
     warnings: list[str]
 
     def ledger(self) -> Ledger:
+        """The ledger, to write."""
         return Ledger(default_path(self.workspace.git_dir))
+
+    def reader(self) -> Ledger:
+        """The ledger, to read only: nothing is created, and a read-only ``.git`` works."""
+        return Ledger.reading(default_path(self.workspace.git_dir))
 
 
 def load_context(start: Path, policy: Path | None = None) -> Context:

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import pathspec
 
+from countersign.cli.errors import UserError
 from countersign.core.regular import Refused, read_regular
 from countersign.lsp.settings import Settings
 from countersign.store.workspace import Workspace
@@ -41,6 +42,10 @@ def expand(workspace: Workspace, paths: list[Path]) -> list[Path]:
 
 
 def _files_under(workspace: Workspace, directory: Path) -> list[Path]:
+    if workspace.bare:
+        raise UserError(f"{workspace.root} is a bare repository: it has no working tree to "
+                        f"scan", f"scan a clone of it (git clone {workspace.root} work && "
+                        f"countersign scan work)", 2)
     if workspace.is_git and directory.resolve().is_relative_to(workspace.root):
         top = workspace.root
         tracked = workspace.git().files(workspace.relative(directory))

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     findings: list[Finding] = []
     skipped: list[Skipped] = []
     lines_of: dict[str, list[str]] = {}
-    ledger = context.ledger() if args.ai_only else None
+    ledger = context.reader() if args.ai_only else None
     for path in Progress(len(files), "scanning").iterate(files):
         text = read_text(path, args.max_bytes)
         rel = context.workspace.relative(path)

@@ -40,7 +40,7 @@ class FileStatus:
 def collect(context: Context) -> list[FileStatus]:
     """One status per file the ledger knows that still has AI lines."""
     out = []
-    with context.ledger() as ledger:
+    with context.reader() as ledger:
         for rel in ledger.paths():
             text = read_text(context.workspace.root / rel)
             if isinstance(text, Skipped):

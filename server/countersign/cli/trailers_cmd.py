@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     context = repository_context("run it in the repository you are committing to")
     repo = context.workspace.git()
     head = commits.head(repo)
-    with context.ledger() as ledger:
+    with context.reader() as ledger:
         stamp = Stamper(repo, ledger, context.rules, context.config).staged(
             [head] if head else [])
     trailers = stamp.trailers(context.config.assisted_by)

@@ -96,15 +96,22 @@ def spans_for_lines(text: str, lines: Mapping[int, Origin]) -> list[Span]:
     return spans
 
 
+EDIT_WINDOW = 64
+"""How many changed lines ahead an AI line is looked for (bounds the cost of a large
+rewrite to the lines it holds)."""
+
+
 def reanchor(
     old_lines: Sequence[str], attributions: Mapping[int, Origin], new_lines: Sequence[str]
 ) -> dict[int, Origin]:
     """Move line attributions from ``old_lines`` to ``new_lines`` by a line diff.
 
-    Used when a file changed outside the editor (an agent, ``git checkout``, a
-    formatter). A line keeps its origin only where the diff says it is unchanged;
-    changed or deleted lines drop out rather than being guessed at, so nothing is
-    silently attributed to the wrong author.
+    Used when the content changed since the attributions were stored (an agent, ``git
+    checkout``, a formatter, typing the ledger had not been told of before a crash). A
+    line keeps its origin where the diff says it is unchanged, and where a person edited
+    it but its AI characters are all still on it, in order (a comment typed at its end, an
+    argument added, indentation): the conservative direction for a gate, which must not
+    lose an AI line because someone typed on it. A line rewritten or deleted drops out.
     """
     if list(old_lines) == list(new_lines):
         return dict(attributions)
@@ -112,9 +119,38 @@ def reanchor(
 
     matcher = difflib.SequenceMatcher(None, list(old_lines), list(new_lines), autojunk=False)
     moved: dict[int, Origin] = {}
-    for old_start, new_start, size in matcher.get_matching_blocks():
-        for i in range(size):
-            origin = attributions.get(old_start + i)
-            if origin is not None:
-                moved[new_start + i] = origin
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for i in range(i2 - i1):
+                origin = attributions.get(i1 + i)
+                if origin is not None:
+                    moved[j1 + i] = origin
+        elif tag == "replace":
+            moved.update(_edited(old_lines, attributions, new_lines, (i1, i2), (j1, j2)))
     return moved
+
+
+def _edited(old_lines: Sequence[str], attributions: Mapping[int, Origin],
+            new_lines: Sequence[str], old: tuple[int, int],
+            new: tuple[int, int]) -> dict[int, Origin]:
+    """The changed lines ``new`` that still hold an AI line of ``old``, in order."""
+    out: dict[int, Origin] = {}
+    j = new[0]
+    for i in range(*old):
+        origin = attributions.get(i)
+        if origin is None:
+            continue
+        for k in range(j, min(new[1], j + EDIT_WINDOW)):
+            if _holds(new_lines[k], old_lines[i]):
+                out[k] = origin
+                j = k + 1
+                break
+    return out
+
+
+def _holds(line: str, written: str) -> bool:
+    """Whether every non-whitespace character of ``written`` is still on ``line``, in
+    order (whatever was typed between them)."""
+    wanted = "".join(written.split())
+    rest = iter(line)
+    return bool(wanted) and all(c in rest for c in wanted)

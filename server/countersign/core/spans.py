@@ -14,10 +14,15 @@ positions before calling in.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from countersign.core.origin import HUMAN, Origin
+
+BATCH = 64
+"""From this many pieces on, ``assign`` rebuilds the stretch they cover in one pass."""
+Piece = tuple[int, int, Origin]
+"""``[start, end)`` and who wrote it."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,43 @@ class SpanTracker:
         """Say that the existing characters ``[start, end)`` came from ``origin``."""
         self.apply_edit(start, end, end - start, origin)
 
+    def assign(self, pieces: Iterable[Piece]) -> None:
+        """``set_origin`` for many pieces at once (clipped to the document), in order.
+
+        Many pieces (an AI report of 100,000 ranges, a ledger restoring every line) cost
+        O(pieces + runs between the first and the last) instead of O(log runs) each, with
+        a large constant: the stretch they cover is rebuilt in one pass.
+        """
+        given = [(max(0, s), min(e, len(self)), o) for s, e, o in pieces]
+        given = [p for p in given if p[1] > p[0]]
+        merged = _merged(sorted(given, key=lambda p: p[0]))
+        if merged is None or len(merged) < BATCH:
+            for start, end, origin in (merged if merged is not None else given):
+                self.set_origin(start, end, origin)
+            return
+        lo, hi = merged[0][0], merged[-1][1]
+        head, rest = self._split(self._root, lo)
+        middle, tail = self._split(rest, hi - lo)
+        built = self._build(_overlay(_walk(middle), [(s - lo, e - lo, o) for s, e, o in merged]))
+        self._root = self._join(self._join(head, built), tail)
+
+    def _build(self, runs: list[tuple[int, Origin]]) -> _Run | None:
+        """A treap of ``runs`` ([length, origin] in order) in O(runs): the nodes get
+        random priorities and a stack keeps the right spine of the tree built so far."""
+        spine: list[_Run] = []
+        for length, origin in runs:
+            node = self._run(length, origin)
+            below = None
+            while spine and spine[-1].priority < node.priority:
+                below = _update(spine.pop())
+            node.left = below
+            if spine:
+                spine[-1].right = node
+            spine.append(node)
+        while len(spine) > 1:
+            _update(spine.pop())
+        return _update(spine[0]) if spine else None
+
     def map_origins(self, start: int, end: int, change: Callable[[Origin], Origin]) -> None:
         """Replace each origin in ``[start, end)`` by ``change(origin)`` (e.g. acknowledge)."""
         self._check_range(start, end)
@@ -223,6 +265,52 @@ class SpanTracker:
     def from_spans(cls, length: int, spans: list[Span], seed: int = 0) -> SpanTracker:
         """A tracker for a document of ``length`` characters with the given AI spans."""
         tracker = cls(length, seed=seed)
-        for span in spans:
-            tracker.set_origin(span.start, span.end, span.origin)
+        tracker.assign((span.start, span.end, span.origin) for span in spans)
         return tracker
+
+
+def _merged(pieces: list[Piece]) -> list[Piece] | None:
+    """Sorted pieces with those of one origin that touch joined; None when pieces of
+    different origins overlap (then their order decides, piece by piece)."""
+    out: list[Piece] = []
+    for start, end, origin in pieces:
+        if out and start <= out[-1][1]:
+            last = out[-1]
+            if last[2] == origin:
+                out[-1] = (last[0], max(last[1], end), origin)
+                continue
+            if start < last[1]:
+                return None
+        out.append((start, end, origin))
+    return out
+
+
+def _overlay(runs: Iterator[_Run], pieces: list[Piece]) -> list[tuple[int, Origin]]:
+    """The runs with ``pieces`` (sorted, disjoint, inside the runs) written over them, as
+    (length, origin) with neighbours of one origin joined."""
+    out: list[tuple[int, Origin]] = []
+
+    def emit(length: int, origin: Origin) -> None:
+        if out and out[-1][1] == origin:
+            out[-1] = (out[-1][0] + length, origin)
+        elif length:
+            out.append((length, origin))
+
+    k, pos = 0, 0
+    for run in runs:
+        cursor, end = pos, pos + run.length
+        while cursor < end:
+            if k == len(pieces) or pieces[k][0] >= end:
+                emit(end - cursor, run.origin)
+                cursor = end
+            elif pieces[k][0] > cursor:
+                emit(pieces[k][0] - cursor, run.origin)
+                cursor = pieces[k][0]
+            else:
+                stop = min(pieces[k][1], end)
+                emit(stop - cursor, pieces[k][2])
+                cursor = stop
+                if stop == pieces[k][1]:
+                    k += 1
+        pos = end
+    return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import compress
 
 from countersign.core.edit_log import Edit, EditLog, Piece
+from countersign.core.line_origins import line_origins
 from countersign.core.lines import spans_for_lines
 from countersign.core.origin import HUMAN, Origin
 from countersign.core.positions import Encoding
@@ -78,26 +79,13 @@ class TrackedDocument:
                      for rule, start, end in self.rules.match_line(self.path, content))
 
     def _origin_of_line(self, line: int) -> Origin | None:
-        """The AI origin with the most non-whitespace characters on the line, if any.
-
-        Unacknowledged AI text wins over acknowledged: an acknowledgement covers the AI
-        text it was given for, not AI text added to the line later (such as a suppression
-        comment an AI appended to a line a person had acknowledged).
-        """
-        start, end = self.text.line_range(line)
-        counts: dict[Origin, int] = {}
-        for run in self.spans.runs(start, end) if end > start else ():
-            if run.origin.is_ai:
-                visible = len("".join(self.text.slice(run.start, run.end).split()))
-                if visible:
-                    counts[run.origin] = counts.get(run.origin, 0) + visible
-        pool = {o: n for o, n in counts.items() if not o.acknowledged_by} or counts
-        return max(pool, key=pool.__getitem__) if pool else None
+        """The AI origin of the line, if any (the rule: ``core.line_origins``)."""
+        return line_origins(self.text, self.spans, [line])[0]
 
     def _splice(self, edit: LineEdit) -> None:
         new = range(edit.first, edit.first + edit.added)
         stop = edit.first + edit.removed
-        self.line_ai[edit.first:stop] = [self._origin_of_line(n) for n in new]
+        self.line_ai[edit.first:stop] = line_origins(self.text, self.spans, new)
         self.matches[edit.first:stop] = [self._match(n) for n in new]
         self.line_cache[edit.first:stop] = [None] * edit.added
         self.marked[edit.first:stop] = [False] * edit.added
@@ -111,8 +99,9 @@ class TrackedDocument:
                                                      strict=True)]
 
     def _refresh_origins(self, lines: Iterable[int]) -> None:
-        for n in lines:
-            self.line_ai[n] = self._origin_of_line(n)
+        lines = sorted(set(lines))
+        for n, origin in zip(lines, line_origins(self.text, self.spans, lines), strict=True):
+            self.line_ai[n] = origin
             self.line_cache[n] = None
 
     def forget_derived(self) -> None:
@@ -178,11 +167,10 @@ class TrackedDocument:
     def set_origin(self, pieces: Iterable[Piece], origin: Origin) -> list[int]:
         """Say the characters of ``pieces`` came from ``origin``; returns lines touched."""
         touched: set[int] = set()
-        for start, end in pieces:
-            start, end = max(0, start), min(end, len(self.text))
-            if end <= start:
-                continue
-            self.spans.set_origin(start, end, origin)
+        kept = [(max(0, s), min(e, len(self.text))) for s, e in pieces]
+        kept = [(s, e) for s, e in kept if e > s]
+        self.spans.assign((start, end, origin) for start, end in kept)
+        for start, end in kept:
             touched.update(range(self.text.line_of(start), self.text.line_of(end - 1) + 1))
         self._refresh_origins(touched)
         return sorted(touched)
@@ -198,8 +186,8 @@ class TrackedDocument:
 
     def restore(self, lines: Mapping[int, Origin]) -> None:
         """Attribute whole lines, e.g. from the ledger when the file opens."""
-        for span in spans_for_lines(self.text.text, lines):
-            self.spans.set_origin(span.start, span.end, span.origin)
+        self.spans.assign((span.start, span.end, span.origin)
+                          for span in spans_for_lines(self.text.text, lines))
         self._refresh_origins(n for n in lines if 0 <= n < self.text.line_count)
 
     # -- AI reports ------------------------------------------------------------------

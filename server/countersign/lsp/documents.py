@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,15 +19,18 @@ from pathlib import Path
 from countersign.core.edit_log import Piece, minimal_edit
 from countersign.core.origin import HUMAN, Origin
 from countersign.core.positions import Encoding
+from countersign.core.regular import Refused, read_regular
 from countersign.core.rules import RuleSet
 from countersign.core.tracked import AiReport, Position, TrackedDocument
 from countersign.lsp.projects import Project, Projects
 from countersign.lsp.settings import Settings
+from countersign.store.ledger import FileRecord
 
 log = logging.getLogger(__name__)
 Range = tuple[Position, Position]
 SUSPECT_TOOL = "unknown"
 _NO_RULES = RuleSet([])
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @contextlib.contextmanager
@@ -53,6 +57,30 @@ class DocumentError(Exception):
     """A request about a document that cannot be answered (not open, not tracked)."""
 
 
+class Untracked(DocumentError):
+    """An edit made a tracked document one countersign cannot track; it no longer is."""
+
+
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _binary(text: str) -> str | None:
+    return "it looks binary (it contains NUL characters)" if "\x00" in text else None
+
+
+def _broken(text: str, first_line: int = 0) -> str | None:
+    """Why ``text`` (starting on 0-based line ``first_line``) is not Unicode text: a lone
+    surrogate, which a client can send in JSON (``"\\ud800"``) but no file can hold."""
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    line = first_line + text.count("\n", 0, found.start()) + 1
+    return (f"line {line} holds a lone surrogate (U+{ord(found[0]):04X}), half of a "
+            f"character, which is not text: countersign can neither match rules on it nor "
+            f"store it (delete that character, then reopen the file)")
+
+
 @dataclass(frozen=True)
 class Change:
     """One content change: ``range`` None replaces the whole document."""
@@ -71,7 +99,17 @@ class Entry:
     path: Path | None
     language_id: str | None
     persisted: str | None = None
-    """The content this server last wrote to the ledger (its own writes need no merge)."""
+    """The content this server last wrote to the ledger."""
+    own: float | None = None
+    """``updated_at`` of this server's last write of the document's record."""
+    seen: float | None = None
+    """``updated_at`` of the last record of another process merged into the document.
+    A record that is neither is merged before anything is written: never replaced."""
+    size: int = 0
+    """The text's size in UTF-8 bytes (checked against ``maxFileBytes`` on every edit)."""
+    synced: str | None = None
+    """The text when the editor last read or wrote the file (open, reload, save): while the
+    buffer still holds it, a change on disk is one the editor has yet to reload."""
 
 
 class Documents:
@@ -103,29 +141,43 @@ class Documents:
 
     def open(self, uri: str, path: Path | None, text: str, version: int,
              language_id: str | None) -> Entry | None:
+        """Track a document; None when it is too large or binary (``skipped`` says so),
+        ``Untracked`` when its text is broken (the user should hear of it)."""
         self.close(uri)
-        reason = self._refuse(text)
+        size = _utf8_size(text)
+        reason = self._too_large(size) or _binary(text)
         if reason is not None:
             self.skipped[uri] = reason
             log.warning("not tracking %s: %s", uri, reason)
             return None
+        reason = _broken(text)
+        if reason is not None:
+            self.untrack(uri, reason)
+            raise Untracked(reason)
         project = self.projects.for_path(path) if path is not None else None
         rel = project.relative(path) if project is not None and path is not None else uri
         rules = project.rules if project is not None else _NO_RULES
-        entry = Entry(uri, TrackedDocument(rel, text, version, rules), project, path, language_id)
+        entry = Entry(uri, TrackedDocument(rel, text, version, rules), project, path, language_id,
+                      size=size, synced=text)
         self._entries[uri] = entry
         self.merge_ledger(entry)
         return entry
 
-    def _refuse(self, text: str) -> str | None:
-        size = len(text.encode("utf-8", "surrogatepass"))
-        if size > self.settings.max_file_bytes:
-            return (f"it is {size:,} bytes, over the maxFileBytes limit of "
-                    f"{self.settings.max_file_bytes:,} (raise countersign.maxFileBytes to "
-                    f"track it)")
-        if "\x00" in text:
-            return "it looks binary (it contains NUL characters)"
-        return None
+    def _too_large(self, size: int, grew: bool = False) -> str | None:
+        limit = self.settings.max_file_bytes
+        if size <= limit:
+            return None
+        return (f"it {'grew to' if grew else 'is'} {size:,} bytes, over the maxFileBytes limit "
+                f"of {limit:,} (raise countersign.maxFileBytes to track it"
+                f"{', then reopen the file' if grew else ''})")
+
+    def untrack(self, uri: str, reason: str) -> None:
+        """Stop tracking ``uri`` (its AI lines stay in the ledger as last written)."""
+        entry = self._entries.pop(uri, None)
+        if entry is not None:
+            self.flush_entry(entry)
+        self.skipped[uri] = reason
+        log.warning("no longer tracking %s: %s", uri, reason)
 
     def close(self, uri: str) -> None:
         self._entries.pop(uri, None)
@@ -134,7 +186,11 @@ class Documents:
     # -- edits -----------------------------------------------------------------------
 
     def change(self, uri: str, version: int, changes: Sequence[Change]) -> Entry | None:
-        """Apply the editor's changes; returns None for documents not tracked."""
+        """Apply the editor's changes; returns None for documents not tracked.
+
+        ``Untracked`` when a change makes the document too large or unreadable: it is no
+        longer tracked (the changes before it are applied and stored).
+        """
         entry = self._entries.get(uri)
         if entry is None:
             if uri not in self.skipped:
@@ -146,11 +202,15 @@ class Documents:
                         "reports for older versions can no longer be placed", uri, version,
                         doc.version)
         for change in changes:
-            self._apply(entry, change)
+            reason = self._apply(entry, change)
+            if reason is not None:
+                self.untrack(uri, reason)
+                raise Untracked(reason)
         if any(change.range is None for change in changes):
             # a whole-document change is usually a reload of what an agent wrote on disk;
             # its hook may have stored the attributions before the editor caught up
-            self.merge_ledger(entry)
+            entry.synced = doc.text.text
+            self.merge_ledger(entry, reload=True)
         due, missed = doc.take_due()
         for report in missed:
             log.warning("%s: dropping an AI report for version %d: the document went from "
@@ -161,9 +221,15 @@ class Documents:
             self.persist(entry)
         return entry
 
-    def _apply(self, entry: Entry, change: Change) -> None:
+    def _apply(self, entry: Entry, change: Change) -> str | None:
+        """Apply one change, or say why it makes the document one not to track."""
         doc = entry.doc
         if change.range is None:
+            size = _utf8_size(change.text)
+            why = (self._too_large(size, grew=True) or _binary(change.text)
+                   or _broken(change.text))
+            if why is not None:
+                return why
             start, end, new = minimal_edit(doc.text.text, change.text)
         else:
             (sl, sc), (el, ec) = sorted(change.range)
@@ -174,9 +240,16 @@ class Documents:
             start = doc.text.offset(sl, sc, self.encoding)
             end = doc.text.offset(el, ec, self.encoding)
             new = change.text
+            size = entry.size + _utf8_size(new) - _utf8_size(doc.text.slice(start, end))
+            why = (self._too_large(size, grew=True) or _binary(new)
+                   or _broken(new, doc.text.line_of(start)))
+            if why is not None:
+                return why
         suspect = self.settings.heuristic.suspects(new, self.client_reports_ai)
         origin = Origin("suspected", SUSPECT_TOOL, at=time.time()) if suspect else HUMAN
         doc.change(start, end, new, origin)
+        entry.size = size
+        return None
 
     def ai_edit(self, uri: str, version: int, ranges: Sequence[Range], origin: Origin) -> str:
         """Record an AI edit reported for ``version``; returns what happened to it."""
@@ -232,23 +305,60 @@ class Documents:
         ledger = entry.project.ledger if entry.project else None
         if ledger is not None and entry.path is not None and lines:
             try:
-                ledger.acknowledge(entry.doc.path, entry.doc.text.text, lines, who)
+                ledger.log_acknowledgements(entry.doc.path, entry.doc.text.text, lines, who)
             except Exception:
                 log.exception("could not record the acknowledgement of %s", entry.uri)
         return len(lines)
 
     # -- ledger ----------------------------------------------------------------------
 
-    def persist(self, entry: Entry) -> None:
-        """Write the document's AI lines to the ledger (skipped outside a file path)."""
+    def persist(self, entry: Entry) -> bool:
+        """Write the document's AI lines to the ledger (skipped outside a file path).
+
+        What another process stored since (``countersign mark``, an agent's hook) is merged
+        in the same transaction, never replaced: its AI lines and acknowledgements that
+        the document lacks are kept and brought into the document (True when there were).
+        A record of the file as it is on disk now, changed under a buffer without unsaved
+        edits (the editor has not reloaded it yet), is left alone: the reload merges it.
+        """
         ledger = entry.project.ledger if entry.project else None
-        if ledger is None or entry.path is None:
-            return
+        path = entry.path
+        if ledger is None or path is None:
+            return False
+        content = entry.doc.text.text
+        news: dict[int, Origin] = {}
+
+        def merge(record: FileRecord | None) -> dict[int, Origin]:
+            ours = entry.doc.ai_lines()
+            if record is None or record.updated_at == entry.own:
+                return ours
+            if content == entry.synced and record.content != content and _on_disk(
+                    path, record.content):
+                raise _Behind  # the editor has not reloaded the file the record describes
+            if record.updated_at == entry.seen:
+                return ours  # merged before: what the document says since then stands
+            news.update(_news(entry.doc.line_ai, record.at(content)))
+            entry.seen = record.updated_at
+            return {**ours, **news}
+
         try:
-            ledger.save(entry.doc.path, entry.doc.text.text, entry.doc.ai_lines())
-            entry.persisted = entry.doc.text.text
+            _, entry.own = ledger.update_stamped(entry.doc.path, content, merge)
+            entry.persisted = content
+        except _Behind:
+            log.info("not writing %s: the ledger describes the file on disk, which the "
+                     "editor has not reloaded yet", entry.uri)
+            return False
         except Exception:
             log.exception("could not write %s to the ledger %s", entry.uri, ledger.path)
+            return False
+        if news:
+            entry.doc.restore(news)
+        return bool(news)
+
+    def saved(self, entry: Entry) -> bool:
+        """The editor wrote the buffer to the file: record it (True: as ``persist``)."""
+        entry.synced = entry.doc.text.text
+        return self.persist(entry)
 
     def flush(self, project: Project) -> None:
         """Write every open document of ``project`` whose AI lines the ledger lacks.
@@ -257,31 +367,61 @@ class Documents:
         commit preview sees the lines where the buffer has them now.
         """
         for entry in self:
-            if entry.project is not project or entry.persisted is entry.doc.text.text:
-                continue
-            if entry.persisted is None and entry.doc.first_ai_line() is None:
-                continue  # never had AI lines: nothing to record
-            if entry.persisted != entry.doc.text.text:
-                self.persist(entry)
+            if entry.project is project:
+                self.flush_entry(entry)
 
-    def merge_ledger(self, entry: Entry) -> bool:
-        """Adopt AI lines and acknowledgements other processes stored for this content."""
+    def flush_entry(self, entry: Entry) -> bool:
+        """Write the document's AI lines if the ledger lacks its current content; True
+        when the write brought in another process's lines (``persist``)."""
+        if entry.persisted is entry.doc.text.text:
+            return False
+        if entry.persisted is None and entry.doc.first_ai_line() is None:
+            return False  # never had AI lines: nothing to record
+        return entry.persisted != entry.doc.text.text and self.persist(entry)
+
+    def merge_ledger(self, entry: Entry, reload: bool = False) -> bool:
+        """Adopt AI lines and acknowledgements another process stored; True when there were.
+
+        A record is read once (``seen``), or again after ``reload`` (the editor took new
+        content from disk, which the record may describe); this server's own never.
+        """
         ledger = entry.project.ledger if entry.project else None
         if ledger is None or entry.path is None:
             return False
         try:
+            stamp = ledger.written(entry.doc.path)
+            if stamp is None or stamp == entry.own or (stamp == entry.seen and not reload):
+                return False
             record = ledger.load(entry.doc.path)
-            if record is None or record.content is entry.persisted or (
-                    entry.persisted is not None and record.content == entry.persisted):
-                return False  # nothing stored, or what this server wrote itself
-            stored = ledger.attributions(entry.doc.path, entry.doc.text.text)
+            if record is None:
+                return False
+            stored = record.at(entry.doc.text.text)
         except Exception:
             log.exception("could not read %s from the ledger %s", entry.uri, ledger.path)
             return False
-        news = {n: o for n, o in stored.items() if _adopt(entry.doc.line_ai, n, o)}
+        entry.seen = record.updated_at
+        news = _news(entry.doc.line_ai, stored)
         if news:
             entry.doc.restore(news)
         return bool(news)
+
+
+class _Behind(Exception):
+    """The ledger's record is of the file on disk, newer than the editor's buffer."""
+
+
+def _on_disk(path: Path, content: str) -> bool:
+    """Whether the file at ``path`` holds ``content`` now."""
+    wanted = content.encode("utf-8", "surrogatepass")
+    try:
+        return read_regular(path, len(wanted)) == wanted
+    except (Refused, OSError):
+        return False
+
+
+def _news(line_ai: list[Origin | None], stored: dict[int, Origin]) -> dict[int, Origin]:
+    """The stored lines the document should adopt."""
+    return {n: o for n, o in stored.items() if _adopt(line_ai, n, o)}
 
 
 def _adopt(line_ai: list[Origin | None], line: int, stored: Origin) -> bool:

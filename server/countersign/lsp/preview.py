@@ -42,7 +42,7 @@ def commit_preview(source: PreviewInput) -> dict[str, Any]:
                            f"commit to preview (run git init, or open a repository)")
     try:
         repo = Git(source.root)
-        with closing(Ledger(default_path(source.git_dir))) as ledger:
+        with closing(Ledger.reading(default_path(source.git_dir))) as ledger:
             head = commits.head(repo)
             stamp = Stamper(repo, ledger, source.rules, source.config).staged(
                 [head] if head else [])

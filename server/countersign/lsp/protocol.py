@@ -20,6 +20,7 @@ import asyncio
 import inspect
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -50,11 +51,20 @@ class Refused:
     message: str
     answer: bool = True
     """Whether the sender waits for an answer (a request)."""
+    changed: str | None = None
+    """The document of a ``didChange`` that cannot be read (its text is unknown now)."""
 
 
 def _cause(exc: Exception) -> Exception:
     """What pygls wrapped in its ``JsonRpcException`` (the converter's error)."""
     return exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+
+
+def _changed_uri(data: dict[str, Any]) -> str | None:
+    params = data.get("params")
+    document = params.get("textDocument") if isinstance(params, dict) else None
+    uri = document.get("uri") if isinstance(document, dict) else None
+    return uri if isinstance(uri, str) else None
 
 
 def _request_id(value: object) -> int | str | None:
@@ -91,6 +101,10 @@ class CountersignProtocol(LanguageServerProtocol):
         """
         return MESSAGE_TYPES.get(method) or super().get_message_type(method)
 
+    lost_change: Callable[[str, str], None] | None = None
+    """Told the URI and why when a ``didChange`` cannot be read: the server's copy of that
+    document no longer matches the editor's."""
+
     # -- reading messages (what pygls does not answer) ---------------------------------
 
     @property
@@ -124,7 +138,9 @@ class CountersignProtocol(LanguageServerProtocol):
             return self._converter.structure(data, kind)
         except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
             return Refused(_request_id(data.get("id")), INVALID_PARAMS,
-                           f"{method}: {describe(exc, '')}", "id" in data)
+                           f"{method}: {describe(exc, '')}", "id" in data,
+                           _changed_uri(data) if method == types.TEXT_DOCUMENT_DID_CHANGE
+                           else None)
 
     def handle_message(self, message: Any) -> None:
         if isinstance(message, Refused):
@@ -132,6 +148,8 @@ class CountersignProtocol(LanguageServerProtocol):
                         message.message)
             if message.answer:
                 self.send_error(message.id, message.code, message.message)
+            if message.changed is not None and self.lost_change is not None:
+                self.lost_change(message.changed, message.message)
         elif getattr(message, "jsonrpc", None) != self.VERSION:
             self._not_json_rpc(message)
         elif self._shutdown and hasattr(message, "method") and hasattr(message, "id"):

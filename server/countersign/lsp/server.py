@@ -43,6 +43,10 @@ from countersign.lsp.settings import Settings
 log = logging.getLogger(__name__)
 SETTLE_MS = 50
 """Pause in typing after which a document's stale structural matches are re-made."""
+PERSIST_DELAY_MS = 300
+"""Typing in a document with AI lines is written to the ledger once it pauses this long:
+a crash then loses at most the last pause's worth (re-anchoring keeps an AI line a person
+typed on, even for that)."""
 
 
 def build() -> CountersignServer:
@@ -67,6 +71,7 @@ class CountersignServer(LanguageServer):
         self.rpc: CountersignProtocol = self.protocol
         self.exit_code: int | None = None
         """What the ``exit`` notification asked for (0 after ``shutdown``, else 1)."""
+        self.rpc.lost_change = self.lost_change
         self.projects = Projects()
         self.documents = Documents(self.projects)
         self.settings = Settings()
@@ -150,6 +155,14 @@ class CountersignServer(LanguageServer):
                            lambda: self.publish(entry.uri))
         self._schedule("provenance", entry.uri, self.settings.provenance_debounce_ms,
                        lambda: self.notify_provenance(entry.uri))
+        self._schedule("persist", entry.uri, PERSIST_DELAY_MS, lambda: self.persist(entry.uri))
+
+    def persist(self, uri: str) -> None:
+        """Write a document's AI lines if the ledger lacks its current content."""
+        entry = self.documents.find(uri)
+        if entry is not None and self.documents.flush_entry(entry):
+            self.changed(entry)  # another process's lines came in with the write
+            self.refresh_pulled()
 
     def _settle(self, entry: Entry) -> None:
         if self.documents.find(entry.uri) is entry and entry.doc.settle():
@@ -235,6 +248,31 @@ class CountersignServer(LanguageServer):
             return
         self._sent_provenance[uri] = payload
         self.rpc.notify_json(PROVENANCE, json.dumps(payload))
+
+    def untracked(self, uri: str, version: int, reason: str) -> None:
+        """Tell the user a document is no longer tracked, and take back what was shown.
+
+        The client clears its diagnostics and AI line marks; the AI lines already written
+        to the ledger stay there for the hook.
+        """
+        self.forget(uri)
+        if self.pull:
+            self.refresh_pulled()
+        else:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+        self.rpc.notify_json(PROVENANCE, json.dumps({"uri": uri, "version": version,
+                                                     "spans": []}))
+        self.show(f"countersign does not track {uri} any more: {reason}",
+                  types.MessageType.Warning)
+
+    def lost_change(self, uri: str, why: str) -> None:
+        """An edit to ``uri`` could not be read: what the server has is not the editor's."""
+        entry = self.documents.find(uri)
+        if entry is not None:
+            reason = (f"an edit could not be read ({why}), so countersign no longer knows "
+                      f"the text (reopen the file to track it again)")
+            self.documents.untrack(uri, reason)
+            self.untracked(uri, entry.doc.version, reason)
 
     def forget(self, uri: str) -> None:
         self._sent_provenance.pop(uri, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from countersign.lsp import convert
-from countersign.lsp.documents import Change, long_lived
+from countersign.lsp.documents import Change, Untracked, long_lived
 from countersign.lsp.server import CountersignServer
 
 
@@ -20,9 +20,13 @@ def register(server: CountersignServer) -> None:
 def did_open(ls: CountersignServer, params: types.DidOpenTextDocumentParams) -> None:
     doc = params.text_document
     ls.forget(doc.uri)
-    with long_lived():
-        entry = ls.documents.open(doc.uri, convert.path_of(doc.uri), doc.text, doc.version,
-                                  doc.language_id)
+    try:
+        with long_lived():
+            entry = ls.documents.open(doc.uri, convert.path_of(doc.uri), doc.text,
+                                      doc.version, doc.language_id)
+    except Untracked as exc:
+        ls.untracked(doc.uri, doc.version, str(exc))
+        return
     if entry is None:
         ls.window_log_message(types.LogMessageParams(
             types.MessageType.Warning,
@@ -37,15 +41,21 @@ def did_change(ls: CountersignServer, params: types.DidChangeTextDocumentParams)
     changes = [Change(convert.range_of(c.range) if isinstance(
         c, types.TextDocumentContentChangePartial) else None, c.text)
         for c in params.content_changes]
-    entry = ls.documents.change(params.text_document.uri, params.text_document.version, changes)
+    doc = params.text_document
+    try:
+        entry = ls.documents.change(doc.uri, doc.version, changes)
+    except Untracked as exc:
+        ls.untracked(doc.uri, doc.version, str(exc))
+        return
     if entry is not None:
         ls.changed(entry)
 
 
 def did_save(ls: CountersignServer, params: types.DidSaveTextDocumentParams) -> None:
     entry = ls.documents.find(params.text_document.uri)
-    if entry is not None:
-        ls.documents.persist(entry)
+    if entry is not None and ls.documents.saved(entry):  # another process's lines came in
+        ls.changed(entry)
+        ls.refresh_pulled()
 
 
 def did_close(ls: CountersignServer, params: types.DidCloseTextDocumentParams) -> None:

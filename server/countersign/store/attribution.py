@@ -10,17 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from countersign.core.agents import changed_lines
-from countersign.core.lines import reanchor, split_lines
+from countersign.core.lines import split_lines
 from countersign.core.origin import Origin
 from countersign.store.ledger import FileRecord, Ledger
 
 
 def _carried(record: FileRecord | None, content: str) -> dict[int, Origin]:
-    if record is None:
-        return {}
-    if record.content == content:
-        return dict(record.lines)
-    return reanchor(split_lines(record.content), record.lines, split_lines(content))
+    return record.at(content) if record is not None else {}
 
 
 def attribute(

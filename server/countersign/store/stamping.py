@@ -36,7 +36,8 @@ class Stamper:
     onto the content, judged by the rules."""
 
     repo: Git
-    ledger: Ledger
+    ledger: Ledger | None
+    """None: no uncommitted lines (``verify`` judges commits alone)."""
     rules: RuleSet
     config: Config
     inherited: Mapping[str, Mapping[int, Origin]] = field(default_factory=dict)
@@ -76,7 +77,8 @@ class Stamper:
         self, changes: Sequence[FileChange], carry_from: str | None = None
     ) -> dict[str, dict[int, Origin]]:
         """AI lines of each changed file, in the content the change gives it (its blob)."""
-        known = set(self.ledger.paths())
+        ledger = self.ledger
+        known = set(ledger.paths()) if ledger is not None else set()
         carried = self._note_lines(carry_from) if carry_from else {}
         # a move git did not detect as a rename: the ledger may know the file by a deleted path
         gone = [c.path for c in changes if c.status == "deleted" and c.path in known]
@@ -101,7 +103,8 @@ class Stamper:
                 continue
             content = self._texts[blob_of[path]] = commits.decode(data)
             lines = next((found for p in names if p in known
-                          and (found := self.ledger.attributions(p, content))), {})
+                          and ledger is not None
+                          and (found := ledger.attributions(p, content))), {})
             in_note = next((p for p in names if p in carried), None)
             if in_note and carry_from:
                 moved = _moved(blobs.get(carried_blobs.get(in_note, "")), carried[in_note],

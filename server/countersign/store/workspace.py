@@ -18,6 +18,8 @@ class Workspace:
 
     root: Path
     git_dir: Path | None
+    bare: bool = False
+    """A repository without a working tree (``git init --bare``): nothing to scan."""
 
     @property
     def is_git(self) -> bool:
@@ -49,8 +51,9 @@ def find_workspace(start: Path) -> Workspace:
     except (GitError, ValueError, OSError):
         pass
     try:  # a bare repository, the .git directory itself, or no repository at all
-        git_dir = runner.text("rev-parse", "--absolute-git-dir")
-    except (GitError, OSError):
+        git_dir, bare = runner.text("rev-parse", "--absolute-git-dir",
+                                    "--is-bare-repository").splitlines()
+    except (GitError, OSError, ValueError):
         return Workspace(probe, None)
-    return Workspace(probe, Path(git_dir).resolve())
+    return Workspace(probe, Path(git_dir).resolve(), bare=bare == "true")
 
