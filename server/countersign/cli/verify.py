@@ -13,23 +13,15 @@ from typing import Any
 
 from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
-from countersign.cli.gate_inputs import GateInputs, gather_evidence, policy_file, read_forge_reviews
-from countersign.core.origin import Origin
-from countersign.core.provenance import NoteError, record_lines, record_revision, record_source
+from countersign.cli.gate_inputs import policy_file, read_forge_reviews
 from countersign.core.sarif import finding_dict, sarif_document, sarif_result
-from countersign.core.signoff import Approval, Commit, Verdict, judge
+from countersign.core.signoff import Approval, Verdict
 from countersign.core.standing import Standing
-from countersign.core.tiers import Tier
-from countersign.core.trailers import compute_stamp, parse_declared
 from countersign.store import commits
-from countersign.store.baseline import before_baseline
 from countersign.store.commits import LoggedCommit
-from countersign.store.evidence import tier_raising_paths
 from countersign.store.gitcli import Git, GitError
-from countersign.store.stamping import Stamper
-
-UNKNOWN = Origin(kind="suspected", tool="unknown-provenance")
-"""Who wrote the lines of a commit without a note, when the policy counts them as AI."""
+from countersign.store.judging import Gate, GateInputs
+from countersign.store.signing import SigningError
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -89,48 +81,17 @@ def evaluate(
     before: list[str] | None = None,
 ) -> Iterator[Verdict]:
     """One verdict per commit of ``revs``, newest first (``wrap``: e.g. a progress bar);
-    commits before the adoption baseline are not judged but added to ``before``."""
+    commits before the adoption baseline are not judged but added to ``before``. The
+    judgement is ``store.judging``'s, which the language server's report shares."""
     if commits.head(repo) is None:
         raise UserError("the repository has no commits yet", "commit first, then verify", 2)
-    inputs = inputs or GateInputs()
-    notes = commits.all_notes(repo)
-    approvals = commits.all_notes(repo, commits.APPROVALS_REF)
-    stamper = Stamper(repo, None, context.rules, context.config)  # commits alone
+    gate = Gate(repo, context.workspace.root, context.config, context.rules,
+                inputs or GateInputs())
     try:
-        logged_commits = list(commits.log(repo, revs))
-        skip = before_baseline(repo, context.config.provenance, revs, logged_commits, problems)
-        if before is not None:
-            before += [c.sha for c in logged_commits if c.sha in skip]
-        logged_commits = [c for c in logged_commits if c.sha not in skip]
-        evidence = gather_evidence(context, repo, revs, logged_commits, inputs)
-        if problems is not None:
-            problems += evidence.problems
         standing = _standing(context, repo, revs)
-        # every note and approval blob of the range in one cat-file
-        blobs = repo.objects([table[c.sha] for c in logged_commits
-                              for table in (notes, approvals) if c.sha in table])
-        ais = {c.sha: _judged_lines(context, stamper, c, blobs.get(notes.get(c.sha, "")))
-               for c in logged_commits}
-        texts = stamper.prefetch((c.sha, c.changes, ais[c.sha]) for c in logged_commits)
-        for logged in (wrap(logged_commits) if wrap else logged_commits):
-            ai = ais[logged.sha]
-            stamp = compute_stamp(logged.changes, ai, context.rules, context.config,
-                                  texts[logged.sha])
-            declared = parse_declared(logged.trailers)
-            paths = _paths(logged)
-            raised = tier_raising_paths(stamp.findings, max(stamp.tier, declared.tier or
-                                                            Tier.NONE), paths)
-            commit = Commit(logged.sha, logged.subject, logged.author, declared, stamp,
-                            logged.sha in notes,
-                            (*_approvals(blobs.get(approvals.get(logged.sha, ""))),
-                             *evidence.approvals(logged.sha)),
-                            {c.path: c.added for c in logged.changes}, logged.time,
-                            committer=logged.committer,
-                            all_lines_tier=_all_lines_tier(context, stamper, logged),
-                            owners=evidence.owner_rules(raised),
-                            changed_policy=evidence.policy_files_changed(paths),
-                            autonomy=standing)
-            yield judge(commit, context.config)
+        yield from gate.verdicts(revs, standing, wrap, problems, before)
+    except SigningError as exc:
+        raise UserError(f"cannot check approvals: {exc.message}", exc.hint, 2) from None
     except GitError as exc:
         raise UserError(f"git cannot read the range {' '.join(revs)}: "
                         f"{exc.stderr.strip() or exc}",
@@ -149,66 +110,10 @@ def _standing(context: Context, repo: Git, revs: list[str]) -> Standing | None:
     return gate_standing(context, repo, revs)
 
 
-def _paths(logged: LoggedCommit) -> list[str]:
-    """Every path the commit touches, before and after a move."""
-    return sorted({p for c in logged.changes for p in (c.path, c.old_path) if p})
-
-
-def _all_lines_tier(context: Context, stamper: Stamper, logged: LoggedCommit) -> Tier | None:
-    """The tier were every added line AI-written, when the policy reviews regardless."""
-    if not context.config.signoff.regardless:
-        return None
-    everything = {c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
-    return compute_stamp(logged.changes, everything, context.rules, context.config,
-                         stamper.contents(logged.changes, everything)).tier
-
-
 def _trusts_typed_trailers(context: Context, verdicts: list[Verdict]) -> bool:
     signoff = context.config.signoff
     return not signoff.names_signers and any(
         a.source in ("trailer", "note") and a.counts for v in verdicts for a in v.approvals)
-
-
-def _judged_lines(
-    context: Context, stamper: Stamper, logged: LoggedCommit, data: bytes | None
-) -> dict[str, dict[int, Origin]]:
-    """AI lines of a commit: its note's, and, where no trusted note says which lines are
-    not AI, every other added line as ``UNKNOWN`` when the policy counts unknown as AI."""
-    found = _note_lines(stamper, logged.sha, data)
-    lines, source = found if found is not None else ({}, None)
-    if source is not None and context.config.provenance.trusts(source):
-        return lines
-    if not context.config.unknown_is_ai:
-        return lines
-    return {c.path: {**dict.fromkeys(c.added, UNKNOWN), **lines.get(c.path, {})}
-            for c in logged.changes}
-
-
-def _note_lines(
-    stamper: Stamper, sha: str, data: bytes | None
-) -> tuple[dict[str, dict[int, Origin]], str] | None:
-    """AI lines from the commit's note and the note's source (``None`` without a readable
-    note)."""
-    if data is None:
-        return None
-    try:
-        record = commits.parse_note(data, sha)
-        lines = record_lines(record)
-    except NoteError:
-        return None
-    revision = record_revision(record)
-    if revision and revision != sha:  # copied by a rewrite without our hook: move it
-        lines = {p: stamper.carry(revision, p, ls, commits.decode(
-            commits.read_blob(stamper.repo, f"{sha}:{p}") or b"")) for p, ls in lines.items()}
-    return lines, record_source(record)
-
-
-def _approvals(data: bytes | None) -> tuple[Approval, ...]:
-    if data is None:
-        return ()
-    text = commits.decode(data)
-    return tuple(Approval(line.partition(":")[2].strip(), "note") for line in text.splitlines()
-                 if line.lower().startswith("approved-by:"))
 
 
 def print_text(verdicts: list[Verdict]) -> None:
