@@ -6,7 +6,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from countersign.core.attestation import Approval, SignatureCheck
+from countersign.core.attestation import Approval, Role, SignatureCheck
 from countersign.core.tiers import Review, Tier
 from countersign.store.approvals import append_approval, content_digest, read_approvals
 from countersign.store.gitcli import Git
@@ -66,13 +66,15 @@ def head(repo: Path, rev: str = "HEAD") -> str:
     return git(repo, "rev-parse", rev).strip()
 
 
-def approve(repo: Path, reviewer: str = SAM, rev: str = "HEAD", at: int = AT) -> bytes:
-    """Sign an approval of ``rev`` with the repository's configured key and store it."""
+def approve(repo: Path, reviewer: str = SAM, rev: str = "HEAD", at: int = AT,
+            role: Role = "senior") -> bytes:
+    """Sign an approval of ``rev`` as ``role`` with the repository's configured key and store
+    it."""
     runner = Git(repo)
     sha = head(repo, rev)
     digest, files = content_digest(runner, sha)
     key = signing_key(runner)
-    record = sign_approval(key, Approval(reviewer, "senior", sha, digest, files, Tier.HIGH,
+    record = sign_approval(key, Approval(reviewer, role, sha, digest, files, Tier.HIGH,
                                          Review.SENIOR, ("DAT002",), at, key.method))
     append_approval(runner, sha, record)
     return record

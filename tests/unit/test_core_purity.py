@@ -1,10 +1,12 @@
 """core/ stays plain Python: no pygls, lsprotocol, git libraries, subprocess or SQLite, and
-nothing from the layers above it (store, lsp, cli)."""
+nothing from the layers above it (store, lsp, cli); lsp/ and store/ never reach into cli/."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+import pytest
 
 import countersign.core
 
@@ -32,6 +34,15 @@ def test_core_imports_no_editor_or_git_libraries() -> None:
     files = sorted(Path(countersign.core.__file__).parent.glob("*.py"))
     assert len(files) >= 8
     offenders = {f.name: imported_roots(f) & FORBIDDEN for f in files}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+@pytest.mark.parametrize("layer", ["lsp", "store"])
+def test_the_server_and_the_store_never_import_the_cli(layer: str) -> None:
+    """The language server shares the gate's judgement through ``store``, never ``cli``."""
+    files = sorted((Path(countersign.core.__file__).parent.parent / layer).glob("*.py"))
+    assert len(files) >= 8
+    offenders = {f.name: imported_roots(f) & {"countersign.cli"} for f in files}
     assert {k: v for k, v in offenders.items() if v} == {}
 
 

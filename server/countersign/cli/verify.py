@@ -15,7 +15,7 @@ from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
 from countersign.cli.gate_inputs import policy_file, read_forge_reviews
 from countersign.core.sarif import finding_dict, sarif_document, sarif_result
-from countersign.core.signoff import Approval, Verdict
+from countersign.core.signoff import Approval, Verdict, trusts_typed_trailers
 from countersign.core.standing import Standing
 from countersign.store import commits
 from countersign.store.commits import LoggedCommit
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
                                  inputs=inputs, problems=problems, before=before))
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
-    if _trusts_typed_trailers(context, verdicts):
+    if trusts_typed_trailers(context.config, verdicts):
         print("warning: the policy names no signers, so typed Approved-by trailers count and "
               "anyone can write them\nhint: add [signoff] allowed_signers = \"PATH\" to the "
               "policy (docs/signoff.md)", file=sys.stderr)
@@ -108,12 +108,6 @@ def _standing(context: Context, repo: Git, revs: list[str]) -> Standing | None:
     from countersign.cli.record import gate_standing
 
     return gate_standing(context, repo, revs)
-
-
-def _trusts_typed_trailers(context: Context, verdicts: list[Verdict]) -> bool:
-    signoff = context.config.signoff
-    return not signoff.names_signers and any(
-        a.source in ("trailer", "note") and a.counts for v in verdicts for a in v.approvals)
 
 
 def print_text(verdicts: list[Verdict]) -> None:

@@ -165,6 +165,13 @@ def judge(commit: Commit, config: Config) -> Verdict:
     return Verdict(commit, tier, review, counted, tuple(failures), approvals, reasons)
 
 
+def trusts_typed_trailers(config: Config, verdicts: Iterable[Verdict]) -> bool:
+    """Whether typed ``Approved-by`` lines counted: the policy names no signers, so anyone
+    can write an approval (``verify`` warns about it)."""
+    return not config.signoff.names_signers and any(
+        a.source in ("trailer", "note") and a.counts for v in verdicts for a in v.approvals)
+
+
 def required_review(commit: Commit, config: Config,
                     tier: Tier) -> tuple[Review, tuple[str, ...]]:
     """The review for ``tier`` at the author's level, changed by the AI tools' standing

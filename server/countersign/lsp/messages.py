@@ -18,6 +18,9 @@ AI_EDIT = "countersign/aiEdit"
 SUMMARY = "countersign/summary"
 PROVENANCE = "countersign/provenance"
 COMMIT_PREVIEW = "countersign/commitPreview"
+SIGNOFF = "countersign/signoff"
+MAX_COMMITS = 200
+"""The most commits one ``countersign/signoff`` request judges (about 4 s: bench/RESULTS.md)."""
 
 
 class BadParams(ValueError):
@@ -56,6 +59,26 @@ class CommitPreviewParams:
 
 
 @attrs.define
+class SignoffParams:
+    """``countersign/signoff``: the gate's verdicts on the commits HEAD's branch adds.
+
+    ``textDocument``: a document of the repository (none: the first folder); ``base``: the
+    branch to compare with (default: the upstream, see ``store.branch_range``);
+    ``maxCommits``: the newest commits to judge (1 to ``MAX_COMMITS``).
+    """
+
+    text_document: types.TextDocumentIdentifier | None = None
+    base: str | None = None
+    max_commits: int = 20
+
+    def __attrs_post_init__(self) -> None:
+        if not 1 <= self.max_commits <= MAX_COMMITS:
+            raise BadParams(f"'maxCommits' must be 1 to {MAX_COMMITS}, got {self.max_commits}")
+        if self.base is not None and (not self.base or self.base.startswith("-")):
+            raise BadParams(f"'base' must name a branch or commit, got {self.base!r}")
+
+
+@attrs.define
 class OriginArgs:
     """``countersign.markAi``'s third argument: which AI wrote the lines."""
 
@@ -74,6 +97,73 @@ def origin_of(tool: str | None, kind: str, model: str | None) -> Origin:
     if kind not in AI_KINDS:
         raise BadParams(f"'kind' must be one of {', '.join(AI_KINDS)}, got {kind!r}")
     return Origin(kind, tool, model, at=time.time())
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+@attrs.define
+class ApprovalState:
+    """One approval of a commit and what the gate made of it (``core.signoff.Approval``)."""
+
+    who: str
+    """As recorded: ``Name <email>``, an e-mail or a forge login (shown, never trusted)."""
+    email: str
+    source: str
+    """``ssh``, ``openpgp``, ``github``, ``gitlab``, ``trailer`` or ``note``."""
+    state: str
+    """``valid`` (it counts), ``bad-signature``, ``unknown-key``, ``stale``, ``own-change``,
+    ... (``core.signoff.STATES``)."""
+    meaning: str
+    """The state in words."""
+    counts: bool
+    detail: str
+    """What exactly is wrong, or for a valid signature the key."""
+    role: str | None = None
+    """The role it claims (``None``: any the policy grants)."""
+
+
+@attrs.define
+class CommitSignoff:
+    """One commit: the review it needs and why, its approvals, and whether it passes."""
+
+    sha: str
+    subject: str
+    author: str
+    ok: bool
+    status: str
+    """``ok`` in words: meets its requirement, does not, or needs no review."""
+    tier: str
+    review: str
+    reasons: list[str]
+    """Why it needs that review (tier and rules, suppressions, policy files, autonomy)."""
+    failures: list[str]
+    """What is missing, as ``countersign verify`` says it."""
+    rules: list[str]
+    ai_lines: int
+    added_lines: int
+    approvers: list[str]
+    """The approvals that met the requirement."""
+    approvals: list[ApprovalState]
+    declared_tier: str | None = None
+
+
+@attrs.define
+class SignoffResult:
+    """The answer of ``countersign/signoff`` (``core.branch_signoff.BranchSignoff``)."""
+
+    label: str
+    command: str
+    """The ``countersign verify`` command that makes the same judgement."""
+    commits: list[CommitSignoff]
+    """Newest first."""
+    omitted: int
+    before_countersign: int
+    problems: list[str]
+    notes: list[str]
+    markdown: str
+    """The same, as the report's Markdown section (what Neovim shows)."""
+    base: str | None = None
 
 
 # -- the JSON-RPC messages that carry them ---------------------------------------------
@@ -102,6 +192,7 @@ class ClientNotification:
 
 
 MESSAGE_TYPES: dict[str, type] = {AI_EDIT: ClientNotification, SUMMARY: ClientRequest,
-                                  PROVENANCE: ClientRequest, COMMIT_PREVIEW: ClientRequest}
+                                  PROVENANCE: ClientRequest, COMMIT_PREVIEW: ClientRequest,
+                                  SIGNOFF: ClientRequest}
 """What the client sends. The server's own ``countersign/provenance`` notification is sent
 as JSON text (``CountersignProtocol.notify_json``), not through these."""

@@ -9,8 +9,8 @@
   countersign.markHuman (who wrote what: reported, read, corrected)
 - ``review``: textDocument/diagnostic and codeAction, countersign.acknowledge and
   countersign.explain
-- ``summary``: textDocument/hover and codeLens, countersign/summary (request and command)
-  and countersign/commitPreview
+- ``summary``: textDocument/hover and codeLens, countersign/summary (request and command),
+  countersign/commitPreview and countersign/signoff (the report's sign-off section)
 
 Handlers translate LSP to plain values, call the features (``Documents``, ``Projects``,
 ``core``) and translate the answers back; they hold no logic of their own. Those of

@@ -1,4 +1,5 @@
-"""At a glance: a line's origin on hover, a document's summary, and what a commit would say."""
+"""At a glance: a line's origin on hover, a document's summary, what a commit would say, and
+the sign-off state of the branch's commits."""
 
 from __future__ import annotations
 
@@ -11,9 +12,18 @@ from pygls.exceptions import JsonRpcException
 from countersign.core.diagnostics import hover, lens_title, summarize
 from countersign.lsp import typed
 from countersign.lsp.documents import DocumentError
-from countersign.lsp.messages import COMMIT_PREVIEW, SUMMARY, CommitPreviewParams, DocumentParams
+from countersign.lsp.messages import (
+    COMMIT_PREVIEW,
+    SIGNOFF,
+    SUMMARY,
+    CommitPreviewParams,
+    DocumentParams,
+    SignoffParams,
+    SignoffResult,
+)
 from countersign.lsp.preview import PreviewError, PreviewInput, commit_preview
 from countersign.lsp.server import CountersignServer
+from countersign.lsp.signoff import SignoffError, SignoffInput, as_result, branch_signoff
 
 
 class RequestFailed(JsonRpcException):
@@ -25,12 +35,13 @@ class RequestFailed(JsonRpcException):
 
 def register(server: CountersignServer) -> None:
     """textDocument/hover and codeLens, countersign/summary (request and command),
-    countersign/commitPreview."""
+    countersign/commitPreview and countersign/signoff."""
     server.feature(types.TEXT_DOCUMENT_HOVER)(on_hover)
     server.feature(types.TEXT_DOCUMENT_CODE_LENS)(code_lens)
     typed.request(server, SUMMARY, DocumentParams, summary_request)
     typed.command(server, "countersign.summary", summary_command)
     typed.request(server, COMMIT_PREVIEW, CommitPreviewParams, commit_preview_request)
+    typed.request(server, SIGNOFF, SignoffParams, signoff_request)
 
 
 def on_hover(ls: CountersignServer, params: types.HoverParams) -> types.Hover | None:
@@ -87,4 +98,16 @@ async def commit_preview_request(ls: CountersignServer, params: CommitPreviewPar
     try:
         return await asyncio.to_thread(commit_preview, source)
     except PreviewError as exc:
+        raise RequestFailed(str(exc)) from None
+
+
+async def signoff_request(ls: CountersignServer, params: SignoffParams) -> SignoffResult:
+    """The gate's verdicts on the branch's commits, judged in a worker thread."""
+    doc = params.text_document
+    project = ls.project_for(doc.uri if doc is not None else None)
+    source = SignoffInput(project.workspace.root, project.workspace.git_dir, project.rules,
+                          project.config, project.policy, params.base, params.max_commits)
+    try:
+        return as_result(await asyncio.to_thread(branch_signoff, source))
+    except SignoffError as exc:
         raise RequestFailed(str(exc)) from None
