@@ -57,6 +57,12 @@ class SignoffInput:
     limit: int
 
 
+def signoff(source: SignoffInput) -> SignoffResult:
+    """The answer of ``countersign/signoff``, made wholly in the worker thread (rendering a
+    few hundred commits takes milliseconds the event loop keeps for typing)."""
+    return as_result(branch_signoff(source))
+
+
 def branch_signoff(source: SignoffInput) -> BranchSignoff:
     """The gate's verdicts on the newest ``limit`` commits HEAD's branch adds."""
     if source.git_dir is None:

@@ -23,7 +23,7 @@ from countersign.lsp.messages import (
 )
 from countersign.lsp.preview import PreviewError, PreviewInput, commit_preview
 from countersign.lsp.server import CountersignServer
-from countersign.lsp.signoff import SignoffError, SignoffInput, as_result, branch_signoff
+from countersign.lsp.signoff import SignoffError, SignoffInput, signoff
 
 
 class RequestFailed(JsonRpcException):
@@ -108,6 +108,6 @@ async def signoff_request(ls: CountersignServer, params: SignoffParams) -> Signo
     source = SignoffInput(project.workspace.root, project.workspace.git_dir, project.rules,
                           project.config, project.policy, params.base, params.max_commits)
     try:
-        return as_result(await asyncio.to_thread(branch_signoff, source))
+        return await asyncio.to_thread(signoff, source)
     except SignoffError as exc:
         raise RequestFailed(str(exc)) from None
