@@ -1,9 +1,11 @@
-// The report: the active file's summary and AI lines, and the commit preview, rendered in a
-// webview beside the editor (one panel, reused). The page itself is built in reportHtml.ts.
+// The report: the active file's summary and AI lines, the commit preview, and the sign-off
+// state of the branch's commits, rendered in a webview beside the editor (one panel,
+// reused). The page itself is built in reportHtml.ts and signoffHtml.ts.
 import * as vscode from 'vscode';
 import type { Client } from './client';
 import type { Marks } from './marks';
 import { type CommitPreview, type ReportData, reportHtml } from './reportHtml';
+import type { SignoffResult } from './signoffHtml';
 import { type Summary, summaryOf } from './status';
 
 const VIEW_TYPE = 'countersign.report';
@@ -24,8 +26,10 @@ export class Reports implements vscode.Disposable {
   async show(uri?: vscode.Uri): Promise<string> {
     const target = uri ?? vscode.window.activeTextEditor?.document.uri;
     const panel = this.reveal();
+    const [preview, signoff] = await Promise.all([this.preview(target), this.signoff(target)]);
     const data: ReportData = {
-      preview: await this.preview(target),
+      preview,
+      signoff,
       refresh: `command:countersign.showReport?${encodeURIComponent(JSON.stringify(target ? [target.toString()] : []))}`,
       cspSource: panel.webview.cspSource,
     };
@@ -71,14 +75,25 @@ export class Reports implements vscode.Disposable {
 
   private async preview(uri?: vscode.Uri): Promise<CommitPreview | string> {
     try {
-      return await this.client.request<CommitPreview>(
-        'countersign/commitPreview',
-        uri?.scheme === 'file' ? { textDocument: { uri: uri.toString() } } : {},
-      );
+      return await this.client.request<CommitPreview>('countersign/commitPreview', documentOf(uri));
     } catch (error) {
       return message(error);
     }
   }
+
+  /** The gate's verdicts on the branch's commits: asked only here, when the report is built. */
+  private async signoff(uri?: vscode.Uri): Promise<SignoffResult | string> {
+    try {
+      return await this.client.request<SignoffResult>('countersign/signoff', documentOf(uri));
+    } catch (error) {
+      return message(error);
+    }
+  }
+}
+
+/** The params naming the repository of `uri` (none: the server takes the first folder). */
+function documentOf(uri?: vscode.Uri): { textDocument?: { uri: string } } {
+  return uri?.scheme === 'file' ? { textDocument: { uri: uri.toString() } } : {};
 }
 
 function message(error: unknown): string {

@@ -1,6 +1,9 @@
-// The report page shown in a webview: the file's summary and AI lines, and the commit
-// preview. Plain strings only (no `vscode` import): unit-tested with node:test.
+// The report page shown in a webview: the file's summary and AI lines, the commit preview,
+// and the sign-off state of the branch's commits. Plain strings only (no `vscode` import):
+// unit-tested with node:test.
+import { escapeHtml } from './html';
 import { describe, KINDS, type LineRun } from './provenance';
+import { SIGNOFF_STYLE, type SignoffResult, signoffSection } from './signoffHtml';
 import type { Summary } from './status';
 
 /** The answer of `countersign/commitPreview`. */
@@ -16,6 +19,7 @@ export interface CommitPreview {
 export interface ReportData {
   file?: { path: string; summary: Summary | string; runs: readonly LineRun[] };
   preview: CommitPreview | string;
+  signoff: SignoffResult | string;
   /** A `command:` link that builds the report again. */
   refresh: string;
   /** The webview's `cspSource`: where its styles may come from. */
@@ -24,10 +28,6 @@ export interface ReportData {
 
 /** AI line runs listed before "and N more". */
 const LISTED_RUNS = 200;
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 const STYLE = `
 body{font-family:var(--vscode-font-family);font-size:var(--vscode-font-size);color:var(--vscode-foreground);padding:0 20px 20px}
@@ -40,7 +40,7 @@ pre{background:var(--vscode-textCodeBlock-background);padding:8px 12px;border-ra
 .inline{background:var(--vscode-countersign-aiInline)}.chat{background:var(--vscode-countersign-aiChat)}
 .agent{background:var(--vscode-countersign-aiAgent)}.suspected{background:var(--vscode-countersign-aiSuspected)}
 .acknowledged{opacity:.4}
-`;
+${SIGNOFF_STYLE}`;
 
 function row(name: string, value: string): string {
   return `<tr><th>${escapeHtml(name)}</th><td>${value}</td></tr>`;
@@ -106,6 +106,7 @@ export function reportHtml(data: ReportData): string {
     `<h1>countersign report</h1><p><a href="${escapeHtml(data.refresh)}">Refresh</a></p>`,
     data.file ? fileSection(data.file) : '<p class="muted">No file: open one to see its AI lines.</p>',
     previewSection(data.preview),
+    signoffSection(data.signoff),
     '</body></html>',
   ].join('');
 }

@@ -31,6 +31,7 @@ function data(over: Partial<ReportData> = {}): ReportData {
       runs: [{ first: 1, last: 1, origin: { kind: 'inline', tool: 'fake-ai', at: 1_790_000_000 } }],
     },
     preview: PREVIEW,
+    signoff: 'the repository has no commits yet: there is nothing to sign off',
     refresh: 'command:countersign.showReport?%5B%5D',
     cspSource: 'https://webview.test',
     ...over,
@@ -45,6 +46,10 @@ test('the page has the summary, the AI lines, the commit preview and its trailer
   assert.match(html, /<h2>Commit preview<\/h2>/);
   assert.match(html, /<pre>AI-Assisted: fake-ai \(inline\)\nReview-Tier: critical<\/pre>/);
   assert.match(html, /1 of 2 added lines are AI-written/);
+});
+
+test('the sign-off section says why when the server could not judge', () => {
+  assert.match(reportHtml(data()), /<h2>Sign-off<\/h2><p>No sign-off state: the repository has no commits yet/);
 });
 
 test('no scripts; styles only from the webview; text from the server is escaped', () => {
