@@ -235,3 +235,29 @@ async def test_bad_params_and_nothing_to_judge_are_clear_errors(
     git(tmp_path, "init", "-q", str(empty))
     with pytest.raises(Exception, match="no commits yet"):
         await signoff(client, textDocument={"uri": (empty / "a.py").as_uri()})
+
+
+@pytest.mark.parametrize("spec", CLIENTS)
+async def test_without_a_policy_the_answer_says_where_it_may_differ_from_ci(
+        spec: str, team: Team) -> None:
+    write(team.repo, ".countersign.toml", "[autonomy.new_tool]\nlines = 100\nstricter = 1\n")
+    team.commit(MIGRATION, "CREATE TABLE orders (id int);\n", f"Add orders\n\nApproved-by: {SAM}")
+    client = await session(team.repo, spec)
+    try:
+        result = await signoff(client)
+    finally:
+        await stop(client)
+    assert result["command"] == "countersign verify main..HEAD"
+    commit = only_commit(result)
+    assert states(commit) == [(SAM, None, "valid", True)]  # typed, and it counts
+    assert commit["approvals"][0]["source"] == "trailer"
+    assert not commit["ok"] and "the policy names no senior reviewers" in commit["failures"][0]
+    notes = result["notes"]
+    assert [n.split(":")[0] for n in notes] == [
+        "judged by the repository's configuration",
+        "the policy's [autonomy] section is applied by countersign verify only",
+        "the policy names no signers, so typed Approved-by trailers count and anyone can "
+        "write them",
+        "reviews recorded by the forge (GitHub, GitLab) count only in CI (countersign verify "
+        "--forge-reviews)"]
+    assert "- note: the policy names no signers" in result["markdown"]
