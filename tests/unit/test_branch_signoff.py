@@ -76,6 +76,8 @@ def test_markdown_of_a_met_and_an_unmet_requirement() -> None:
     assert ("| Sam \\<sam@example.com\\> | senior | ssh | **stale**: the approved content "
             "changed since | approved c0ffee; a.sql: content changed |") in text
     assert ("| Sam \\<sam@example.com\\> | senior | ssh | valid | good signature |") in text
+    # the table, then what is missing (verify's words point to the refusals "above")
+    assert text.index("**stale**") < text.index("- missing: needs senior") < text.index("### ok")
     assert "Needs **senior** sign-off: meets its requirement." in text
 
 

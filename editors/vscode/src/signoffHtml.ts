@@ -54,7 +54,8 @@ export interface SignoffResult {
 export const SIGNOFF_STYLE = `
 .verdict{display:inline-block;min-width:3em;padding:0 6px;margin-right:6px;border-radius:3px;font-size:.85em;text-align:center;border:1px solid currentColor}
 .pass{color:var(--vscode-testing-iconPassed)}.fail{color:var(--vscode-errorForeground)}
-table.approvals{margin:6px 0 4px}table.approvals td,table.approvals th{border-bottom:1px solid var(--vscode-widget-border,transparent)}
+table.approvals{width:100%;margin:6px 0 4px}table.approvals td,table.approvals th{border-bottom:1px solid var(--vscode-widget-border,transparent)}
+table.approvals td{overflow-wrap:anywhere}
 ul.why{margin:4px 0;padding-left:20px}.commit{margin-bottom:18px}
 `;
 
@@ -84,12 +85,13 @@ function commitSection(c: CommitSignoff): string {
   const verdict = c.ok ? '<span class="verdict pass">ok</span>' : '<span class="verdict fail">FAIL</span>';
   const needs = c.review === 'none' ? 'Needs no sign-off' : `Needs <b>${shown(c.review)}</b> sign-off`;
   const status = c.review === 'none' && c.ok ? '' : `: <span class="${c.ok ? 'pass' : 'fail'}">${shown(c.status)}</span>`;
-  const why = [...c.reasons.map((r) => `<li>${shown(r)}</li>`), ...c.failures.map((f) => `<li>missing: ${shown(f)}</li>`)];
+  const missing = c.failures.map((f) => `<li>missing: ${shown(f)}</li>`).join('');
   return [
     `<div class="commit"><h3>${verdict}<code>${shown(c.sha.slice(0, 10))}</code> ${shown(c.subject)}</h3>`,
     `<p>By ${shown(c.author)}. ${needs}${status}.</p>`,
-    `<ul class="why">${why.join('')}</ul>`,
+    `<ul class="why">${c.reasons.map((r) => `<li>${shown(r)}</li>`).join('')}</ul>`,
     approvalsTable(c.approvals),
+    missing ? `<ul class="why fail">${missing}</ul>` : '',
     '</div>',
   ].join('');
 }

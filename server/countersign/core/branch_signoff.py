@@ -101,7 +101,8 @@ def reasons(verdict: Verdict) -> tuple[str, ...]:
 
 
 def render_markdown(report: BranchSignoff) -> str:
-    """The report's sign-off section: a heading, then a table of approvals per commit."""
+    """The report's sign-off section: a heading, then per commit why it needs its review, a
+    table of its approvals, and what is missing."""
     failed = sum(1 for v in report.verdicts if not v.ok)
     out = [f"## Sign-off: {md(report.label)}", ""]
     if not report.verdicts:
@@ -140,13 +141,18 @@ def _commit_markdown(verdict: Verdict) -> list[str]:
     out = [f"### {'ok' if verdict.ok else 'FAIL'} {c.sha[:10]} {md(c.subject)}", "",
            f"By {md(c.author)}. {needs}.", ""]
     out += [f"- {md(r)}" for r in reasons(verdict)]
-    out += [f"- missing: {md(f)}" for f in verdict.failures]
-    out.append("")
-    if not verdict.approvals:
-        return [*out, "No approvals.", ""]
-    out += ["| reviewer | role | source | state | detail |", "| --- | --- | --- | --- | --- |"]
-    for a in verdict.approvals:
+    out += ["", *_approvals_markdown(verdict.approvals), ""]
+    missing = [f"- missing: {md(f)}" for f in verdict.failures]
+    return [*out, *missing, ""] if missing else out
+
+
+def _approvals_markdown(approvals: tuple[Approval, ...]) -> list[str]:
+    """A table row per approval, its state in words when it does not count."""
+    if not approvals:
+        return ["No approvals."]
+    out = ["| reviewer | role | source | state | detail |", "| --- | --- | --- | --- | --- |"]
+    for a in approvals:
         state = md(a.state) if a.counts else f"**{md(a.state)}**: {md(meaning(a))}"
         out.append(f"| {md(a.who)} | {md(a.role or 'any')} | {md(a.source)} | {state} "
                    f"| {md(a.detail)} |")
-    return [*out, ""]
+    return out

@@ -78,7 +78,7 @@ test('a refused approval says which state and what it means; what is missing is 
   const html = signoffSection(result([failed]));
   assert.match(html, /<span class="verdict fail">FAIL<\/span>/);
   assert.match(html, /<td><span class="fail">stale<\/span>: the approved content changed since<\/td><td>approved 0123456789; migrations\/002\.sql: content changed since approval<\/td>/);
-  assert.match(html, /<li>missing: needs senior sign-off: an approval from a senior reviewer<\/li>/);
+  assert.match(html, /<\/table><ul class="why fail"><li>missing: needs senior sign-off: an approval from a senior reviewer<\/li><\/ul><\/div>/);
   assert.match(html, /0 meet their requirement, 1 does not/);
 });
 
