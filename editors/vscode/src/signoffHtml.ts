@@ -55,7 +55,7 @@ export const SIGNOFF_STYLE = `
 .verdict{display:inline-block;min-width:3em;padding:0 6px;margin-right:6px;border-radius:3px;font-size:.85em;text-align:center;border:1px solid currentColor}
 .pass{color:var(--vscode-testing-iconPassed)}.fail{color:var(--vscode-errorForeground)}
 table.approvals{width:100%;margin:6px 0 4px}table.approvals td,table.approvals th{border-bottom:1px solid var(--vscode-widget-border,transparent)}
-table.approvals td{overflow-wrap:anywhere}
+table.approvals td.who,table.approvals td.detail{overflow-wrap:anywhere}table.approvals td.who{min-width:9em}
 ul.why{margin:4px 0;padding-left:20px}.commit{margin-bottom:18px}
 `;
 
@@ -67,7 +67,7 @@ function approvalRow(a: ApprovalState): string {
   const state = a.counts
     ? `<span class="pass">${shown(a.state)}</span>: counts`
     : `<span class="fail">${shown(a.state)}</span>: ${shown(a.meaning)}`;
-  return `<tr><td>${shown(a.who)}</td><td>${shown(a.role ?? 'any')}</td><td>${shown(a.source)}</td><td>${state}</td><td>${shown(a.detail)}</td></tr>`;
+  return `<tr><td class="who">${shown(a.who)}</td><td>${shown(a.role ?? 'any')}</td><td>${shown(a.source)}</td><td>${state}</td><td class="detail">${shown(a.detail)}</td></tr>`;
 }
 
 function approvalsTable(approvals: readonly ApprovalState[]): string {

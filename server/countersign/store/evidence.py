@@ -20,6 +20,7 @@ from countersign.core.forge import ForgeApproval
 from countersign.core.rules import Finding
 from countersign.core.signoff import Approval, OwnerRule
 from countersign.core.tiers import Tier
+from countersign.store import commits
 from countersign.store.approvals import (
     ContentDigest,
     StoredApproval,
@@ -178,6 +179,16 @@ def _flavor(location: str, text: str) -> Flavor:
         return "github"
     has_sections = any(line.lstrip().startswith(("[", "^[")) for line in text.splitlines())
     return "gitlab" if has_sections else "github"
+
+
+def legacy_approvals(note: bytes | None) -> tuple[Approval, ...]:
+    """The typed ``Approved-by:`` lines of an approvals note (source ``note``): counted only
+    where the policy names no signers."""
+    if note is None:
+        return ()
+    return tuple(Approval(line.partition(":")[2].strip(), "note")
+                 for line in commits.decode(note).splitlines()
+                 if line.lower().startswith("approved-by:"))
 
 
 def tier_raising_paths(findings: Sequence[Finding], tier: Tier,

@@ -21,14 +21,19 @@ from countersign.core.forge import ForgeApproval
 from countersign.core.origin import Origin
 from countersign.core.provenance import NoteError, record_lines, record_revision, record_source
 from countersign.core.rules import RuleSet
-from countersign.core.signoff import Approval, Commit, Verdict, judge
+from countersign.core.signoff import Commit, Verdict, judge
 from countersign.core.standing import Standing
 from countersign.core.tiers import Tier
 from countersign.core.trailers import compute_stamp, parse_declared
 from countersign.store import commits
 from countersign.store.baseline import before_baseline
 from countersign.store.commits import LoggedCommit
-from countersign.store.evidence import Evidence, protected_paths, tier_raising_paths
+from countersign.store.evidence import (
+    Evidence,
+    legacy_approvals,
+    protected_paths,
+    tier_raising_paths,
+)
 from countersign.store.gitcli import Git, GitError
 from countersign.store.stamping import Stamper
 from countersign.store.verdicts import UNKNOWN
@@ -101,7 +106,7 @@ class Gate:
                                                             Tier.NONE), paths)
             commit = Commit(logged.sha, logged.subject, logged.author, declared, stamp,
                             logged.sha in notes,
-                            (*_approvals(blobs.get(approvals.get(logged.sha, ""))),
+                            (*legacy_approvals(blobs.get(approvals.get(logged.sha, ""))),
                              *evidence.approvals(logged.sha)),
                             {c.path: c.added for c in logged.changes}, logged.time,
                             committer=logged.committer,
@@ -176,15 +181,6 @@ def _note_lines(
         lines = {p: stamper.carry(revision, p, ls, commits.decode(
             commits.read_blob(stamper.repo, f"{sha}:{p}") or b"")) for p, ls in lines.items()}
     return lines, record_source(record)
-
-
-def _approvals(data: bytes | None) -> tuple[Approval, ...]:
-    """Legacy ``Approved-by:`` lines of an approvals note (source ``note``)."""
-    if data is None:
-        return ()
-    text = commits.decode(data)
-    return tuple(Approval(line.partition(":")[2].strip(), "note") for line in text.splitlines()
-                 if line.lower().startswith("approved-by:"))
 
 
 def _base(repo: Git, revs: Sequence[str], logged: Sequence[LoggedCommit]) -> str | None:

@@ -19,7 +19,7 @@ from countersign.core.rules import RuleSet
 from countersign.core.signoff import Approval, Commit, Verdict, judge
 from countersign.core.trailers import compute_stamp, parse_declared
 from countersign.store import commits
-from countersign.store.evidence import Evidence
+from countersign.store.evidence import Evidence, legacy_approvals
 from countersign.store.gitcli import Git
 from countersign.store.lineage import HistoryCommit, Lines
 
@@ -45,11 +45,7 @@ def recorded_approvals(
     evidence.load([s for s in shas if s in table])
     out: dict[str, tuple[Approval, ...]] = {}
     for sha in shas:
-        data = blobs.get(table.get(sha, ""))
-        legacy = tuple(Approval(line.partition(":")[2].strip(), "note")
-                       for line in commits.decode(data or b"").splitlines()
-                       if line.lower().startswith("approved-by:"))
-        found = legacy + evidence.approvals(sha)
+        found = legacy_approvals(blobs.get(table.get(sha, ""))) + evidence.approvals(sha)
         if found:
             out[sha] = found
     return out

@@ -64,7 +64,7 @@ test('a table per commit: reviewer, role, source, the state in words, detail', (
   assert.match(html, /<h3><span class="verdict pass">ok<\/span><code>0123456789<\/code> Add orders<\/h3>/);
   assert.match(html, /Needs <b>senior<\/b> sign-off: <span class="pass">meets its requirement<\/span>\./);
   assert.match(html, /<th>reviewer<\/th><th>role<\/th><th>source<\/th><th>state<\/th><th>detail<\/th>/);
-  assert.match(html, /<td>Sam Senior &#60;sam@example\.com&#62;<\/td><td>senior<\/td><td>ssh<\/td><td><span class="pass">valid<\/span>: counts<\/td>/);
+  assert.match(html, /<td class="who">Sam Senior &#60;sam@example\.com&#62;<\/td><td>senior<\/td><td>ssh<\/td><td><span class="pass">valid<\/span>: counts<\/td>/);
 });
 
 test('a refused approval says which state and what it means; what is missing is listed', () => {
@@ -77,7 +77,7 @@ test('a refused approval says which state and what it means; what is missing is 
   });
   const html = signoffSection(result([failed]));
   assert.match(html, /<span class="verdict fail">FAIL<\/span>/);
-  assert.match(html, /<td><span class="fail">stale<\/span>: the approved content changed since<\/td><td>approved 0123456789; migrations\/002\.sql: content changed since approval<\/td>/);
+  assert.match(html, /<td><span class="fail">stale<\/span>: the approved content changed since<\/td><td class="detail">approved 0123456789; migrations\/002\.sql: content changed since approval<\/td>/);
   assert.match(html, /<\/table><ul class="why fail"><li>missing: needs senior sign-off: an approval from a senior reviewer<\/li><\/ul><\/div>/);
   assert.match(html, /0 meet their requirement, 1 does not/);
 });
@@ -106,7 +106,7 @@ test('hostile names, subjects and file names are escaped and invisible character
   const html = signoffSection(result([commit({ subject: '<script>alert(1)</script>', approvals: [hostile] })]));
   assert.doesNotMatch(html, /<script|<img|<td><b>|onmouseover="|\u202e|\n/);
   assert.match(html, /&#60;script&#62;alert\(1\)&#60;\/script&#62;/);
-  assert.match(html, /<td>Eve&#34; onmouseover=&#34;alert\(1\)&#34; \\u202eevil\\u202c &#60;eve@example\.com&#62;<\/td><td>&#60;b&#62;senior&#60;\/b&#62;<\/td>/);
+  assert.match(html, /<td class="who">Eve&#34; onmouseover=&#34;alert\(1\)&#34; \\u202eevil\\u202c &#60;eve@example\.com&#62;<\/td><td>&#60;b&#62;senior&#60;\/b&#62;<\/td>/);
   assert.match(html, /&#60;img src=x onerror=alert\(1\)&#62;\.sql\\u000asecond line/);
 });
 
