@@ -13,7 +13,8 @@
 #    by hand does not, palette commands, marks following edits, big.py's 2,000 marks and
 #    how long they take to draw, paste = human, chat edits, server discovery;
 # 4. UI test (ui.js): Tab accepts the ghost text, the squiggle, status bar, Problems panel
-#    and gutter show it; the report webview; marks per kind, hover, acknowledged, toggle;
+#    and gutter show it; the report webview (with the sign-off state of the branch's signed
+#    commits); marks per kind, hover, acknowledged, toggle;
 #    frame times while big.py's marks move; typing by hand shows nothing. Screenshots and
 #    timings (vscode-*-timings.json) are kept in ARTIFACTS_DIR.
 #

@@ -1,9 +1,9 @@
 // The user's view: code-server in headless Chromium. Accept the fake AI's ghost text with
 // Tab in infra/main.tf and see the countersign error (squiggle, status bar, Problems panel)
-// and the gutter mark; the report in its webview; app/payments.py's marks per kind, the
-// hover naming tool and model, acknowledged marks dimmed; frame times while big.py's 2,000
-// marks move; type the same line by hand in infra/prod.tf and see none. Screenshots and
-// frame timings go to ARTIFACTS.
+// and the gutter mark; the report in its webview, with the approvals of the branch's commits;
+// app/payments.py's marks per kind, the hover naming tool and model, acknowledged marks
+// dimmed; frame times while big.py's 2,000 marks move; type the same line by hand in
+// infra/prod.tf and see none. Screenshots and frame timings go to ARTIFACTS.
 // usage: node ui.js URL_WITH_FOLDER ARTIFACTS_DIR
 const { chromium } = require('playwright-core');
 const fs = require('fs');
@@ -171,6 +171,18 @@ async function typeLinesAtTop(page, times) {
       /AI lines\s+1 of 2/.test(reportText) && /written by fake-ai \(inline\)/.test(reportText) && /Commit preview/.test(reportText)
         && /AI-Assisted: /.test(reportText));
     await page.screenshot({ path: path.join(artifacts, 'vscode-report.png') });
+    check('the report shows the approvals of the branch: a valid one and a stale one, in words',
+      /Sign-off/.test(reportText) && /Add orders/.test(reportText) && /valid: counts/.test(reportText)
+        && /stale: the approved content changed since/.test(reportText) && /does not meet its requirement/.test(reportText));
+    if (report) { // the panel hidden while the sign-off section is shot, then shown again
+      await page.keyboard.press('Control+J');
+      await page.locator('.markers-panel').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+      await report.frame.locator('h2', { hasText: 'Sign-off' }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(artifacts, 'vscode-report-signoff.png') });
+      await page.keyboard.press('Control+J');
+      check('the Problems panel is shown again', await found(page.locator('.markers-panel')));
+    }
     await page.locator('.tab', { hasText: 'countersign report' }).locator('.codicon-close').click();
     await page.locator('.tab', { hasText: 'countersign report' }).waitFor({ state: 'detached', timeout: 10000 });
 

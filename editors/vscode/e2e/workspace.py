@@ -5,12 +5,17 @@
   screenshot), recorded the way an agent integration records them: ``countersign
   checkpoint`` (a human snapshot), the AI writes, ``countersign mark`` attributes the change;
 - ``big.py``: 20,000 lines, 2,000 of them AI-written (every tenth line; inline and agent by
-  turns), for the decoration timings.
+  turns), for the decoration timings;
+- the branch ``feature`` (checked out, tracking ``main``) adds two migrations, for the
+  report's sign-off section: ``Add orders`` (high: a senior) approved by Sam Senior with his
+  own SSH key, and ``Drop sessions`` (critical) approved by Sam too, then changed by an
+  amend, so his approval is stale. ``.countersign.toml`` names Sam and lists his key.
 The AI lines are left uncommitted, as they are while someone works.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,10 +38,48 @@ PAYMENTS = [
 TOOLS = {"inline": ("copilot", "gpt-4o"), "agent": ("claude-code", "anthropic/claude-sonnet-4-5"),
          "chat": ("cursor", "openai/gpt-5")}
 BIG_HUMAN = 18_000
+SAM = ("Sam Senior", "sam@example.com")
+CONFIG = """[reviewers]
+senior = ["sam@example.com"]
+[signoff]
+allowed_signers = "allowed_signers"
+"""
 
 
-def run(*args: str, cwd: Path) -> None:
-    subprocess.run(args, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> None:
+    subprocess.run(args, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, **(env or {})})
+
+
+def sam_approves(countersign: str, repo: Path, key: Path) -> None:
+    """``countersign approve`` as Sam (git identity), signing with his own SSH key."""
+    run(countersign, "approve", cwd=repo, env={
+        "GIT_COMMITTER_NAME": SAM[0], "GIT_COMMITTER_EMAIL": SAM[1], "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_KEY_0": "gpg.format", "GIT_CONFIG_VALUE_0": "ssh",
+        "GIT_CONFIG_KEY_1": "user.signingKey", "GIT_CONFIG_VALUE_1": str(key)})
+
+
+def signed_branch(countersign: str, repo: Path) -> None:
+    """``feature`` over ``main``: one approved commit, one whose approval went stale."""
+    key = repo / ".git" / "e2e-keys" / "sam"
+    key.parent.mkdir()
+    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "sam", "-f", str(key), cwd=repo)
+    public = key.with_name("sam.pub").read_text().strip()
+    (repo / "allowed_signers").write_text(f"{SAM[1]} {public}\n")
+    (repo / ".countersign.toml").write_text(CONFIG)
+    run("git", "add", "allowed_signers", ".countersign.toml", cwd=repo)
+    run("git", "commit", "-qm", "Sam signs off", cwd=repo)
+    run("git", "checkout", "-q", "-b", "feature", "--track", "main", cwd=repo)
+    run("git", "config", "notes.rewriteRef", "refs/notes/countersign*", cwd=repo)
+    for name, text, subject in (("001_orders.sql", "CREATE TABLE orders (id int);\n", "Add orders"),
+                                ("002_drop.sql", "DROP TABLE sessions;\n", "Drop sessions")):
+        (repo / "migrations").mkdir(exist_ok=True)
+        (repo / "migrations" / name).write_text(text)
+        run("git", "add", "migrations", cwd=repo)
+        run("git", "commit", "-qm", subject, cwd=repo)
+        sam_approves(countersign, repo, key)
+    (repo / "migrations" / "002_drop.sql").write_text("DROP TABLE sessions CASCADE;\n")
+    run("git", "commit", "-qa", "--amend", "--no-edit", cwd=repo)
 
 
 def write_in_rounds(countersign: str, repo: Path, name: str, lines: list[tuple[str, str]]) -> None:
@@ -77,6 +120,7 @@ def main(countersign: str, repo: Path) -> None:
     (repo / "big.py").write_text("")
     run("git", "add", ".", cwd=repo)
     run("git", "commit", "-qm", "infra", cwd=repo)
+    signed_branch(countersign, repo)
     write_in_rounds(countersign, repo, "app/payments.py", PAYMENTS)
     write_in_rounds(countersign, repo, "big.py", big_file())
 

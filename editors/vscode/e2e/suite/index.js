@@ -166,6 +166,12 @@ async function paletteCommands({ document, line }) {
   assert.match(report, /<th>tier<\/th><td><span class="tier">critical<\/span>/);
   assert.match(report, new RegExp(`<span class="kind inline"></span>${line + 1}</td><td>written by fake-ai \\(inline\\), at `));
   assert.match(report, /<pre>AI-Assisted: /);
+  // the sign-off state of the branch's commits (workspace.py: feature over main, signed by Sam)
+  assert.match(report, /<h2>Sign-off<\/h2><p class="muted">The commits of main\.\.HEAD, judged as <code>countersign verify main\.\.HEAD<\/code>/);
+  assert.match(report, /<p>2 commits: 1 meets its requirement, 1 does not\.<\/p>/);
+  assert.match(report, /<code>[0-9a-f]{10}<\/code> Add orders<\/h3><p>By Ada Author &#60;ada@example\.com&#62;\. Needs <b>senior<\/b> sign-off: <span class="pass">meets its requirement<\/span>/);
+  assert.match(report, /<td class="who">Sam Senior &#60;sam@example\.com&#62;<\/td><td>senior<\/td><td>ssh<\/td><td><span class="pass">valid<\/span>: counts<\/td><td class="detail">good signature by sam@example\.com/);
+  assert.match(report, /<span class="fail">stale<\/span>: the approved content changed since<\/td><td class="detail">approved [0-9a-f]{10}; migrations\/002_drop\.sql: content changed since approval<\/td>/);
   const tabs = () => vscode.window.tabGroups.all.flatMap((group) => group.tabs);
   await waitFor(`the report in a webview tab (tabs: ${tabs().map((t) => t.label)})`, () =>
     tabs().some((t) => t.label === 'countersign report' && t.input instanceof vscode.TabInputWebview), 10000);
@@ -201,7 +207,7 @@ async function paletteCommands({ document, line }) {
 
   const explanation = await vscode.commands.executeCommand('countersign.explainRule', 'DES001');
   assert.match(explanation, /^DES001 terraform \/ pulumi \/ cdk destroy/);
-  log('palette commands: report, mark human, mark AI, acknowledge, explain all work');
+  log('palette commands: report (with the sign-off of the branch), mark human, mark AI, acknowledge, explain all work');
 }
 
 async function pasteIsHuman() {
