@@ -12,6 +12,9 @@ stdio, as an editor asks:
   the first one cold (the server has not read the repository yet);
 - the keystroke path meanwhile: ``didChange`` -> ``publishDiagnostics`` on a 2,000-line
   file with 200 AI spans, idle and while a 200-commit request runs in its worker thread;
+- the event loop's lag in this process while ``asyncio.to_thread`` runs the same judgement
+  (what the server's loop can lose to the worker holding the GIL, without the machine's
+  other load on the measurement);
 - ``countersign verify main..HEAD`` over the same 200 commits in a new process, for scale.
 
 Run: ./run bench   (or .venv/bin/python bench/bench_report_signoff.py [--commits N])
@@ -37,6 +40,10 @@ from pygls.lsp.client import LanguageClient
 
 from bench_lsp import plain_converter
 from bench_signoff import ENV, approvals, git, keys
+from countersign.core.config import load_project
+from countersign.lsp.signoff import SignoffInput
+from countersign.lsp.signoff import signoff as signoff_of
+from countersign.store.workspace import find_workspace
 
 SERVER = [sys.executable, "-m", "countersign.cli.main", "lsp"]
 POLICY = """[reviewers]
@@ -172,6 +179,23 @@ async def keystrokes(client: LanguageClient, repo: Path, busy: int) -> list[floa
     return times
 
 
+async def loop_lag(repo: Path, policy: Path, commits: int) -> list[float]:
+    """How late a 1 ms sleep wakes (ms) while the request's work runs in a worker thread."""
+    workspace = find_workspace(repo)
+    loaded = load_project(repo, policy)
+    source = SignoffInput(repo, workspace.git_dir, loaded.rules, loaded.config, policy, None,
+                          commits)
+    await asyncio.to_thread(signoff_of, source)  # warm, as the server is after one request
+    lags: list[float] = []
+    work = asyncio.ensure_future(asyncio.to_thread(signoff_of, source))
+    while not work.done():
+        start = time.perf_counter()
+        await asyncio.sleep(0.001)
+        lags.append((time.perf_counter() - start) * 1000 - 1)
+    await work
+    return lags
+
+
 def verify(repo: Path, policy: Path) -> float:
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "countersign", "verify", "main..HEAD",
@@ -216,6 +240,11 @@ async def main_async(commits: int) -> None:
             await client.shutdown_async(None)
             client.exit(None)
             await client.stop()
+        for commits in (20, 200):
+            lag = sorted(await loop_lag(repo, policy, commits))
+            print(f"  event loop lag in process, {commits:>3} commits: {len(lag)} wake-ups, "
+                  f"p50 {statistics.median(lag):.1f} ms, p99 "
+                  f"{lag[int(0.99 * (len(lag) - 1))]:.1f} ms, max {lag[-1]:.1f} ms")
         print(f"  countersign verify main..HEAD ({len(shas)} commits, new process): "
               f"{verify(repo, policy):.0f} ms; load average now {os.getloadavg()[0]:.2f}")
     finally:
