@@ -19,6 +19,7 @@ from countersign.core.trailers import is_ours, strip_ours
 from countersign.store import commits, pending, replay
 from countersign.store.gitcli import Git
 from countersign.store.stamping import Stamper
+from countersign.store.standing_cache import with_autonomy
 
 
 def run_hook(name: str, argv: Sequence[str]) -> int:
@@ -82,6 +83,7 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
     stamp = stamper.staged(parents, carry, author)
     if author is None:  # post-commit attaches it; an Aider commit is noted afresh
         pending.leave(repo, parents, stamp.ai_lines, stamp.to_dict())
+    stamp = with_autonomy(stamper, stamp, parents, refresh=True)  # [autonomy], if any
     base = (strip_ours(message, [f"{k}: {v}" for k, v in parsed], commits.comment_char(repo))
             if stamped_before else message)
     stamped = commits.add_trailers(repo, base, stamp.trailers(stamper.config.assisted_by))
