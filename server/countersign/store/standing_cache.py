@@ -31,15 +31,17 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from countersign import __version__
 from countersign.core.config import Config
 from countersign.core.rules import RuleSet
-from countersign.core.standing_table import Decision, StandingTable, table_from_json
 from countersign.core.tiers import Review, Tier
 from countersign.core.trailers import SUPPRESSION_REVIEW, Stamp
 from countersign.store.stamping import Stamper
+
+if TYPE_CHECKING:  # imported where used: a commit without [autonomy] never needs them
+    from countersign.core.standing_table import Decision, StandingTable
 
 CACHE = "countersign/autonomy-standing.json"
 """Under the git directory."""
@@ -77,6 +79,8 @@ def decide(git_dir: Path, key: str, config: Config, tools: Sequence[str], tier: 
            base: Review, parents: Sequence[str]) -> Decision:
     """The review for ``tools`` at ``tier`` on top of ``parents`` from the cached tables,
     with the reasons and what the trailers could not know."""
+    from countersign.core.standing_table import Decision
+
     if not parents:  # the first commit builds on no history: verify's empty record
         from countersign.core.standing import Standing  # ~5 ms, only on a first commit
         from countersign.core.track_record import TrackRecord
@@ -90,7 +94,7 @@ def decide(git_dir: Path, key: str, config: Config, tools: Sequence[str], tier: 
     if found and len(found) == len(mine):  # verify builds on the newest parent
         return max(found, key=lambda t: t.as_of).decide(tools, tier, base)
     if tables:
-        newest = max(tables.values(), key=lambda t: t.as_of)
+        newest = max(reversed(tables.values()), key=lambda t: t.as_of)  # ties: the last made
         strict = newest.decide(tools, tier, base, strict=True)
         return Decision(strict.review, (
             *strict.reasons,
@@ -114,6 +118,8 @@ def policy_key(config: Config, rules: RuleSet) -> str:
 def load(git_dir: Path, key: str) -> tuple[dict[str, StandingTable], str | None]:
     """Commit -> its cached table for policy ``key``, and why there is none when the file
     is unusable (``None`` when it is simply absent)."""
+    from countersign.core.standing_table import table_from_json
+
     try:
         data = (git_dir / CACHE).read_bytes()
     except OSError:
@@ -162,17 +168,26 @@ def save(git_dir: Path, key: str, table: StandingTable) -> None:
         tmp.unlink(missing_ok=True)
 
 
+_WAIT_THEN_REFRESH = (
+    'n=0\n'
+    'while [ "$n" -lt 18000 ] && kill -0 "$1" 2>/dev/null; do n=$((n + 1)); sleep 0.2; done\n'
+    'exec "$2" -m countersign.cli.standing_refresh "$1" "$3"\n')
+"""Waits (at most an hour) for the commit process in a shell: Python starts only after it,
+so the refresh takes no CPU from the commit (Python's start-up alone is ~30 ms of CPU)."""
+
+
 def spawn_refresh(root: Path, parent: str) -> None:
-    """Start ``cli.standing_refresh`` detached: it waits for the commit being made, then
-    caches the standing of the new HEAD for the next commit. Costs the hook one fork."""
+    """Start ``cli.standing_refresh`` detached once the commit being made is done: it caches
+    the standing of the new HEAD for the next commit. Costs the hook one fork (<1 ms)."""
     if os.environ.get(REFRESH, "").lower() in ("off", "0", "false", "no"):
         return
     env = {k: v for k, v in os.environ.items() if k != "GIT_INDEX_FILE"}
     with contextlib.suppress(OSError):
         subprocess.Popen(
-            [sys.executable, "-m", "countersign.cli.standing_refresh",
-             str(_commit_process()), parent], cwd=root, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            ["/bin/sh", "-c", _WAIT_THEN_REFRESH, "countersign-refresh",
+             str(_commit_process()), sys.executable, parent], cwd=root, env=env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
 
 
 def _commit_process() -> int:
