@@ -292,3 +292,46 @@ def _ended_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()
     return child.pid
+
+
+def waiting_shells(marker: Path) -> list[int]:
+    """The shells waiting to refresh, by the ``marker`` they will remove (not their children
+    between fork and exec, which show the same command line)."""
+    found: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if str(marker).encode() in argv and argv[0] == b"/bin/sh":
+            found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return sorted(pid for pid, parent in found.items() if parent not in found)
+
+
+def test_one_refresh_waits_per_git_process_and_markers_of_gone_ones_are_forgotten(
+    hooked: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cherry-pick of many commits runs the hook for each in one git process: only the
+    first starts a refresh; once that process ends the refresh's shell removes its marker."""
+    monkeypatch.setenv(REFRESH, "on")
+    git_dir = Path(git(hooked, "rev-parse", "--absolute-git-dir").strip())
+    committing = subprocess.Popen(["sleep", "600"])  # stands for the git process
+    try:
+        for _ in range(2):
+            standing_cache.spawn_refresh(hooked, git_dir, "0" * 40, committing.pid)
+        marker = git_dir / "countersign" / f"{standing_cache.MARKER}{committing.pid}"
+        assert len(waiting_shells(marker)) == 1
+        standing_cache.forget_waits(git_dir)
+        assert marker.exists()  # its git process is alive
+    finally:
+        committing.kill()
+        committing.wait()
+    deadline = time.monotonic() + 120  # a generous bound for a busy machine, not a timing
+    while marker.exists():
+        assert time.monotonic() < deadline, "the refresh's shell never went on"
+        time.sleep(0.1)
+    gone = git_dir / "countersign" / f"{standing_cache.MARKER}{_ended_pid()}"
+    gone.touch()
+    standing_cache.forget_waits(git_dir)
+    assert not gone.exists()

@@ -62,7 +62,8 @@ def with_autonomy(stamper: Stamper, stamp: Stamp, parents: Sequence[str],
     if not config.autonomy.active:
         return stamp
     if refresh:
-        spawn_refresh(stamper.repo.root, parents[0] if parents else "")
+        spawn_refresh(stamper.repo.root, Path(stamper.repo.git_dir),
+                      parents[0] if parents else "")
     tools = {str(o.tool) for lines in stamp.ai_lines.values() for o in lines.values()}
     if not tools:
         return stamp
@@ -171,23 +172,57 @@ def save(git_dir: Path, key: str, table: StandingTable) -> None:
 _WAIT_THEN_REFRESH = (
     'n=0\n'
     'while [ "$n" -lt 18000 ] && kill -0 "$1" 2>/dev/null; do n=$((n + 1)); sleep 0.2; done\n'
+    'rm -f "$4"\n'
     'exec "$2" -m countersign.cli.standing_refresh "$1" "$3"\n')
 """Waits (at most an hour) for the commit process in a shell: Python starts only after it,
 so the refresh takes no CPU from the commit (Python's start-up alone is ~30 ms of CPU)."""
+MARKER = "standing-refresh."
+"""Under ``countersign/``, then the id of the git process a refresh waits for."""
 
 
-def spawn_refresh(root: Path, parent: str) -> None:
-    """Start ``cli.standing_refresh`` detached once the commit being made is done: it caches
-    the standing of the new HEAD for the next commit. Costs the hook one fork (<1 ms)."""
+def spawn_refresh(root: Path, git_dir: Path, parent: str, process: int | None = None) -> None:
+    """Start ``cli.standing_refresh`` detached once the commit being made (by the git process
+    ``process``, by default the hook's) is done: it caches the standing of the new HEAD for
+    the next commit. Costs the hook one fork (<1 ms); none when a refresh already waits for
+    the same git process (a cherry-pick of many commits)."""
     if os.environ.get(REFRESH, "").lower() in ("off", "0", "false", "no"):
         return
+    pid = process or _commit_process()
+    marker = git_dir / "countersign" / f"{MARKER}{pid}"
+    try:
+        marker.parent.mkdir(exist_ok=True)
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except OSError:  # one is waiting already, or .git cannot take the cache anyway
+        return
     env = {k: v for k, v in os.environ.items() if k != "GIT_INDEX_FILE"}
-    with contextlib.suppress(OSError):
+    try:
         subprocess.Popen(
-            ["/bin/sh", "-c", _WAIT_THEN_REFRESH, "countersign-refresh",
-             str(_commit_process()), sys.executable, parent], cwd=root, env=env,
+            ["/bin/sh", "-c", _WAIT_THEN_REFRESH, "countersign-refresh", str(pid),
+             sys.executable, parent, str(marker)], cwd=root, env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
+    except OSError:
+        marker.unlink(missing_ok=True)
+
+
+def forget_waits(git_dir: Path) -> None:
+    """Remove the markers of refreshes that no longer wait (killed with their shell), so a
+    later git process with a reused id is not taken for one that has a refresh."""
+    for marker in (git_dir / "countersign").glob(f"{MARKER}*"):
+        pid = marker.name.removeprefix(MARKER)
+        if pid.isdigit() and not alive(int(pid)):
+            marker.unlink(missing_ok=True)
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's: it exists
+        return True
+    return True
 
 
 def _commit_process() -> int:
