@@ -10,7 +10,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from countersign.cli import sharing
 from countersign.cli.common import load_context
 from countersign.cli.errors import log_crash
 from countersign.core.agents import aider_origin
@@ -190,6 +189,8 @@ def _noted(stamper: Stamper, sha: str) -> str | None:
 
 def post_merge(argv: Sequence[str]) -> None:
     """``git merge`` runs no post-commit: note a merge commit it made."""
+    from countersign.cli import sharing  # ~19 ms of imports prepare-commit-msg need not pay
+
     stamper = _stamper()
     head = commits.head(stamper.repo)
     sharing.after_pull(stamper.repo)
@@ -210,5 +211,7 @@ def post_rewrite(argv: Sequence[str]) -> None:
 
 def pre_push(argv: Sequence[str]) -> None:
     """Push countersign's notes along with the user's push (``sharing.with_push``)."""
+    from countersign.cli import sharing
+
     sys.stdin.read()  # git writes the refs being pushed; they do not matter here
     sharing.with_push(Git(Path.cwd()), argv[0] if argv else "origin")
