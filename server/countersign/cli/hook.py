@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -83,9 +84,9 @@ def run_status(args: argparse.Namespace) -> int:
             detail = (f"installed by an older countersign ({s.python}); run `countersign "
                       f"hook install` to update it")
         print(f"{s.name:20} {detail}")
+    print(f"{'hook daemon':20} {_daemon_state(_repo(), states[0])}")
     print(f"{'notes.rewriteRef':20} {'includes' if rewrite_ok else 'lacks'} "
           f"{hooks.REWRITE_REFS}")
-    print(f"{'hook daemon':20} {_daemon_state(_repo())}")
     healthy = rewrite_ok and all(s.state == "installed" and not s.outdated for s in states)
     if not healthy:
         print("hint: run `countersign hook install`", file=sys.stderr)
@@ -102,12 +103,18 @@ def _stop_daemon(repo: Git) -> bool:
     return hook_daemon.stop(_git_dir(repo))
 
 
-def _daemon_state(repo: Git) -> str:
+def _daemon_state(repo: Git, prepare: hooks.HookState) -> str:
+    """Whether the hook daemon serves prepare-commit-msg here, and if not why."""
     from countersign.cli import hook_daemon
 
     if hook_daemon.running(_git_dir(repo)):
-        return "running (prepare-commit-msg is served by it)"
-    return "not running (the next commit starts it, unless installed with --no-daemon)"
+        return "running (it serves prepare-commit-msg)"
+    if prepare.state != "installed" or "hook_client" not in prepare.path.read_text(
+            errors="replace"):
+        return "off (hooks installed without it: `countersign hook install` adds it)"
+    if os.environ.get("COUNTERSIGN_HOOK_DAEMON") == "0":
+        return "off in this environment (COUNTERSIGN_HOOK_DAEMON=0)"
+    return "not running (the next commit starts it)"
 
 
 def run_daemon(args: argparse.Namespace) -> int:

@@ -70,15 +70,19 @@ exit 0"""
 # for this commit's tree and parents; anything else (no note, another tree, an Aider commit
 # whose note names Aider, a git failure) falls through to Python, which computes it.
 _ATTACH = """countersign_attach() {{
-    pending=$(git rev-parse --git-path {pending}) && [ -f "$pending" ] || return 1
-    info=$(TZ=UTC git log -1 --no-show-signature --date=format-local:{date} \\
-        --format='%T %P%n%H%n%cd%n%an <%ae>%n%B' HEAD) || return 1
-    case $info in *[Aa][Ii][Dd][Ee][Rr]*) return 1 ;; esac
+    # one rev-parse for three paths: a path with a newline breaks the first, and then the
+    # test below fails (Python takes over)
+    paths=$(git rev-parse --git-path {pending} --git-path CHERRY_PICK_HEAD \\
+        --git-path {squash}) || return 1
+    pending=${{paths%%"$nl"*}}
+    [ -f "$pending" ] || return 1
     # a cherry-pick or a merge --squash takes its lines from other commits: Python does it
-    for sign in CHERRY_PICK_HEAD {squash}; do
-        [ -e "$(git rev-parse --git-path "$sign")" ] && return 1
-    done
-    case $(git reflog -1 --format=%gs HEAD 2>/dev/null) in *"(cherry-pick)"*) return 1 ;; esac
+    rest=${{paths#*"$nl"}}
+    [ -e "${{rest%%"$nl"*}}" ] || [ -e "${{rest#*"$nl"}}" ] && return 1
+    # the newest reflog entry of HEAD is this commit (-g); %gs says how it was made
+    info=$(TZ=UTC git log -g -1 --no-show-signature --date=format-local:{date} \\
+        --format='%T %P%n%H%n%cd%n%gs%n%an <%ae>%n%B' HEAD) || return 1
+    case $info in *[Aa][Ii][Dd][Ee][Rr]*) return 1 ;; esac
     read -r key < "$pending" || return 1
     first=${{info%%"$nl"*}}
     [ "$key" = "${{first% }}" ] || return 1
@@ -86,6 +90,8 @@ _ATTACH = """countersign_attach() {{
     sha=${{rest%%"$nl"*}}
     rest=${{rest#*"$nl"}}
     when=${{rest%%"$nl"*}}
+    rest=${{rest#*"$nl"}}
+    case ${{rest%%"$nl"*}} in *"(cherry-pick)"*) return 1 ;; esac
     sed -e 1d -e "s/{revision}/$sha/" -e "s/{timestamp}/$when/" "$pending" |
         git notes --ref={ref} add -f -F - "$sha" 2>/dev/null || return 1
     rm -f "$pending"
