@@ -18,6 +18,8 @@ from countersign.cli.common import load_context
 from countersign.store import standing_cache
 from countersign.store.standing_cache import CACHE, HEADER, REFRESH
 from tests.git.conftest import AGENT, Run, ai_file, trailers
+from tests.git.test_hook_daemon import _hooked as daemon_only_repo
+from tests.git.test_hook_daemon import _start as start_daemon
 from tests.git.test_record import Days, save, sha
 from tests.helpers import git, write
 
@@ -245,18 +247,23 @@ def test_the_first_commit_is_judged_by_an_empty_record_as_verify_does(
         "claude-code: new tool (0 AI lines in 90 days, fewer than 100) -> senior"])
 
 
+def wait_until_cached(repo: Path, commit: str) -> None:
+    """Until the background refresh has cached ``commit``'s standing."""
+    context = load_context(repo)
+    key = standing_cache.policy_key(context.config, context.rules)
+    git_dir = Path(git(repo, "rev-parse", "--absolute-git-dir").strip())
+    deadline = time.monotonic() + 120  # a generous bound for a busy machine, not a timing
+    while commit not in standing_cache.load(git_dir, key)[0]:
+        assert time.monotonic() < deadline, "the background refresh never cached it"
+        time.sleep(0.2)
+
+
 def test_a_commit_starts_a_background_refresh_for_the_next_one(
     hooked: Path, cli: Run, day: Days, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(REFRESH, "on")
     revert = high_risk_after_a_revert(hooked, cli, day, record=False)
-    context = load_context(hooked)
-    key = standing_cache.policy_key(context.config, context.rules)
-    git_dir = Path(git(hooked, "rev-parse", "--absolute-git-dir").strip())
-    deadline = time.monotonic() + 120  # a generous bound for a busy machine, not a timing
-    while revert not in standing_cache.load(git_dir, key)[0]:
-        assert time.monotonic() < deadline, "the background refresh never cached HEAD"
-        time.sleep(0.2)
+    wait_until_cached(hooked, revert)
     day(2)
     ai_file(hooked, "client.py", "requests.get(u, verify=False, timeout=5)\n", {0: AGENT})
     save(hooked, "Client again")
@@ -316,22 +323,56 @@ def test_one_refresh_waits_per_git_process_and_markers_of_gone_ones_are_forgotte
     first starts a refresh; once that process ends the refresh's shell removes its marker."""
     monkeypatch.setenv(REFRESH, "on")
     git_dir = Path(git(hooked, "rev-parse", "--absolute-git-dir").strip())
+    started: list[subprocess.Popen[bytes]] = []
+    real = subprocess.Popen
+
+    def popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:  # watches, runs it
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
     committing = subprocess.Popen(["sleep", "600"])  # stands for the git process
+    monkeypatch.setattr(subprocess, "Popen", popen)
     try:
         for _ in range(2):
             standing_cache.spawn_refresh(hooked, git_dir, "0" * 40, committing.pid)
         marker = git_dir / "countersign" / f"{standing_cache.MARKER}{committing.pid}"
-        assert len(waiting_shells(marker)) == 1
+        [shell] = started
+        deadline = time.monotonic() + 120  # /proc shows its command line once exec is done
+        while waiting_shells(marker) != [shell.pid]:
+            assert time.monotonic() < deadline and shell.poll() is None
+            time.sleep(0.05)
         standing_cache.forget_waits(git_dir)
         assert marker.exists()  # its git process is alive
     finally:
         committing.kill()
         committing.wait()
-    deadline = time.monotonic() + 120  # a generous bound for a busy machine, not a timing
-    while marker.exists():
-        assert time.monotonic() < deadline, "the refresh's shell never went on"
-        time.sleep(0.1)
+    shell.wait(timeout=120)  # it went on: removed the marker, ran the refresh (no commit)
+    assert not marker.exists()
     gone = git_dir / "countersign" / f"{standing_cache.MARKER}{_ended_pid()}"
     gone.touch()
     standing_cache.forget_waits(git_dir)
     assert not gone.exists()
+
+
+def test_a_commit_served_by_the_hook_daemon_starts_the_refresh_too(
+    tmp_path: Path, cli: Run, day: Days, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The daemon runs the hook for the shim (whose parent is git): the refresh waits for
+    that git process, not for the daemon's parent."""
+    monkeypatch.setenv("COUNTERSIGN_HOOK_DAEMON", "1")
+    monkeypatch.setenv(REFRESH, "on")
+    repo = daemon_only_repo(tmp_path / "served", daemon_only=True)
+    monkeypatch.chdir(repo)
+    daemon = start_daemon(repo)
+    try:
+        revert = high_risk_after_a_revert(repo, cli, day, record=False)
+        wait_until_cached(repo, revert)
+        day(2)
+        ai_file(repo, "client.py", "requests.get(u, verify=False, timeout=5)\n", {0: AGENT})
+        save(repo, "Client again")
+        assert declared(repo) == ("senior+owner", [
+            f"claude-code: 1 incident in 30 days ({revert[:10]}) -> senior+owner"])
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+

@@ -22,7 +22,6 @@ from __future__ import annotations
 import bisect
 import functools
 import json
-import logging
 import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -129,6 +128,8 @@ def _pieces(group: list[Any], text: str) -> Iterator[tuple[int, int, Any]]:
 def _parse(sql: str) -> Any:
     """The statement parsed by the first dialect that reads it (cached: verify reads the
     same statements of a file at every commit that touches it; the trees are only read)."""
+    import logging  # ~3 ms with traceback: only when SQL is parsed
+
     import sqlglot
     from sqlglot.errors import ErrorLevel, SqlglotError
 

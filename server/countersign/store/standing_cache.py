@@ -54,16 +54,16 @@ REFRESH = "COUNTERSIGN_STANDING_REFRESH"
 
 
 def with_autonomy(stamper: Stamper, stamp: Stamp, parents: Sequence[str],
-                  refresh: bool = False) -> Stamp:
+                  hook: int | None = None) -> Stamp:
     """``stamp`` (of a change on top of ``parents``) with the review ``[autonomy]`` gives its
-    AI tools and the reasons (``Stamp.autonomy``); ``refresh``: also start the background
-    refresh for the commit being made (the commit hook)."""
+    AI tools and the reasons (``Stamp.autonomy``). ``hook``: the process id of the commit
+    hook's shim; the background refresh then starts for the commit its git process makes."""
     config = stamper.config
     if not config.autonomy.active:
         return stamp
-    if refresh:
+    if hook is not None:
         spawn_refresh(stamper.repo.root, Path(stamper.repo.git_dir),
-                      parents[0] if parents else "")
+                      parents[0] if parents else "", _parent_of(hook))
     tools = {str(o.tool) for lines in stamp.ai_lines.values() for o in lines.values()}
     if not tools:
         return stamp
@@ -180,14 +180,14 @@ MARKER = "standing-refresh."
 """Under ``countersign/``, then the id of the git process a refresh waits for."""
 
 
-def spawn_refresh(root: Path, git_dir: Path, parent: str, process: int | None = None) -> None:
-    """Start ``cli.standing_refresh`` detached once the commit being made (by the git process
-    ``process``, by default the hook's) is done: it caches the standing of the new HEAD for
-    the next commit. Costs the hook one fork (<1 ms); none when a refresh already waits for
-    the same git process (a cherry-pick of many commits)."""
+def spawn_refresh(root: Path, git_dir: Path, parent: str, pid: int) -> None:
+    """Start ``cli.standing_refresh`` detached once the git process ``pid`` has made its
+    commit on top of ``parent``: it caches the standing of the new HEAD for the next commit.
+    Costs the hook one fork (<1 ms); none when a refresh already waits for the same git
+    process (a cherry-pick of many commits). In the hook daemon the shell is the daemon's
+    child; ``subprocess`` reaps it at a later command."""
     if os.environ.get(REFRESH, "").lower() in ("off", "0", "false", "no"):
         return
-    pid = process or _commit_process()
     marker = git_dir / "countersign" / f"{MARKER}{pid}"
     try:
         marker.parent.mkdir(exist_ok=True)
@@ -225,20 +225,19 @@ def alive(pid: int) -> bool:
     return True
 
 
-def _commit_process() -> int:
-    """The git process making the commit: the hook shim's parent (from ``/proc``, else
-    ``ps``, which costs a few ms), else the shim itself."""
-    shim = os.getppid()
+def _parent_of(pid: int) -> int:
+    """The parent of process ``pid`` (the git process that runs a hook shim), from
+    ``/proc``, else ``ps`` (a few ms); ``pid`` itself when neither tells."""
     try:
-        return int(Path(f"/proc/{shim}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError, IndexError):
         pass
     try:
-        done = subprocess.run(["ps", "-o", "ppid=", "-p", str(shim)], capture_output=True,
+        done = subprocess.run(["ps", "-o", "ppid=", "-p", str(pid)], capture_output=True,
                               text=True, check=False)
         return int(done.stdout.strip())
     except (OSError, ValueError):
-        return shim
+        return pid
 
 
 @contextlib.contextmanager
