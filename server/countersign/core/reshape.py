@@ -14,6 +14,7 @@ unclosed parenthesis), as a scan of the file would.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from countersign.core.rules import Rule, RuleSet
@@ -54,6 +55,10 @@ class Structures:
         self.stale = False
         self.lines_with_shapes = 0
         self.regions = 0
+        self.reads_above = self.language == SQL and any(
+            r.sql is not None and json.loads(r.sql).get("skip_new_tables") for r in self.rules)
+        """A rule's match depends on statements above the edit (a table created there), so
+        a local re-match is settled whole when typing pauses."""
         if self.rules:
             self.settle(text, force=True)
 
@@ -80,6 +85,8 @@ class Structures:
             return range(edit.first, edit.first + edit.added)
         if self._rematch(text, lo, hi) and text.line_count <= SETTLE_BROKEN_LIMIT:
             self.stale = True  # error recovery may differ in the whole file: settle later
+        elif lo > 0 and self.reads_above:
+            self.stale = True
         return range(lo, hi + 1)
 
     def _unit_before(self, line: int) -> int:

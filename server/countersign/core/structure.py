@@ -296,7 +296,9 @@ def parse_root(language: str, text: str) -> Any:
 
 
 def match_root(root: Any, rules: Iterable[Rule], language: str) -> list[Hit]:
-    """Every match of ``rules`` below the root of a tree of ``language``."""
+    """Every match of ``rules`` below the root of a tree of ``language``; in HCL, also the
+    matches of its JSON rules in the JSON of heredocs (``embedded_json``)."""
+    rules = tuple(rules)
     top = root.range()
     hits: list[Hit] = []
     lowered = str(root.text()).lower()
@@ -310,6 +312,30 @@ def match_root(root: Any, rules: Iterable[Rule], language: str) -> list[Hit]:
                     and node.kind() == root.kind():
                 continue
             hits.append((span.start.line, _shape(rule, node, span)))
+    if language == "hcl":
+        hits += embedded_json(root, rules)
+    return hits
+
+
+def embedded_json(root: Any, rules: Sequence[Rule]) -> list[Hit]:
+    """Matches of the rules written for JSON too in the JSON of an HCL file's heredocs.
+
+    Terraform policies are often JSON in a heredoc (``policy = <<POLICY``); to HCL that is
+    one string. Its lines are parsed as JSON on their own, whole lines, so columns stay
+    the file's and lines only shift by where the heredoc starts.
+    """
+    inner = [r for r in rules if "json" in r.language and r.structure is not None]
+    if not inner or "<<" not in str(root.text()):
+        return []
+    lines = str(root.text()).split("\n")
+    hits: list[Hit] = []
+    for node in root.find_all(kind="heredoc_template"):
+        first, last = node.range().start.line + 1, node.range().end.line - 1
+        body = "\n".join(lines[first:last + 1])
+        if last < first or body.lstrip()[:1] not in ("{", "["):
+            continue
+        found = match_root(parse_root("json", body), inner, "json")
+        hits += [(first + line, shape) for line, shape in found]
     return hits
 
 
