@@ -125,3 +125,17 @@ def test_a_pack_with_a_wrong_skip_new_tables_names_the_key(tmp_path: Path) -> No
                     'examples.fire = ["x"]\nexamples.ok = ["y"]\n')
     rules, errors = load_pack(path)
     assert rules == [] and "key 'sql.skip_new_tables': expected true or false" in str(errors[0])
+
+
+def test_only_the_alternatives_whose_words_are_in_the_text_are_compiled() -> None:
+    from countersign.core.gate import rule_gate
+    from countersign.core.structure import config_for
+
+    structure = RULES.by_id()["INF007"].structure
+    assert structure is not None
+    text = 'resource "aws_instance" "web" {\n  cidr_blocks = ["0.0.0.0/0"]\n}\n'
+    config = config_for(structure, "hcl", text.lower())
+    assert config is not None and len(config["rule"]["any"]) == 1
+    assert config_for(structure, "hcl", 'resource "aws_instance" "web" {}') is None
+    assert rule_gate({"kind": "attribute", "inside": {"kind": "block", "regex": "^ingress"}}) \
+        == frozenset({frozenset({"ingress"})})
