@@ -94,15 +94,33 @@ def test_a_column_the_database_fills_in_is_not_a_required_field(column: str) -> 
     assert _found("db/0043.sql", f"ALTER TABLE orders ADD COLUMN {column};\n", {"DAT012"}) == []
 
 
-def test_the_editor_settles_sql_that_depends_on_statements_above() -> None:
+def test_the_editor_knows_the_tables_created_above_the_units_it_rematches() -> None:
     text = MIGRATION + "".join(f"SELECT {i};\n" for i in range(40))
     doc = TrackedDocument("db/0042.sql", text, 1, RULES)
     doc.set_origin([(0, len(text))], AI)
     at = doc.text.line_range(30)[0]
     doc.change(at, at, "ALTER TABLE audit_log ADD COLUMN note text NOT NULL;\n", AI)
-    assert doc.structures.stale  # the CREATE TABLE is outside the units re-matched
+    assert not doc.structures.stale  # the CREATE TABLE far above is remembered per line
     assert [(f.rule.id, f.line) for f in doc.findings() if f.rule.id == "DAT012"] == [
         ("DAT012", 2)]
+    doc.change(0, 0, "CREATE TABLE users (id bigint);\n", AI)
+    assert doc.structures.stale  # a new table: statements below the edit may change
+    assert [f for f in doc.findings() if f.rule.id == "DAT012"] == []
+    assert _key(doc) == _key_of_scan(doc)
+    start, end = doc.text.line_range(1)
+    doc.change(start, end + 1, "", AI)  # the audit_log CREATE TABLE goes
+    assert doc.structures.stale and _key(doc) == _key_of_scan(doc)
+    assert [(f.rule.id, f.line) for f in doc.findings() if f.rule.id == "DAT012"] == [
+        ("DAT012", 1), ("DAT012", 30)]
+
+
+def _key(doc: TrackedDocument) -> list[tuple[str, int]]:
+    return sorted((f.rule.id, f.line) for f in doc.findings())
+
+
+def _key_of_scan(doc: TrackedDocument) -> list[tuple[str, int]]:
+    return sorted((f.rule.id, f.line) for f in
+                  RULES.scan_text(doc.path, doc.text.text, doc.ai_lines()))
 
 
 def test_sql_names_may_name_a_data_type_and_skip_new_tables_is_a_boolean() -> None:

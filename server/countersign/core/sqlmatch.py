@@ -31,7 +31,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from countersign.core.lines import line_starts, split_lines
@@ -209,15 +209,20 @@ def match_sql(text: str, rules: Iterable[Rule]) -> list[Hit]:
     return match_sql_units(text, rules)[0]
 
 
-def match_sql_units(text: str, rules: Iterable[Rule]) -> tuple[list[Hit], list[int]]:
-    """The matches, and the first line of every statement read (the units of the file)."""
+def match_sql_units(
+    text: str, rules: Iterable[Rule], above: Collection[str] = ()
+) -> tuple[list[Hit], list[int], list[tuple[int, str]]]:
+    """The matches, the first line of every statement read (the units of the file), and
+    the tables the text creates (first line, ``schema.name``); ``above``: tables created
+    before the text (it is part of a file)."""
     rules = list(rules)
     matchers = [(rule, json.loads(rule.sql)) for rule in rules if rule.sql is not None]
     lines = split_lines(text)
     hits: list[Hit] = []
     units: list[int] = []
     read = bytearray(len(lines))
-    created: set[str] = set()
+    created: set[str] = set(above)
+    made: list[tuple[int, str]] = []
     for first, last, statement in statements(text) if matchers else ():
         units.append(first)
         read[first:last + 1] = b"\1" * (last + 1 - first)
@@ -229,10 +234,11 @@ def match_sql_units(text: str, rules: Iterable[Rule]) -> tuple[list[Hit], list[i
         new = _creates(statement)
         if new is not None:
             created.add(new)
+            made.append((first, new))
     unread = [n for n in _code_lines(text) if n < len(read) and not read[n]] if matchers else []
     units += unread
     hits += _regex_fallback(lines, unread, rules)
-    return sorted(hits, key=lambda hit: hit[0]), sorted(units)
+    return sorted(hits, key=lambda hit: hit[0]), sorted(units), made
 
 
 def _code_lines(text: str) -> list[int]:
