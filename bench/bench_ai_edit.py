@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -62,6 +63,22 @@ class Stdio:
             pass
         return message
 
+    def until_answered_and_shown(self, asked: int, shown: Callable[[dict[str, Any]], bool]) -> None:
+        """Read until ``asked`` is answered and a ``countersign/provenance`` matches ``shown``."""
+        answered = seen = False
+        while not (answered and seen):
+            message = self.read()
+            answered = answered or (message.get("id") == asked and "method" not in message)
+            seen = seen or (message.get("method") == "countersign/provenance"
+                            and shown(message["params"]))
+
+    def close(self) -> None:
+        """Shut the server down as a client would and wait for it to exit."""
+        self.answer(self.request("shutdown", None))
+        self.send({"method": "exit"})
+        self.process.stdin.close()  # type: ignore[union-attr]
+        self.process.wait()
+
 
 def run(size: int) -> float:
     root = Path(tempfile.mkdtemp())
@@ -85,17 +102,9 @@ def run(size: int) -> float:
         "textDocument": {**doc, "version": 1}, "ranges": ranges, "tool": "copilot",
         "kind": "chat"}})
     asked = client.request("countersign/summary", {"textDocument": doc})
-    answered = shown = False
-    while not (answered and shown):
-        message = client.read()
-        answered = answered or (message.get("id") == asked and "method" not in message)
-        shown = shown or (message.get("method") == "countersign/provenance"
-                          and len(message["params"]["spans"]) == size)
+    client.until_answered_and_shown(asked, lambda params: len(params["spans"]) == size)
     elapsed = time.perf_counter() - start
-    client.answer(client.request("shutdown", None))
-    client.send({"method": "exit"})
-    client.process.stdin.close()  # type: ignore[union-attr]
-    client.process.wait()
+    client.close()
     return elapsed
 
 

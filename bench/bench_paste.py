@@ -43,17 +43,9 @@ def run(megabytes: int) -> float:
             "range": {"start": {"line": 100, "character": 0},
                       "end": {"line": 100, "character": 0}}, "text": paste}]}})
     asked = client.request("countersign/summary", {"textDocument": doc})
-    answered = shown = False
-    while not (answered and shown):
-        message = client.read()
-        answered = answered or (message.get("id") == asked and "method" not in message)
-        shown = shown or (message.get("method") == "countersign/provenance"
-                          and message["params"]["version"] == 2)
+    client.until_answered_and_shown(asked, lambda params: params["version"] == 2)
     elapsed = time.perf_counter() - start
-    client.answer(client.request("shutdown", None))
-    client.send({"method": "exit"})
-    client.process.stdin.close()  # type: ignore[union-attr]
-    client.process.wait()
+    client.close()
     return elapsed
 
 

@@ -46,9 +46,11 @@ def flagged(rules: RuleSet, item: dict[str, Any], regex_only: bool) -> bool:
 
 
 def measure(rules: RuleSet, cases: list[dict[str, Any]], regex_only: bool,
-            misses: bool) -> bool:
+            misses: bool, sets: tuple[str, ...]) -> bool:
     table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for item in cases:
+        if item["set"] not in sets:
+            continue
         hit = flagged(rules, item, regex_only)
         row = table[(item["set"], item["area"])]
         if item["label"] == "bad":
@@ -59,9 +61,9 @@ def measure(rules: RuleSet, cases: list[dict[str, Any]], regex_only: bool,
             row[3] += hit
         if misses and hit != (item["label"] == "bad") and item["set"] == "tuning":
             print(f"--- {'missed' if hit is False else 'false alarm'} ({item['area']}, "
-                  f"{item['source']['path']}):\n{item['code']}\n")
+                  f"{item['group']}, {item['source']['path']}):\n{item['code']}\n")
     ok = True
-    for split in ("tuning", "heldout"):
+    for split in sets:
         print(f"{split} set:")
         for (which, area), (bad, caught, good, alarms) in sorted(table.items()):
             if which != split:
@@ -81,6 +83,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=Path("build/labeled"))
     parser.add_argument("--regex-only", action="store_true")
     parser.add_argument("--misses", action="store_true", help="print the tuning set's misses")
+    parser.add_argument("--set", choices=("tuning", "heldout", "both"), default="both",
+                        help="which cases to measure (tune with --set tuning)")
     args = parser.parse_args()
     rules, _ = build_ruleset(Config())
     if args.regex_only:
@@ -94,7 +98,8 @@ def main() -> int:
     print(f"{len(cases)} cases ({sum(c['set'] == 'heldout' for c in cases)} held out), "
           f"targets: recall >= {RECALL:.0%}, false alarms <= {FALSE_ALARMS:.0%}"
           + (" [regex only]" if args.regex_only else ""))
-    return 0 if measure(rules, cases, args.regex_only, args.misses) else 1
+    sets = ("tuning", "heldout") if args.set == "both" else (args.set,)
+    return 0 if measure(rules, cases, args.regex_only, args.misses, sets) else 1
 
 
 if __name__ == "__main__":

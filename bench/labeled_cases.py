@@ -1,22 +1,34 @@
 """Labeled cases for ``bench_rules_quality.py``, read from public test suites of other tools.
 
-Each case is a snippet that the other tool's own tests say is bad (its check fires) or good
-(it does not), in an area countersign has rules for. The snippets are other projects' code:
-they are read from local snapshots of their repositories and written to ``--out`` (outside
-this repository); ``tests/data/labeled/README.md`` lists the sources, commits and licenses.
+Each case is a snippet that another tool's own tests say is bad (its check fires) or good (it
+does not), in an area countersign has rules for. The snippets are other projects' code: they
+are read from local snapshots of their repositories and written to ``--out`` (outside this
+repository); ``tests/data/labeled/README.md`` lists the sources, commits, licences, and which
+of their checks map to which countersign rules (and which are out of scope).
 
-- aquasecurity/trivy-checks (MIT): ``checks/cloud/**/*.yaml`` keep ``good:`` and ``bad:``
-  examples per check, for Terraform and CloudFormation;
-- zizmorcore/zizmor (MIT): ``crates/zizmor/tests/integration/test-data/excessive-permissions``
-  workflows, labeled by the snapshots in ``tests/integration/audit/excessive_permissions.rs``
-  (a write finding without ``--pedantic``: bad; no finding: good);
-- sbdchd/squawk (Apache-2.0 or MIT): the ``lint_ok`` / ``lint_errors`` tests of its linter
-  rules, one SQL migration each.
+Sources and how they are labeled are in ``labeled_iac.py`` (Terraform, CloudFormation,
+GitHub Actions) and ``labeled_code.py`` (Python, SQL migrations).
 
-Cases are split into a tuning set and a held-out set by a hash of their source check, so
-every example of one check lands in the same set.
+**Tuning and held-out sets.** Every case of a source used before this round (trivy-checks,
+zizmor, squawk) is in the tuning set: their held-out cases have been looked at. Cases of
+the other sources are grouped by their source check (a checkov check, a bandit test id,
+which ruff's ``S`` codes share, a SQL linter's rule, one scorecard workflow), and the
+held-out groups are the ones listed in ``labeled_heldout.txt``; every other case is tuning.
+
+That list was made once by ``propose`` (``--propose`` prints it for the groups of the cases
+made now), before countersign was run on any of these cases: within each area, and
+separately for groups with good cases and groups with only bad ones (so both sets measure
+false alarms), the groups ordered by the SHA-1 of ``SALT`` and their name go alternately
+to the held-out set (first, third, ...) and the tuning set. So every example of a check is
+on one side, and each area has held-out cases from more than one check when it has two.
+The list is frozen because the proposal depends on the labels: when a labeling rule was
+corrected during tuning (checkov's ``CKV2_GHA_1`` gives bad cases only), a new proposal
+would have moved checks already looked at into the held-out set. Six scorecard workflows
+that a tuning run measured after that reshuffle are left out of the list (tuning).
 
 Run: .venv/bin/python bench/labeled_cases.py --mirror /work/.mirror --out build/labeled
+     [--bandit /path/to/bandit]  (labels bandit's examples by running bandit; without it they
+     are left out)
 """
 
 from __future__ import annotations
@@ -24,116 +36,103 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-TRIVY = "aquasecurity+trivy-checks"
-ZIZMOR = "zizmorcore+zizmor"
-SQUAWK = "sbdchd+squawk"
-LICENSES = {TRIVY: "MIT", ZIZMOR: "MIT", SQUAWK: "Apache-2.0 OR MIT"}
-
-TRIVY_AREAS = {
-    "iam-wildcards": (["INF004", "INF005"], [
-        "aws/iam/no_policy_wildcards", "aws/sqs/no_wildcards_in_policy_documents"]),
-    "encryption-at-rest": (["INF009", "INF016"], [
-        "aws/rds/encrypt_instance_storage_data", "aws/rds/encrypt_cluster_storage_data",
-        "aws/ec2/enable_volume_encryption", "aws/neptune/enable_storage_encryption",
-        "aws/documentdb/enable_storage_encryption"]),
-    "public-ingress": (["INF007"], [
-        "aws/ec2/no_public_ingress_sgr", "google/compute/no_public_ingress",
-        "azure/network/no_public_ingress", "digitalocean/compute/no_public_ingress"]),
-    "public-storage": (["INF008"], [
-        "aws/s3/block_public_acls", "aws/s3/block_public_policy", "aws/s3/ignore_public_acls",
-        "aws/s3/no_public_access_with_acl", "aws/rds/disable_public_access"]),
-}
-SQUAWK_RULES = {
-    "adding_required_field": ["DAT012"], "ban_drop_column": ["DAT003"],
-    "ban_drop_table": ["DAT002"], "ban_drop_database": ["DAT002"],
-    "renaming_column": ["DAT010"], "renaming_table": ["DAT010"],
-    "changing_column_type": ["DAT010"],
-}
+SEEN = frozenset({"aquasecurity/trivy-checks", "zizmorcore/zizmor", "sbdchd/squawk"})
+"""Sources whose cases (tuning and held-out) were looked at before: all tuning now."""
+SALT = "countersign-heldout-2"
 
 
-def show(repo: Path, path: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{path}"], check=True,
-                          capture_output=True, text=True).stdout
+@dataclass(eq=False)
+class Repo:
+    """A snapshot at ``MIRROR/<owner>+<name>/repo``, read at HEAD."""
+
+    name: str
+    license: str
+    path: Path = field(init=False)
+    commit: str = field(init=False)
+
+    def open(self, mirror: Path) -> Repo:
+        self.path = mirror / self.name.replace("/", "+") / "repo"
+        self.commit = git(self.path, "rev-parse", "HEAD").strip()
+        return self
+
+    def show(self, path: str) -> str:
+        return git(self.path, "show", f"HEAD:{path}")
+
+    def files(self, under: str) -> list[str]:
+        return git(self.path, "ls-tree", "-r", "--name-only", "HEAD", under).splitlines()
+
+    def exists(self, path: str) -> bool:
+        return subprocess.run(["git", "-C", str(self.path), "cat-file", "-e", f"HEAD:{path}"],
+                              capture_output=True).returncode == 0
 
 
-def head(repo: Path) -> str:
-    return subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], check=True,
-                          capture_output=True, text=True).stdout.strip()
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True).stdout
 
 
-def split(group: str) -> str:
-    return "tuning" if hashlib.sha1(group.encode()).digest()[0] % 2 == 0 else "heldout"
+@dataclass(frozen=True)
+class Case:
+    """One labeled snippet; ``group`` is the source check it comes from (the split's unit)."""
+
+    area: str
+    rules: tuple[str, ...]
+    path: str
+    code: str
+    label: str
+    repo: Repo
+    source: str
+    group: str
+
+    def record(self, which: str) -> dict[str, Any]:
+        return {"area": self.area, "rules": list(self.rules), "path": self.path,
+                "code": self.code, "label": self.label, "set": which, "group": self.group,
+                "source": {"repository": self.repo.name, "commit": self.repo.commit,
+                           "path": self.source, "license": self.repo.license}}
 
 
-def case(area: str, rules: list[str], path: str, code: str, label: str, repo: str,
-         commit: str, source: str, group: str) -> dict[str, Any]:
-    return {"area": area, "rules": rules, "path": path, "code": code, "label": label,
-            "source": {"repository": repo.replace("+", "/"), "commit": commit, "path": source,
-                       "license": LICENSES[repo]}, "set": split(group)}
+HELDOUT = Path(__file__).with_name("labeled_heldout.txt")
 
 
-def trivy(mirror: Path) -> Iterator[dict[str, Any]]:
-    repo = mirror / TRIVY / "repo"
-    commit = head(repo)
-    for area, (rules, checks) in TRIVY_AREAS.items():
-        for check in checks:
-            source = f"checks/cloud/{check}.yaml"
-            data = yaml.safe_load(show(repo, source)) or {}
-            for fmt, path in (("terraform", "infra/main.tf"),
-                              ("cloudformation", "cloudformation/template.yaml")):
-                for label in ("bad", "good"):
-                    for code in (data.get(fmt) or {}).get(label) or []:
-                        where = path
-                        if fmt == "cloudformation" and code.lstrip().startswith("{"):
-                            where = "cloudformation/template.json"
-                        yield case(area, rules, where, code, label, TRIVY, commit, source,
-                                   check)
+def split(cases: Iterable[Case]) -> dict[Case, str]:
+    """``"tuning"`` or ``"heldout"`` for each case (see the module's docstring)."""
+    held = {tuple(line.split("\t")) for line in HELDOUT.read_text().splitlines()
+            if line and not line.startswith("#")}
+    return {c: "heldout" if c.repo.name not in SEEN and (c.area, c.group) in held
+            else "tuning" for c in cases}
 
 
-def zizmor(mirror: Path) -> Iterator[dict[str, Any]]:
-    repo = mirror / ZIZMOR / "repo"
-    commit = head(repo)
-    tests = show(repo, "crates/zizmor/tests/integration/audit/excessive_permissions.rs")
-    for block in re.split(r"\n#\[test\]\n", tests):
-        found = re.search(r'input_under_test\(\s*"([^"]+)"', block)
-        if found is None or "--pedantic" in block:
-            continue
-        name = found.group(1)
-        if "No findings to report" in block:
-            label = "good"
-        elif re.search(r"(write-all|: write is overly broad)", block):
-            label = "bad"
-        else:
-            continue  # read-all or default permissions: not what INF013 is about
-        source = f"crates/zizmor/tests/integration/test-data/{name}"
-        yield case("gha-permissions", ["INF013"], ".github/workflows/ci.yml",
-                   show(repo, source), label, ZIZMOR, commit, source, name)
+def propose(cases: Iterable[Case]) -> set[tuple[str, str]]:
+    """The (area, group) pairs the splitting rule holds out (see the module's docstring)."""
+    cases = list(cases)
+    with_good = {(c.area, c.group) for c in cases if c.label == "good"}
+    strata: dict[tuple[str, bool], set[str]] = defaultdict(set)
+    for item in cases:
+        if item.repo.name not in SEEN:
+            strata[(item.area, (item.area, item.group) in with_good)].add(item.group)
+    held: set[tuple[str, str]] = set()
+    for (area, _), names in strata.items():
+        ordered = sorted(names, key=lambda g: hashlib.sha1(f"{SALT}:{g}".encode()).hexdigest())
+        held.update((area, g) for g in ordered[::2])
+    return held
 
 
-def squawk(mirror: Path) -> Iterator[dict[str, Any]]:
-    repo = mirror / SQUAWK / "repo"
-    commit = head(repo)
-    for rule, ids in SQUAWK_RULES.items():
-        source = f"crates/squawk_linter/src/rules/{rule}.rs"
-        try:
-            text = show(repo, source)
-        except subprocess.CalledProcessError:
-            continue
-        tests = text[text.find("mod test"):]
-        for sql, _, call in re.findall(r'let sql = r#"(.*?)"#;(.*?)(lint_ok|lint_errors)',
-                                       tests, re.S):
-            label = "good" if call == "lint_ok" else "bad"
-            yield case("sql-migrations", ids, "db/migrations/0001.sql", sql.strip("\n"),
-                       label, SQUAWK, commit, source, rule)
+Source = Callable[[Path, argparse.Namespace], Iterator[Case]]
+
+
+def sources() -> dict[str, Source]:
+    import labeled_code
+    import labeled_iac
+
+    return {**labeled_iac.SOURCES, **labeled_code.SOURCES}
 
 
 def main() -> int:
@@ -141,16 +140,31 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--out", type=Path, default=Path("build/labeled"))
+    parser.add_argument("--bandit", help="bandit executable, to label bandit's examples")
+    parser.add_argument("--propose", action="store_true",
+                        help="print the held-out groups the splitting rule would choose now")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    for name, source in (("trivy-checks", trivy), ("zizmor", zizmor), ("squawk", squawk)):
-        cases = list(source(args.mirror))
+    for old in args.out.glob("*.jsonl"):
+        old.unlink()
+    made = {name: list(source(args.mirror, args)) for name, source in sources().items()}
+    if args.propose:
+        for area, group in sorted(propose(c for cases in made.values() for c in cases)):
+            print(f"{area}\t{group}")
+        return 0
+    sets = split(c for cases in made.values() for c in cases)
+    for name, cases in made.items():
         with (args.out / f"{name}.jsonl").open("w", encoding="utf-8") as out:
             for item in cases:
-                out.write(json.dumps(item) + "\n")
-        counts[name] = len(cases)
-    print(f"wrote {counts} to {args.out}")
+                out.write(json.dumps(item.record(sets[item])) + "\n")
+    counts = Counter((sets[c], c.area, c.label) for cases in made.values() for c in cases)
+    print(f"wrote {sum(len(c) for c in made.values())} cases to {args.out}: "
+          + ", ".join(f"{name} {len(cases)}" for name, cases in made.items()))
+    for which in ("tuning", "heldout"):
+        areas = sorted({a for (s, a, _) in counts if s == which})
+        print(f"  {which}: " + ", ".join(
+            f"{a} {counts[(which, a, 'bad')]}/{counts[(which, a, 'good')]}" for a in areas)
+            + "  (bad/good)")
     return 0
 
 

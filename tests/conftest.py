@@ -29,6 +29,11 @@ def isolated_home(
         monkeypatch.setenv(f"GIT_{role}_EMAIL", "ada@example.com")
         monkeypatch.setenv(f"GIT_{role}_DATE", "2026-11-23T12:00:00+00:00")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # no resident hook daemon outlives a test; tests/git/test_hook_daemon.py turns it on
+    monkeypatch.setenv("COUNTERSIGN_HOOK_DAEMON", "0")
+    # no commit hook starts a background track-record refresh ([autonomy]) unless the
+    # test asks for one: its trailers would depend on how fast that process ran
+    monkeypatch.setenv("COUNTERSIGN_STANDING_REFRESH", "off")
     monkeypatch.delenv("GIT_DIR", raising=False)
     monkeypatch.delenv("GIT_WORK_TREE", raising=False)
     return home

@@ -10,6 +10,10 @@ if sys.argv[1:3] == ["hook", "run"] and len(sys.argv) > 3:
     from countersign.cli.hook_run import run_hook
 
     raise SystemExit(run_hook(sys.argv[3], sys.argv[4:]))
+if sys.argv[1:3] == ["hook", "daemon"] and len(sys.argv) > 3 and sys.argv[3][:1] != "-":
+    from countersign.cli.hook_daemon import main
+
+    raise SystemExit(main(sys.argv[3:]))
 
 from countersign.cli.main import run
 

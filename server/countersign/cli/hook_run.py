@@ -10,21 +10,26 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from countersign.cli import sharing
-from countersign.cli.common import load_context
+from countersign.cli.common import Context, load_context
 from countersign.cli.errors import log_crash
 from countersign.core.agents import aider_origin
 from countersign.core.origin import Origin
 from countersign.core.trailers import is_ours, strip_ours
 from countersign.store import commits, pending, replay
 from countersign.store.gitcli import Git
+from countersign.store.hooks import SHIM_VERSION
 from countersign.store.stamping import Stamper
+from countersign.store.standing_cache import with_autonomy
 
 
 def run_hook(name: str, argv: Sequence[str]) -> int:
     """Run hook ``name`` with git's arguments; only commit-msg may return non-zero."""
     if name == "commit-msg":
         return commit_msg(argv)
+    if name == "prepare-commit-msg" and os.environ.get("COUNTERSIGN_HOOKS") != SHIM_VERSION:
+        print("countersign: the git hooks here were installed by an older countersign; "
+              "this commit is stamped, but more slowly than it could be\n"
+              "hint: run `countersign hook install` to update them", file=sys.stderr)
     handler = {"prepare-commit-msg": prepare_commit_msg, "post-commit": post_commit,
                "post-merge": post_merge, "post-rewrite": post_rewrite,
                "pre-push": pre_push}.get(name)
@@ -43,8 +48,10 @@ def run_hook(name: str, argv: Sequence[str]) -> int:
     return 0
 
 
-def _stamper() -> Stamper:
-    context = load_context(Path.cwd())
+def _stamper(context: Context | None = None) -> Stamper:
+    """A stamper for the repository here; ``context``: its configuration and rules when
+    already loaded (the hook daemon keeps them between commits)."""
+    context = context or load_context(Path.cwd())
     git_dir = context.workspace.git_dir
     repo = Git(context.workspace.root)
     if git_dir is not None:
@@ -52,13 +59,26 @@ def _stamper() -> Stamper:
     return Stamper(repo, context.ledger(), context.rules, context.config)
 
 
-def prepare_commit_msg(argv: Sequence[str]) -> None:
-    """Stamp the message file with trailers computed from the index and the ledger."""
+def prepare_commit_msg(argv: Sequence[str], context: Context | None = None,
+                       parent: int | None = None) -> None:
+    """Stamp the message file with trailers computed from the index and the ledger.
+
+    ``context`` and ``parent`` (the shim's process id) are given by the hook daemon, which
+    runs this for the shim (``cli.hook_daemon``); in-process they are found here.
+    """
+    stamper = _stamper(context)
+    try:
+        _stamp_message(stamper, argv, os.getppid() if parent is None else parent)
+    finally:
+        if stamper.ledger is not None:
+            stamper.ledger.close()  # the daemon serves many commits: no connection may leak
+
+
+def _stamp_message(stamper: Stamper, argv: Sequence[str], parent: int) -> None:
     msg_file = Path(argv[0])
     source = argv[1] if len(argv) > 1 else os.environ.get("PRE_COMMIT_COMMIT_MSG_SOURCE", "")
     object_name = argv[2] if len(argv) > 2 else os.environ.get(
         "PRE_COMMIT_COMMIT_OBJECT_NAME", "")
-    stamper = _stamper()
     repo = stamper.repo
     pending.settle(repo)  # a note left by a commit whose post-commit never ran
     message = msg_file.read_bytes().decode("utf-8", "surrogateescape")
@@ -71,7 +91,7 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
         return  # a rebase or cherry-pick keeps the original stamp; post-rewrite moves notes
     head = commits.head(repo)
     carry = None
-    if head and _amending(source, object_name):
+    if head and _amending(source, object_name, parent):
         parents, carry = commits.parents_of(repo, head), head
     else:
         parents = ([head] if head else []) + _merge_heads(repo)
@@ -82,6 +102,7 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
     stamp = stamper.staged(parents, carry, author)
     if author is None:  # post-commit attaches it; an Aider commit is noted afresh
         pending.leave(repo, parents, stamp.ai_lines, stamp.to_dict())
+    stamp = with_autonomy(stamper, stamp, parents, hook=parent)  # [autonomy], if any
     base = (strip_ours(message, [f"{k}: {v}" for k, v in parsed], commits.comment_char(repo))
             if stamped_before else message)
     stamped = commits.add_trailers(repo, base, stamp.trailers(stamper.config.assisted_by))
@@ -89,22 +110,23 @@ def prepare_commit_msg(argv: Sequence[str]) -> None:
         msg_file.write_bytes(stamped.encode("utf-8", "surrogateescape"))
 
 
-def _amending(source: str, object_name: str) -> bool:
+def _amending(source: str, object_name: str, parent: int) -> bool:
     """Whether this is ``git commit --amend``: git says so (``commit HEAD``) unless a message
     was given with ``-m``/``-F``; then the git process's own arguments tell."""
     if source == "commit":
         return object_name == "HEAD"
     if source not in ("message", ""):
         return False
-    for argv in _ancestor_commands():
+    for argv in _ancestor_commands(parent):
         if "commit" in argv:
             return any(len(a) >= 4 and "--amend".startswith(a) for a in argv)
     return False
 
 
-def _ancestor_commands(levels: int = 4) -> list[list[str]]:
-    """Argument lists of this process's parents, nearest first (Linux /proc, else ps)."""
-    out, pid = [], os.getppid()
+def _ancestor_commands(pid: int, levels: int = 4) -> list[list[str]]:
+    """Argument lists of process ``pid`` and its parents, nearest first (Linux /proc, else
+    ps)."""
+    out = []
     for _ in range(levels):
         if pid <= 1:
             break
@@ -190,6 +212,8 @@ def _noted(stamper: Stamper, sha: str) -> str | None:
 
 def post_merge(argv: Sequence[str]) -> None:
     """``git merge`` runs no post-commit: note a merge commit it made."""
+    from countersign.cli import sharing  # ~19 ms of imports prepare-commit-msg need not pay
+
     stamper = _stamper()
     head = commits.head(stamper.repo)
     sharing.after_pull(stamper.repo)
@@ -210,5 +234,7 @@ def post_rewrite(argv: Sequence[str]) -> None:
 
 def pre_push(argv: Sequence[str]) -> None:
     """Push countersign's notes along with the user's push (``sharing.with_push``)."""
+    from countersign.cli import sharing
+
     sys.stdin.read()  # git writes the refs being pushed; they do not matter here
     sharing.with_push(Git(Path.cwd()), argv[0] if argv else "origin")

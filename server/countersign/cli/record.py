@@ -33,7 +33,7 @@ from countersign.core.track_record import (
     TrackRecord,
     render_text,
 )
-from countersign.store import commits
+from countersign.store import commits, standing_cache
 from countersign.store.gitcli import Git, GitError
 from countersign.store.lineage import HistoryCommit, Lines, notes_of, read_history, shallow_boundary
 from countersign.store.verdicts import ai_lines_of, judge_history
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if policy.active:  # decided on the days the policy reads, whatever was printed
         same = (record.window_days, record.survival_days) == (policy.days_needed,
                                                               policy.survival_days)
-        standing = Standing(policy, record) if same else standing_at(context, repo, args.rev)
+        standing = standing_at(context, repo, args.rev, record if same else None)
     if args.format == "json":
         data = record.to_json()
         if standing is not None:
@@ -213,11 +213,21 @@ def autonomy_text(standing: Standing, context: Context) -> Iterator[str]:
             yield f"    - guard: commands of tier {guard[0].label} or higher refused ({guard[1]})"
 
 
-def standing_at(context: Context, repo: Git, rev: str = "HEAD") -> Standing:
-    """The ``[autonomy]`` policy applied to ``rev``'s track record (the gate's input)."""
+def standing_at(context: Context, repo: Git, rev: str = "HEAD",
+                record: TrackRecord | None = None) -> Standing:
+    """The ``[autonomy]`` policy applied to ``rev``'s track record (the gate's input;
+    ``record``: that record, when computed already), cached for the commit trailers
+    (``store.standing_cache``)."""
     policy = context.config.autonomy
-    record = compute_record(context, repo, rev, policy.days_needed, policy.survival_days)
-    return Standing(policy, record)
+    if record is None:
+        record = compute_record(context, repo, rev, policy.days_needed, policy.survival_days)
+    standing = Standing(policy, record)
+    sha = commits.resolve_commit(repo, rev)
+    git_dir = context.workspace.git_dir
+    if sha is not None and git_dir is not None:
+        standing_cache.save(git_dir, standing_cache.policy_key(context.config, context.rules),
+                            standing.table(sha))
+    return standing
 
 
 GUARD_CACHE = "autonomy-guard.json"

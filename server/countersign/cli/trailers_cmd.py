@@ -10,6 +10,7 @@ from countersign.cli.common import repository_context
 from countersign.core.sarif import finding_dict
 from countersign.store import commits
 from countersign.store.stamping import Stamper
+from countersign.store.standing_cache import with_autonomy
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,9 +23,10 @@ def run(args: argparse.Namespace) -> int:
     context = repository_context("run it in the repository you are committing to")
     repo = context.workspace.git()
     head = commits.head(repo)
+    parents = [head] if head else []
     with context.reader() as ledger:
-        stamp = Stamper(repo, ledger, context.rules, context.config).staged(
-            [head] if head else [])
+        stamper = Stamper(repo, ledger, context.rules, context.config)
+        stamp = with_autonomy(stamper, stamper.staged(parents), parents)
     trailers = stamp.trailers(context.config.assisted_by)
     if args.json:
         json.dump({"trailers": [{"key": k, "value": v} for k, v in trailers],

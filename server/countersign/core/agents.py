@@ -9,7 +9,6 @@ edit wrote. Lines the new text merely repeats from the old (context) are not the
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +52,8 @@ class Payload:
 
 def new_lines_of(old: str, new: str) -> list[int]:
     """0-based lines of ``new`` that are not carried over unchanged from ``old``."""
+    import difflib  # agent hooks only; not on the commit path
+
     old_lines, new_lines = split_lines(old), split_lines(new)
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     out: list[int] = []

@@ -51,7 +51,9 @@ def rule_gate(rule: Any) -> Gate:
             gate = _and(gate, _words(_METAVAR.sub(" ", text)))
         elif key == "regex" and isinstance(value, str):
             gate = _and(gate, regex_gate(value))
-        elif key in ("has", "matches") or (key == "all" and isinstance(value, list)):
+        elif key in ("has", "inside", "follows", "precedes", "matches") or (
+                key == "all" and isinstance(value, list)):
+            # a node a relation names is in the text too (an ancestor, a child, a sibling)
             for part in value if key == "all" else [value]:
                 gate = _and(gate, rule_gate(part))
         elif key == "any" and isinstance(value, list) and value:

@@ -14,6 +14,7 @@ unclosed parenthesis), as a scan of the file would.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from countersign.core.rules import Rule, RuleSet
@@ -34,7 +35,7 @@ def match_units(language: str, rules: Sequence[Rule],
     if language == SQL:
         from countersign.core.sqlmatch import match_sql_units
 
-        return (*match_sql_units(text, rules), False)
+        return (*match_sql_units(text, rules)[:2], False)
     root = parse_root(language, text)
     top = root.children()
     if language == "hcl" and len(top) == 1 and top[0].kind() == "body":
@@ -54,6 +55,11 @@ class Structures:
         self.stale = False
         self.lines_with_shapes = 0
         self.regions = 0
+        self.reads_above = self.language == SQL and any(
+            r.sql is not None and json.loads(r.sql).get("skip_new_tables") for r in self.rules)
+        """A SQL rule's match depends on the tables created above the statement."""
+        self.made: list[tuple[str, ...]] = [()] * text.line_count
+        """Per line, the tables a statement starting there creates (``reads_above``)."""
         if self.rules:
             self.settle(text, force=True)
 
@@ -71,6 +77,9 @@ class Structures:
         self._count(edit.first, stop, -1)
         self.shapes[edit.first:stop] = [()] * edit.added
         self.starts[edit.first:stop] = [False] * edit.added
+        if any(self.made[edit.first:stop]):
+            self.stale = True  # a CREATE TABLE went: statements below it may match now
+        self.made[edit.first:stop] = [()] * edit.added
         if not self.rules:
             return range(0)
         lo = self._unit_before(edit.first)
@@ -107,7 +116,10 @@ class Structures:
         assert self.language is not None
         hi = min(hi, text.line_count - 1)
         chunk = text.slice(text.line_range(lo)[0], text.line_range(hi)[1])
-        hits, units, broken = match_units(self.language, self.rules, chunk)
+        if self.reads_above:
+            hits, units, broken = self._match_sql(chunk, lo, hi)
+        else:
+            hits, units, broken = match_units(self.language, self.rules, chunk)
         self._count(lo, hi + 1, -1)
         self.shapes[lo:hi + 1] = [()] * (hi + 1 - lo)
         self.starts[lo:hi + 1] = [False] * (hi + 1 - lo)
@@ -119,6 +131,22 @@ class Structures:
                 self.starts[lo + line] = True
         self._count(lo, hi + 1, 1)
         return broken
+
+    def _match_sql(self, chunk: str, lo: int, hi: int) -> tuple[list[Hit], list[int], bool]:
+        """Match SQL lines ``[lo, hi]`` knowing the tables created above them; a change in
+        the tables they create leaves the document stale (statements below may differ)."""
+        from countersign.core.sqlmatch import match_sql_units
+
+        above = {table for tables in self.made[:lo] for table in tables}
+        hits, units, made = match_sql_units(chunk, self.rules, above)
+        before = self.made[lo:hi + 1]
+        self.made[lo:hi + 1] = [()] * (hi + 1 - lo)
+        for line, table in made:
+            if lo + line <= hi:
+                self.made[lo + line] += (table,)
+        if self.made[lo:hi + 1] != before and hi < len(self.made) - 1:
+            self.stale = True
+        return hits, units, False
 
     def _count(self, lo: int, hi: int, sign: int) -> None:
         for shapes in self.shapes[lo:hi]:

@@ -10,7 +10,13 @@ statement is and what it must or must not contain, in sqlglot's expression names
     sql.kind = ["table"]           # DROP TABLE, ALTER TABLE ... (the statement's kind)
     sql.action = ["columndef"]     # ALTER TABLE actions to judge instead of the statement
     sql.has = ["notnullcolumnconstraint"]      # expressions that must occur inside
-    sql.not_has = ["defaultcolumnconstraint"]  # expressions that must not
+    sql.not_has = ["defaultcolumnconstraint", "datatype:serial"]  # ... that must not
+    sql.skip_new_tables = true     # not on a table this file created above it
+
+A name may be ``key:value`` where the expression's ``this`` is an enumeration (a data
+type): ``datatype:serial``. ``skip_new_tables`` leaves out statements on a table that a
+``CREATE TABLE`` (without ``IF NOT EXISTS``) earlier in the same text made: it has no rows
+yet, so dropping, renaming or adding a NOT NULL column there loses nothing.
 
 The text is cut into statements at the tokenizer's semicolons and each is parsed on its
 own, so one statement sqlglot cannot read (a dialect extension, a psql ``\\connect``) costs
@@ -20,11 +26,11 @@ only itself.
 from __future__ import annotations
 
 import bisect
+import enum
 import functools
 import json
-import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from countersign.core.lines import line_starts, split_lines
@@ -33,8 +39,8 @@ from countersign.core.structure import Hit, Shape, StructureError
 if TYPE_CHECKING:
     from countersign.core.rules import Rule
 
-KEYS = ("statement", "kind", "missing", "action", "has", "not_has")
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+KEYS = ("statement", "kind", "missing", "action", "has", "not_has", "skip_new_tables")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*(:[a-z0-9_]+)?$")
 _META = re.compile(r"^[ \t]*\\.*$", re.MULTILINE)
 _STATEMENT_WORDS = {"ALTER", "CREATE", "DELETE", "DROP", "GRANT", "INSERT", "MERGE", "RENAME",
                     "REVOKE", "SELECT", "TRUNCATE", "UPDATE", "WITH"}
@@ -42,16 +48,21 @@ DIALECTS = (None, "postgres", "mysql", "tsql")
 """Tried in order until one reads the statement (sqlglot's generic dialect first)."""
 
 
-def check_sql(value: Any, key: str = "sql") -> dict[str, list[str]]:
+def check_sql(value: Any, key: str = "sql") -> dict[str, Any]:
     """The SQL matcher of a rule, normalised; ``StructureError`` names a wrong key."""
     if not isinstance(value, dict):
         raise StructureError(key, "expected a table with statement (and kind, missing, "
-                                  "action, has, not_has)")
-    out: dict[str, list[str]] = {}
+                                  "action, has, not_has, skip_new_tables)")
+    out: dict[str, Any] = {}
     for name, item in value.items():
         where = f"{key}.{name}"
         if name not in KEYS:
             raise StructureError(where, f"unknown key (allowed: {', '.join(KEYS)})")
+        if name == "skip_new_tables":
+            if not isinstance(item, bool):
+                raise StructureError(where, "expected true or false")
+            out[name] = item
+            continue
         names = [item] if isinstance(item, str) else item
         if not isinstance(names, list) or not names or not all(
                 isinstance(n, str) and _NAME.match(n.lower()) for n in names):
@@ -63,12 +74,12 @@ def check_sql(value: Any, key: str = "sql") -> dict[str, list[str]]:
     return out
 
 
-def unknown_names(matcher: dict[str, list[str]]) -> list[tuple[str, str]]:
+def unknown_names(matcher: dict[str, Any]) -> list[tuple[str, str]]:
     """(key, name) of expression names sqlglot does not have (``rules test`` reports them;
     the loader does not import sqlglot, which costs the commit hook ~60 ms)."""
     known = _expression_keys()
     return [(f"sql.{key}", name) for key in ("statement", "action", "has", "not_has")
-            for name in matcher.get(key, []) if name not in known]
+            for name in matcher.get(key, []) if name.split(":")[0] not in known]
 
 
 @functools.lru_cache(maxsize=1)
@@ -129,6 +140,8 @@ def _pieces(group: list[Any], text: str) -> Iterator[tuple[int, int, Any]]:
 def _parse(sql: str) -> Any:
     """The statement parsed by the first dialect that reads it (cached: verify reads the
     same statements of a file at every commit that touches it; the trees are only read)."""
+    import logging  # ~3 ms with traceback: only when SQL is parsed
+
     import sqlglot
     from sqlglot.errors import ErrorLevel, SqlglotError
 
@@ -145,8 +158,10 @@ def _parse(sql: str) -> Any:
     return None
 
 
-def _targets(statement: Any, m: dict[str, list[str]]) -> Iterable[Any]:
+def _targets(statement: Any, m: dict[str, Any], created: set[str]) -> Iterable[Any]:
     if statement.key not in m["statement"]:
+        return []
+    if m.get("skip_new_tables") and _table(statement) in created:
         return []
     kind = str(statement.args.get("kind") or "").lower()
     if "kind" in m and kind not in m["kind"]:
@@ -157,10 +172,37 @@ def _targets(statement: Any, m: dict[str, list[str]]) -> Iterable[Any]:
     return [t for t in targets if not any(t.args.get(arg) for arg in m.get("missing", []))]
 
 
-def _fits(node: Any, m: dict[str, list[str]]) -> bool:
-    inside = {n.key for n in node.walk()}
+def _fits(node: Any, m: dict[str, Any]) -> bool:
+    inside = {label for n in node.walk() for label in _labels(n)}
     return all(k in inside for k in m.get("has", [])) and \
         not any(k in inside for k in m.get("not_has", []))
+
+
+def _labels(node: Any) -> tuple[str, ...]:
+    """The names a matcher knows ``node`` by: its key, and ``key:value`` when its ``this``
+    is an enumeration (``datatype:serial``; a type the dialect does not know by its name)."""
+    if not isinstance(node.this, enum.Enum):
+        return (node.key,)
+    value = node.this.name
+    if value == "USERDEFINED" and isinstance(node.args.get("kind"), str):
+        value = node.args["kind"]
+    return (node.key, f"{node.key}:{value.lower()}")
+
+
+def _table(statement: Any) -> str | None:
+    """The (first) table a statement is about, as ``schema.name`` in lower case."""
+    from sqlglot import exp
+
+    table = statement.find(exp.Table)
+    return f"{table.db}.{table.name}".lower() if table is not None else None
+
+
+def _creates(statement: Any) -> str | None:
+    """The table a ``CREATE TABLE`` (not ``IF NOT EXISTS``) statement makes."""
+    if statement.key != "create" or str(statement.args.get("kind") or "").upper() != "TABLE" \
+            or statement.args.get("exists"):
+        return None
+    return _table(statement)
 
 
 def match_sql(text: str, rules: Iterable[Rule]) -> list[Hit]:
@@ -168,26 +210,36 @@ def match_sql(text: str, rules: Iterable[Rule]) -> list[Hit]:
     return match_sql_units(text, rules)[0]
 
 
-def match_sql_units(text: str, rules: Iterable[Rule]) -> tuple[list[Hit], list[int]]:
-    """The matches, and the first line of every statement read (the units of the file)."""
+def match_sql_units(
+    text: str, rules: Iterable[Rule], above: Collection[str] = ()
+) -> tuple[list[Hit], list[int], list[tuple[int, str]]]:
+    """The matches, the first line of every statement read (the units of the file), and
+    the tables the text creates (first line, ``schema.name``); ``above``: tables created
+    before the text (it is part of a file)."""
     rules = list(rules)
     matchers = [(rule, json.loads(rule.sql)) for rule in rules if rule.sql is not None]
     lines = split_lines(text)
     hits: list[Hit] = []
     units: list[int] = []
     read = bytearray(len(lines))
+    created: set[str] = set(above)
+    made: list[tuple[int, str]] = []
     for first, last, statement in statements(text) if matchers else ():
         units.append(first)
         read[first:last + 1] = b"\1" * (last + 1 - first)
         line = lines[first]
         start = len(line) - len(line.lstrip())
         for rule, matcher in matchers:
-            if any(_fits(node, matcher) for node in _targets(statement, matcher)):
+            if any(_fits(node, matcher) for node in _targets(statement, matcher, created)):
                 hits.append((first, Shape(rule, start, len(line), last - first)))
+        new = _creates(statement)
+        if new is not None:
+            created.add(new)
+            made.append((first, new))
     unread = [n for n in _code_lines(text) if n < len(read) and not read[n]] if matchers else []
     units += unread
     hits += _regex_fallback(lines, unread, rules)
-    return sorted(hits, key=lambda hit: hit[0]), sorted(units)
+    return sorted(hits, key=lambda hit: hit[0]), sorted(units), made
 
 
 def _code_lines(text: str) -> list[int]:

@@ -14,16 +14,11 @@ from dataclasses import dataclass
 
 from countersign.core.autonomy import AutonomyPolicy, Relax
 from countersign.core.incidents import UNKNOWN_TOOL
+from countersign.core.standing_table import OTHER, TOOL, Cell, Decision, StandingTable, combine
 from countersign.core.tiers import Review, Tier
 from countersign.core.track_record import DAY, TrackRecord
 
-
-@dataclass(frozen=True)
-class Decision:
-    """The review a change needs after autonomy, and why it differs from the base."""
-
-    review: Review
-    reasons: tuple[str, ...] = ()
+__all__ = ["Decision", "Standing"]
 
 
 @dataclass(frozen=True)
@@ -37,11 +32,8 @@ class Standing:
         """The review a change of ``tier`` with AI lines by ``tools`` needs, ``base`` being
         what the policy asks without autonomy: relaxed only when every tool qualifies,
         raised when any tool is new or tightened."""
-        decisions = [self.review_for(tool, tier, base) for tool in sorted(set(tools))]
-        if not decisions:
-            return Decision(base)
-        review = max(d.review for d in decisions)
-        return Decision(review, tuple(r for d in decisions for r in d.reasons))
+        return combine([self.review_for(tool, tier, base) for tool in sorted(set(tools))],
+                       base)
 
     def review_for(self, tool: str, tier: Tier, base: Review) -> Decision:
         review, reasons = base, []
@@ -90,6 +82,26 @@ class Standing:
                 f"{_count(len(incidents), 'incident') if incidents else 'no incident'}"
                 + (f", {kept:.0%} kept" if rule.min_surviving is not None and kept else ""))
 
+    def table(self, commit: str) -> StandingTable:
+        """Every decision of this standing, for the commit trailers (``core.standing_table``):
+        each tool of the record, and any other tool (``OTHER``), at every tier and base."""
+        strict = Standing(self.policy._replace(relax=()), self.record)
+        sentinel = "\0"  # stands for the other tool while its reasons are written
+
+        def row(tool: str) -> dict[tuple[Tier, Review], Cell]:
+            cells = {}
+            for tier in Tier:
+                for base in Review:
+                    cell = (self.review_for(tool, tier, base), strict.review_for(tool, tier, base))
+                    if cell != (Decision(base), Decision(base)):
+                        cells[tier, base] = cell
+            return cells
+
+        rows = {tool: row(tool) for tool in {*self.record.tools(), UNKNOWN_TOOL}}
+        rows[OTHER] = {key: (_named(full, sentinel), _named(tight, sentinel))
+                       for key, (full, tight) in row(sentinel).items()}
+        return StandingTable(commit, self.record.as_of, rows)
+
     def guard_for(self, tool: str) -> tuple[Tier, str] | None:
         """The guard tier for ``tool``'s commands and why, when a recent incident tightens
         it (the allow list then does not apply); ``None`` otherwise."""
@@ -107,6 +119,10 @@ class Standing:
         ends = [i.time + rule.days * DAY for rule in self.policy.tighten
                 for i in self.record.incidents_of(tool, rule.days, rule.tier, rule.kinds)]
         return max(ends) if ends else None
+
+
+def _named(decision: Decision, sentinel: str) -> Decision:
+    return Decision(decision.review, tuple(r.replace(sentinel, TOOL) for r in decision.reasons))
 
 
 def _count(n: int, what: str) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from countersign.core.gate import opens, structure_gate
+from countersign.core.gate import Gate, opens, rule_gate, structure_gate
 
 if TYPE_CHECKING:
     from countersign.core.rules import Rule
@@ -240,6 +240,37 @@ def _config(structure: str, language: str) -> dict[str, Any] | None:
     return {"rule": _ascii(rule)}
 
 
+@functools.lru_cache(maxsize=512)
+def _alternatives(structure: str, language: str) -> tuple[tuple[Gate, Any], ...] | None:
+    """The alternatives of a rule's top-level ``any`` that fit the language, each with its
+    word gate (None: the rule has no top-level ``any``)."""
+    rule = json.loads(structure)
+    if list(rule) != ["any"]:
+        return None
+    return tuple((rule_gate(part), part) for part in rule["any"] if _fits(part, language))
+
+
+@functools.lru_cache(maxsize=2048)
+def _chosen_config(structure: str, language: str, chosen: tuple[int, ...]) -> dict[str, Any]:
+    parts = _alternatives(structure, language) or ()
+    return {"rule": _ascii({"any": [parts[i][1] for i in chosen]})}
+
+
+def config_for(structure: str, language: str, lowered: str) -> dict[str, Any] | None:
+    """The ast-grep config of a rule for one text (lower-cased), None when it cannot match.
+
+    Only the alternatives whose words the text holds are kept: ast-grep compiles every
+    part of a rule on each call (a few alternatives with regexes cost ~0.1 ms each, per
+    file scanned and per edit).
+    """
+    parts = _alternatives(structure, language)
+    if parts is None:
+        return _config(structure, language) if opens(structure_gate(structure), lowered) \
+            else None
+    chosen = tuple(i for i, (gate, _) in enumerate(parts) if opens(gate, lowered))
+    return _chosen_config(structure, language, chosen) if chosen else None
+
+
 def _ascii(value: Any) -> Any:
     """The rule with its regexes' ``\\w \\s \\d \\b`` in their ASCII form.
 
@@ -296,13 +327,16 @@ def parse_root(language: str, text: str) -> Any:
 
 
 def match_root(root: Any, rules: Iterable[Rule], language: str) -> list[Hit]:
-    """Every match of ``rules`` below the root of a tree of ``language``."""
+    """Every match of ``rules`` below the root of a tree of ``language``; in HCL, also the
+    matches of its JSON rules in the JSON of heredocs (``embedded_json``)."""
+    rules = tuple(rules)
     top = root.range()
     hits: list[Hit] = []
     lowered = str(root.text()).lower()
     for rule in rules:
-        config = _config(rule.structure, language) if rule.structure is not None else None
-        if config is None or not opens(structure_gate(rule.structure), lowered):
+        config = config_for(rule.structure, language, lowered) \
+            if rule.structure is not None else None
+        if config is None:
             continue
         for node in root.find_all(config):
             span = node.range()
@@ -310,6 +344,30 @@ def match_root(root: Any, rules: Iterable[Rule], language: str) -> list[Hit]:
                     and node.kind() == root.kind():
                 continue
             hits.append((span.start.line, _shape(rule, node, span)))
+    if language == "hcl":
+        hits += embedded_json(root, rules)
+    return hits
+
+
+def embedded_json(root: Any, rules: Sequence[Rule]) -> list[Hit]:
+    """Matches of the rules written for JSON too in the JSON of an HCL file's heredocs.
+
+    Terraform policies are often JSON in a heredoc (``policy = <<POLICY``); to HCL that is
+    one string. Its lines are parsed as JSON on their own, whole lines, so columns stay
+    the file's and lines only shift by where the heredoc starts.
+    """
+    inner = [r for r in rules if "json" in r.language and r.structure is not None]
+    if not inner or "<<" not in str(root.text()):
+        return []
+    lines = str(root.text()).split("\n")
+    hits: list[Hit] = []
+    for node in root.find_all(kind="heredoc_template"):
+        first, last = node.range().start.line + 1, node.range().end.line - 1
+        body = "\n".join(lines[first:last + 1])
+        if last < first or body.lstrip()[:1] not in ("{", "["):
+            continue
+        found = match_root(parse_root("json", body), inner, "json")
+        hits += [(first + line, shape) for line, shape in found]
     return hits
 
 

@@ -6,8 +6,12 @@ and becomes trailers::
     AI-Assisted: claude-code (agent, anthropic/claude-sonnet-4-5), copilot (inline)
     AI-Lines: 37/120
     Review-Tier: high
-    Review-Required: senior
+    Review-Required: senior+owner
+    Review-Autonomy: claude-code: 1 incident in 30 days (3f2a1b9c0d) -> senior+owner
     Risk-Rules: DAT002, INF004
+
+``Review-Autonomy`` (one per reason) says why ``[autonomy]`` changed ``Review-Required``,
+or what the trailers could not know (``store.standing_cache``).
 
 ``Declared`` is the reverse: what a commit message's trailers say, for the gate.
 """
@@ -37,12 +41,13 @@ AI_LINES = "AI-Lines"
 AI_ACKNOWLEDGED = "AI-Acknowledged"
 REVIEW_TIER = "Review-Tier"
 REVIEW_REQUIRED = "Review-Required"
+REVIEW_AUTONOMY = "Review-Autonomy"
 RISK_RULES = "Risk-Rules"
 RISK_SUPPRESSED = "Risk-Suppressed"
 ASSISTED_BY = "Assisted-by"
 APPROVED_BY = "Approved-by"
-OURS = (AI_ASSISTED, AI_LINES, AI_ACKNOWLEDGED, REVIEW_TIER, REVIEW_REQUIRED, RISK_RULES,
-        RISK_SUPPRESSED, ASSISTED_BY)
+OURS = (AI_ASSISTED, AI_LINES, AI_ACKNOWLEDGED, REVIEW_TIER, REVIEW_REQUIRED, REVIEW_AUTONOMY,
+        RISK_RULES, RISK_SUPPRESSED, ASSISTED_BY)
 """Trailer keys countersign writes (and replaces); everything else belongs to people."""
 _OURS_LOWER = {k.lower() for k in OURS}
 _PERSON = re.compile(r"^[^<>]+ <[^<>@\s]+@[^<>\s]+>$")
@@ -58,6 +63,8 @@ class Stamp:
     findings: Sequence[Finding]
     tier: Tier
     review: Review
+    autonomy: tuple[str, ...] = ()
+    """Why ``[autonomy]`` changed ``review``, or what it could not know (the trailers)."""
 
     @property
     def ai_line_count(self) -> int:
@@ -84,8 +91,10 @@ class Stamp:
 
     def to_dict(self) -> dict[str, Any]:
         """The stamp's figures as plain data, snake_case (the LSP edge makes them camelCase)."""
-        return {"added_lines": self.added_lines, "ai_lines": self.ai_line_count,
-                "tier": self.tier.label, "review": self.review.label, "rules": self.rule_ids()}
+        figures = {"added_lines": self.added_lines, "ai_lines": self.ai_line_count,
+                   "tier": self.tier.label, "review": self.review.label,
+                   "rules": self.rule_ids()}
+        return figures | ({"autonomy": list(self.autonomy)} if self.autonomy else {})
 
     def suppressed_ids(self) -> list[str]:
         return sorted({f.rule.id for f in self.findings
@@ -99,6 +108,7 @@ class Stamp:
         if self.acknowledged:
             out.append((AI_ACKNOWLEDGED, str(self.acknowledged)))
         out += [(REVIEW_TIER, self.tier.label), (REVIEW_REQUIRED, self.review.label)]
+        out += [(REVIEW_AUTONOMY, reason) for reason in self.autonomy]
         if self.rule_ids():
             out.append((RISK_RULES, ", ".join(self.rule_ids())))
         if self.suppressed_ids():

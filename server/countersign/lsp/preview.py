@@ -19,6 +19,7 @@ from countersign.store import commits
 from countersign.store.gitcli import Git, GitError
 from countersign.store.ledger import Ledger, LedgerError, default_path
 from countersign.store.stamping import Stamper
+from countersign.store.standing_cache import with_autonomy
 
 
 class PreviewError(Exception):
@@ -44,8 +45,9 @@ def commit_preview(source: PreviewInput) -> dict[str, Any]:
         repo = Git(source.root)
         with closing(Ledger.reading(default_path(source.git_dir))) as ledger:
             head = commits.head(repo)
-            stamp = Stamper(repo, ledger, source.rules, source.config).staged(
-                [head] if head else [])
+            parents = [head] if head else []
+            stamper = Stamper(repo, ledger, source.rules, source.config)
+            stamp = with_autonomy(stamper, stamper.staged(parents), parents)
     except (GitError, OSError) as exc:
         raise PreviewError(f"git failed in {source.root}: {exc}") from exc
     except LedgerError as exc:

@@ -24,7 +24,11 @@ from countersign.store.replay import SQUASH_STATE
 
 REWRITE_REFS = NOTES_REF + "*"
 """Provenance and approval notes; a glob, so git says nothing while no approval exists."""
-MARKER = "# countersign-managed-hook v1"
+SHIM_VERSION = "2"
+"""Bumped whenever the shims change: hooks installed before say so and ``hook status``
+calls them outdated (``hook install`` writes the new ones)."""
+OWNED = "# countersign-managed-hook"
+MARKER = f"{OWNED} v{SHIM_VERSION}"
 HOOKS = ("prepare-commit-msg", "commit-msg", "post-commit", "post-merge", "post-rewrite",
          "pre-push")
 """prepare-commit-msg stamps (it runs even with --no-verify); commit-msg only refuses a
@@ -36,6 +40,8 @@ _TEMPLATE = """#!/bin/sh
 # Installed by `countersign hook install`; remove with `countersign hook uninstall`.
 # It runs {name}.legacy first when that exists (the hook that was here before).
 COUNTERSIGN_PYTHON={python}
+COUNTERSIGN_HOOKS={version}
+export COUNTERSIGN_HOOKS
 hook_dir=${{0%/*}}
 {stdin_setup}
 if [ -x "$hook_dir/{name}.legacy" ]; then
@@ -53,7 +59,7 @@ _RUN_PYTHON = """if [ ! -x "$COUNTERSIGN_PYTHON" ]; then
          "or run \\`countersign hook uninstall\\` to remove the hook" >&2
     exit 0
 fi
-"$COUNTERSIGN_PYTHON" -m countersign hook run {name} "$@" {stdin_redirect}
+{client}"$COUNTERSIGN_PYTHON" -m countersign hook run {name} "$@" {stdin_redirect}
 status=$?
 if [ "$status" -ne 0 ]; then
     echo "countersign: {name} could not run countersign (exit $status);" \\
@@ -64,15 +70,19 @@ exit 0"""
 # for this commit's tree and parents; anything else (no note, another tree, an Aider commit
 # whose note names Aider, a git failure) falls through to Python, which computes it.
 _ATTACH = """countersign_attach() {{
-    pending=$(git rev-parse --git-path {pending}) && [ -f "$pending" ] || return 1
-    info=$(TZ=UTC git log -1 --no-show-signature --date=format-local:{date} \\
-        --format='%T %P%n%H%n%cd%n%an <%ae>%n%B' HEAD) || return 1
-    case $info in *[Aa][Ii][Dd][Ee][Rr]*) return 1 ;; esac
+    # one rev-parse for three paths: a path with a newline breaks the first, and then the
+    # test below fails (Python takes over)
+    paths=$(git rev-parse --git-path {pending} --git-path CHERRY_PICK_HEAD \\
+        --git-path {squash}) || return 1
+    pending=${{paths%%"$nl"*}}
+    [ -f "$pending" ] || return 1
     # a cherry-pick or a merge --squash takes its lines from other commits: Python does it
-    for sign in CHERRY_PICK_HEAD {squash}; do
-        [ -e "$(git rev-parse --git-path "$sign")" ] && return 1
-    done
-    case $(git reflog -1 --format=%gs HEAD 2>/dev/null) in *"(cherry-pick)"*) return 1 ;; esac
+    rest=${{paths#*"$nl"}}
+    [ -e "${{rest%%"$nl"*}}" ] || [ -e "${{rest#*"$nl"}}" ] && return 1
+    # the newest reflog entry of HEAD is this commit (-g); %gs says how it was made
+    info=$(TZ=UTC git log -g -1 --no-show-signature --date=format-local:{date} \\
+        --format='%T %P%n%H%n%cd%n%gs%n%an <%ae>%n%B' HEAD) || return 1
+    case $info in *[Aa][Ii][Dd][Ee][Rr]*) return 1 ;; esac
     read -r key < "$pending" || return 1
     first=${{info%%"$nl"*}}
     [ "$key" = "${{first% }}" ] || return 1
@@ -80,6 +90,8 @@ _ATTACH = """countersign_attach() {{
     sha=${{rest%%"$nl"*}}
     rest=${{rest#*"$nl"}}
     when=${{rest%%"$nl"*}}
+    rest=${{rest#*"$nl"}}
+    case ${{rest%%"$nl"*}} in *"(cherry-pick)"*) return 1 ;; esac
     sed -e 1d -e "s/{revision}/$sha/" -e "s/{timestamp}/$when/" "$pending" |
         git notes --ref={ref} add -f -F - "$sha" 2>/dev/null || return 1
     rm -f "$pending"
@@ -87,6 +99,10 @@ _ATTACH = """countersign_attach() {{
 nl='
 '
 countersign_attach && exit 0
+"""
+# prepare-commit-msg: the hook daemon's client first (cli/hook_client.py, no site, ~7 ms);
+# it exits 0 when the daemon ran the hook, non-zero to have it run in-process below.
+_CLIENT = """"$COUNTERSIGN_PYTHON" -I -S {client} {name} "$@" && exit 0
 """
 # commit-msg only refuses a message that is nothing but our trailers (an abandoned editor):
 # the same test as ``cli.hook_run.commit_msg``, in the shell, so no Python starts for it.
@@ -111,6 +127,8 @@ class HookState:
     """``installed``, ``missing``, ``foreign`` (someone else's hook) or ``broken``."""
     chained: bool
     python: str | None = None
+    outdated: bool = False
+    """Installed by an older countersign (``SHIM_VERSION``): ``hook install`` updates it."""
 
 
 def hooks_dir(repo: Git) -> Path:
@@ -119,30 +137,36 @@ def hooks_dir(repo: Git) -> Path:
     return path if path.is_absolute() else (repo.root / path).resolve()
 
 
-def shim(name: str, python: str) -> str:
+def shim(name: str, python: str, client: str | None = None) -> str:
+    """The hook ``name`` running countersign with ``python``; ``client``: the daemon
+    client's file, for prepare-commit-msg (None: always in-process)."""
     reads_stdin = name in ("post-rewrite", "pre-push")
     redirect = '< "$stdin_copy" ' if reads_stdin else ""
     if name == "commit-msg":
         body = _CHECK_MESSAGE.format(keys="|".join(k.lower() for k in OURS))
     else:
-        body = _RUN_PYTHON.format(name=name, stdin_redirect=redirect)
+        fast = (_CLIENT.format(client=shlex.quote(client), name=name)
+                if client and name == "prepare-commit-msg" else "")
+        body = _RUN_PYTHON.format(name=name, stdin_redirect=redirect, client=fast)
     if name == "post-commit":
         body = _ATTACH.format(pending=PENDING, date=DATE_FORMAT, squash=SQUASH_STATE,
                               revision=REVISION, timestamp=TIMESTAMP, ref=NOTES_REF) + body
     return _TEMPLATE.format(marker=MARKER, name=name, python=shlex.quote(python),
+                            version=SHIM_VERSION,
                             stdin_setup=_STDIN_SETUP if reads_stdin else "",
                             stdin_redirect=redirect, body=body)
 
 
 def _owned(path: Path) -> bool:
     try:
-        return MARKER in path.read_text(encoding="utf-8", errors="replace")[:300]
+        return OWNED in path.read_text(encoding="utf-8", errors="replace")[:300]
     except OSError:
         return False
 
 
-def install(repo: Git, python: str) -> list[str]:
-    """Install every hook; returns what was done, one line per hook."""
+def install(repo: Git, python: str, client: str | None = None) -> list[str]:
+    """Install every hook; returns what was done, one line per hook. ``client``: see
+    ``shim``."""
     directory = hooks_dir(repo)
     directory.mkdir(parents=True, exist_ok=True)
     done = []
@@ -157,7 +181,7 @@ def install(repo: Git, python: str) -> list[str]:
                     f"`countersign hook install` again")
             path.rename(legacy)
             done.append(f"{name}: moved the existing hook to {legacy.name}; it still runs first")
-        _write_executable(path, shim(name, python))
+        _write_executable(path, shim(name, python, client))
         done.append(f"{name}: installed {path}")
     if REWRITE_REFS not in _rewrite_refs(repo):
         repo.run("config", "--add", "notes.rewriteRef", REWRITE_REFS)
@@ -213,7 +237,8 @@ def status(repo: Git) -> tuple[list[HookState], bool]:
         else:
             python = _python_of(path)
             ok = python is not None and os.access(python, os.X_OK)
-            states.append(HookState(name, path, "installed" if ok else "broken", chained, python))
+            states.append(HookState(name, path, "installed" if ok else "broken", chained, python,
+                                    outdated=MARKER not in path.read_text(errors="replace")))
     return states, REWRITE_REFS in _rewrite_refs(repo)
 
 
