@@ -33,6 +33,7 @@ fail() { echo "vscode-e2e: $1" >&2; [ -z "${2:-}" ] || echo "hint: $2" >&2; exit
 [ -x "$COUNTERSIGN" ] || fail "no countersign executable at $COUNTERSIGN" "./run check (creates .venv), or COUNTERSIGN=/path/to/countersign"
 command -v npm >/dev/null || fail "npm not found" "install Node.js 20+ and npm"
 [ -n "$CHROMIUM" ] || fail "chromium not found" "sudo apt-get install chromium (or CHROMIUM=/path/to/chrome)"
+command -v ssh-keygen >/dev/null || fail "ssh-keygen not found (the workspace's approvals are signed with it)" "sudo apt-get install openssh-client"
 
 # npm ci when the lock file changed since the last install (node_modules/.package-lock.json).
 npm_ci() {
