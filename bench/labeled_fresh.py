@@ -32,7 +32,7 @@ from pathlib import Path
 from ast_grep_py import SgRoot
 
 from labeled_cases import Case, Repo
-from labeled_code import _units, _calls
+from labeled_code import _calls, _units
 from labeled_iac import ENC, IAM, INGRESS, RULES, STORAGE
 
 REGULA = Repo("fugue/regula", "Apache-2.0")

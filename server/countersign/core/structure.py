@@ -17,7 +17,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -326,10 +326,16 @@ def parse_root(language: str, text: str) -> Any:
     return _sg().SgRoot(text, language).root()
 
 
-def match_root(root: Any, rules: Iterable[Rule], language: str) -> list[Hit]:
+def match_root(root: Any, rules: Iterable[Rule], language: str,
+               aliases: Mapping[str, str] | None = None, resolve: bool = True) -> list[Hit]:
     """Every match of ``rules`` below the root of a tree of ``language``; in HCL, also the
-    matches of its JSON rules in the JSON of heredocs (``embedded_json``)."""
+    matches of its JSON rules in the JSON of heredocs (``embedded_json``). Python import
+    aliases are resolved first (``aliases``: the file's, when ``root`` is only part of it)."""
     rules = tuple(rules)
+    if language == "python" and resolve:
+        resolved = _resolve_aliases(root, rules, aliases)
+        if resolved is not None:
+            return resolved
     top = root.range()
     hits: list[Hit] = []
     lowered = str(root.text()).lower()
@@ -347,6 +353,48 @@ def match_root(root: Any, rules: Iterable[Rule], language: str) -> list[Hit]:
     if language == "hcl":
         hits += embedded_json(root, rules)
     return hits
+
+
+def _resolve_aliases(root: Any, rules: tuple[Rule, ...],
+                     known: Mapping[str, str] | None) -> list[Hit] | None:
+    """Matches in the text with import aliases written out (``core/aliases.py``), mapped
+    back to the text's columns; None when no alias names what a rule looks for."""
+    from countersign.core import aliases
+
+    text = str(root.text())
+    names = aliases.relevant(aliases.file_aliases(text) if known is None else known,
+                             _rule_words(rules))
+    found = aliases.replacements(root, names) if names else []
+    if not found:
+        return None
+    hits = match_root(parse_root("python", aliases.rewrite(text, found)), rules, "python",
+                      resolve=False)
+    return [(line, replace(shape, start=aliases.column_back(found, line, shape.start, False),
+                           end=aliases.column_back(found, line, shape.end, True)))
+            for line, shape in hits]
+
+
+@functools.lru_cache(maxsize=256)
+def _rule_words(rules: tuple[Rule, ...]) -> frozenset[str]:
+    """The words of the rules' patterns and regexes (lower case): an alias matters when its
+    full name holds one (generous on purpose: a regex's words are only approximated)."""
+    words: set[str] = set()
+    for rule in rules:
+        if rule.structure is not None:
+            words.update(_pattern_words(json.loads(rule.structure)))
+    return frozenset(words)
+
+
+def _pattern_words(value: Any) -> Iterable[str]:
+    if isinstance(value, dict):
+        for key, part in value.items():
+            if key in ("pattern", "regex") and isinstance(part, str):
+                yield from re.findall(r"[a-z0-9_]{3,}", part.lower())
+            else:
+                yield from _pattern_words(part)
+    elif isinstance(value, list):
+        for part in value:
+            yield from _pattern_words(part)
 
 
 def embedded_json(root: Any, rules: Sequence[Rule]) -> list[Hit]:
