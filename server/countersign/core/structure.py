@@ -328,9 +328,10 @@ def parse_root(language: str, text: str) -> Any:
 
 def match_root(root: Any, rules: Iterable[Rule], language: str,
                aliases: Mapping[str, str] | None = None, resolve: bool = True) -> list[Hit]:
-    """Every match of ``rules`` below the root of a tree of ``language``; in HCL, also the
-    matches of its JSON rules in the JSON of heredocs (``embedded_json``). Python import
-    aliases are resolved first (``aliases``: the file's, when ``root`` is only part of it)."""
+    """Every match of ``rules`` below the root of a tree of ``language``; in HCL and YAML,
+    also the matches of its JSON rules in the JSON of heredocs and block scalars
+    (``embedded_json``). Python import aliases are resolved first (``aliases``: the file's,
+    when ``root`` is only part of it)."""
     rules = tuple(rules)
     if language == "python" and resolve:
         resolved = _resolve_aliases(root, rules, aliases)
@@ -350,8 +351,8 @@ def match_root(root: Any, rules: Iterable[Rule], language: str,
                     and node.kind() == root.kind():
                 continue
             hits.append((span.start.line, _shape(rule, node, span)))
-    if language == "hcl":
-        hits += embedded_json(root, rules)
+    if language in _EMBEDDING:
+        hits += embedded_json(root, rules, language)
     return hits
 
 
@@ -397,20 +398,30 @@ def _pattern_words(value: Any) -> Iterable[str]:
             yield from _pattern_words(part)
 
 
-def embedded_json(root: Any, rules: Sequence[Rule]) -> list[Hit]:
-    """Matches of the rules written for JSON too in the JSON of an HCL file's heredocs.
+_EMBEDDING = {"hcl": "heredoc_template", "yaml": "block_scalar"}
+"""Where a language holds JSON as text: Terraform heredocs, YAML block scalars (``|``)."""
 
-    Terraform policies are often JSON in a heredoc (``policy = <<POLICY``); to HCL that is
-    one string. Its lines are parsed as JSON on their own, whole lines, so columns stay
-    the file's and lines only shift by where the heredoc starts.
+
+def embedded_json(root: Any, rules: Sequence[Rule], language: str = "hcl") -> list[Hit]:
+    """Matches of the rules written for JSON too in the JSON an HCL heredoc or a YAML block
+    scalar holds.
+
+    Terraform policies are often JSON in a heredoc (``policy = <<POLICY``), CloudFormation
+    ones JSON in a block scalar (``PolicyDocument: |``); to HCL and YAML that is one string.
+    Its lines are parsed as JSON on their own, whole lines, so columns stay the file's and
+    lines only shift by where the string starts.
     """
     inner = [r for r in rules if "json" in r.language and r.structure is not None]
-    if not inner or "<<" not in str(root.text()):
+    marker = "<<" if language == "hcl" else "|"
+    if not inner or marker not in str(root.text()):
         return []
     lines = str(root.text()).split("\n")
     hits: list[Hit] = []
-    for node in root.find_all(kind="heredoc_template"):
-        first, last = node.range().start.line + 1, node.range().end.line - 1
+    for node in root.find_all(kind=_EMBEDDING[language]):
+        span = node.range()
+        first = span.start.line + 1
+        last = span.end.line - 1 if language == "hcl" or span.end.column == 0 \
+            else span.end.line
         body = "\n".join(lines[first:last + 1])
         if last < first or body.lstrip()[:1] not in ("{", "["):
             continue
