@@ -13,9 +13,13 @@ importing nothing the rules care about is parsed once.
 from __future__ import annotations
 
 import functools
+import json
 import re
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from countersign.core.rules import Rule
 
 _IMPORTS = ("import_statement", "import_from_statement")
 
@@ -136,3 +140,26 @@ def column_back(found: list[Replacement], line: int, column: int, end: bool) -> 
         else:
             break
     return column - shift
+
+
+@functools.lru_cache(maxsize=256)
+def rule_words(rules: tuple[Rule, ...]) -> frozenset[str]:
+    """The words of the rules' patterns and regexes (lower case): an alias matters when its
+    full name holds one (generous on purpose: a regex's words are only approximated)."""
+    words: set[str] = set()
+    for rule in rules:
+        if rule.structure is not None:
+            words.update(_pattern_words(json.loads(rule.structure)))
+    return frozenset(words)
+
+
+def _pattern_words(value: Any) -> Iterable[str]:
+    if isinstance(value, dict):
+        for key, part in value.items():
+            if key in ("pattern", "regex") and isinstance(part, str):
+                yield from re.findall(r"[a-z0-9_]{3,}", part.lower())
+            else:
+                yield from _pattern_words(part)
+    elif isinstance(value, list):
+        for part in value:
+            yield from _pattern_words(part)

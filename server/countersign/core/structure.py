@@ -364,7 +364,7 @@ def _resolve_aliases(root: Any, rules: tuple[Rule, ...],
 
     text = str(root.text())
     names = aliases.relevant(aliases.file_aliases(text) if known is None else known,
-                             _rule_words(rules))
+                             aliases.rule_words(rules))
     found = aliases.replacements(root, names) if names else []
     if not found:
         return None
@@ -373,29 +373,6 @@ def _resolve_aliases(root: Any, rules: tuple[Rule, ...],
     return [(line, replace(shape, start=aliases.column_back(found, line, shape.start, False),
                            end=aliases.column_back(found, line, shape.end, True)))
             for line, shape in hits]
-
-
-@functools.lru_cache(maxsize=256)
-def _rule_words(rules: tuple[Rule, ...]) -> frozenset[str]:
-    """The words of the rules' patterns and regexes (lower case): an alias matters when its
-    full name holds one (generous on purpose: a regex's words are only approximated)."""
-    words: set[str] = set()
-    for rule in rules:
-        if rule.structure is not None:
-            words.update(_pattern_words(json.loads(rule.structure)))
-    return frozenset(words)
-
-
-def _pattern_words(value: Any) -> Iterable[str]:
-    if isinstance(value, dict):
-        for key, part in value.items():
-            if key in ("pattern", "regex") and isinstance(part, str):
-                yield from re.findall(r"[a-z0-9_]{3,}", part.lower())
-            else:
-                yield from _pattern_words(part)
-    elif isinstance(value, list):
-        for part in value:
-            yield from _pattern_words(part)
 
 
 _EMBEDDING = {"hcl": "heredoc_template", "yaml": "block_scalar"}
