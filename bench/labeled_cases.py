@@ -9,22 +9,12 @@ of their checks map to which countersign rules (and which are out of scope).
 Sources and how they are labeled are in ``labeled_iac.py`` (Terraform, CloudFormation,
 GitHub Actions) and ``labeled_code.py`` (Python, SQL migrations).
 
-**Tuning and held-out sets.** Every case of a source used before this round (trivy-checks,
-zizmor, squawk) is in the tuning set: their held-out cases have been looked at. Cases of
-the other sources are grouped by their source check (a checkov check, a bandit test id,
-which ruff's ``S`` codes share, a SQL linter's rule, one scorecard workflow), and the
-held-out groups are the ones listed in ``labeled_heldout.txt``; every other case is tuning.
-
-That list was made once by ``propose`` (``--propose`` prints it for the groups of the cases
-made now), before countersign was run on any of these cases: within each area, and
-separately for groups with good cases and groups with only bad ones (so both sets measure
-false alarms), the groups ordered by the SHA-1 of ``SALT`` and their name go alternately
-to the held-out set (first, third, ...) and the tuning set. So every example of a check is
-on one side, and each area has held-out cases from more than one check when it has two.
-The list is frozen because the proposal depends on the labels: when a labeling rule was
-corrected during tuning (checkov's ``CKV2_GHA_1`` gives bad cases only), a new proposal
-would have moved checks already looked at into the held-out set. Six scorecard workflows
-that a tuning run measured after that reshuffle are left out of the list (tuning).
+**Tuning and held-out sets.** The held-out set is the third round's fresh sources (fugue/regula,
+aquasecurity/tfsec for checks trivy-checks did not give, dlint; ``labeled_fresh.py``): every
+group (source check) of theirs, listed in ``labeled_heldout.txt`` by ``propose`` before
+countersign ran on any of their cases. Every case of an earlier source is tuning: the earlier
+rounds' held-out halves have been measured and their misses looked at. The list is frozen: a
+group that a later change of the generator adds is not held out.
 
 Run: .venv/bin/python bench/labeled_cases.py --mirror /work/.mirror --out build/labeled
      [--bandit /path/to/bandit]  (labels bandit's examples by running bandit; without it they
@@ -34,19 +24,18 @@ Run: .venv/bin/python bench/labeled_cases.py --mirror /work/.mirror --out build/
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import subprocess
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SEEN = frozenset({"aquasecurity/trivy-checks", "zizmorcore/zizmor", "sbdchd/squawk"})
-"""Sources whose cases (tuning and held-out) were looked at before: all tuning now."""
-SALT = "countersign-heldout-2"
+FRESH = frozenset({"fugue/regula", "aquasecurity/tfsec", "dlint-py/dlint"})
+"""The third round's sources: their groups in ``labeled_heldout.txt`` are the held-out set;
+every case of an earlier source (its held-out half included) has been looked at: tuning."""
 
 
 @dataclass(eq=False)
@@ -106,23 +95,13 @@ def split(cases: Iterable[Case]) -> dict[Case, str]:
     """``"tuning"`` or ``"heldout"`` for each case (see the module's docstring)."""
     held = {tuple(line.split("\t")) for line in HELDOUT.read_text().splitlines()
             if line and not line.startswith("#")}
-    return {c: "heldout" if c.repo.name not in SEEN and (c.area, c.group) in held
+    return {c: "heldout" if c.repo.name in FRESH and (c.area, c.group) in held
             else "tuning" for c in cases}
 
 
 def propose(cases: Iterable[Case]) -> set[tuple[str, str]]:
-    """The (area, group) pairs the splitting rule holds out (see the module's docstring)."""
-    cases = list(cases)
-    with_good = {(c.area, c.group) for c in cases if c.label == "good"}
-    strata: dict[tuple[str, bool], set[str]] = defaultdict(set)
-    for item in cases:
-        if item.repo.name not in SEEN:
-            strata[(item.area, (item.area, item.group) in with_good)].add(item.group)
-    held: set[tuple[str, str]] = set()
-    for (area, _), names in strata.items():
-        ordered = sorted(names, key=lambda g: hashlib.sha1(f"{SALT}:{g}".encode()).hexdigest())
-        held.update((area, g) for g in ordered[::2])
-    return held
+    """The (area, group) pairs the splitting rule holds out: every group of a fresh source."""
+    return {(c.area, c.group) for c in cases if c.repo.name in FRESH}
 
 
 Source = Callable[[Path, argparse.Namespace], Iterator[Case]]
@@ -130,9 +109,10 @@ Source = Callable[[Path, argparse.Namespace], Iterator[Case]]
 
 def sources() -> dict[str, Source]:
     import labeled_code
+    import labeled_fresh
     import labeled_iac
 
-    return {**labeled_iac.SOURCES, **labeled_code.SOURCES}
+    return {**labeled_iac.SOURCES, **labeled_code.SOURCES, **labeled_fresh.SOURCES}
 
 
 def main() -> int:

@@ -184,6 +184,11 @@ PY_UNITS = [
     "\n",
     "# comment\n",
     "class A:\n    def m(self):\n        os.system(cmd)\n",
+    "import subprocess as sp\n",
+    "from os import system as run\n",
+    "sp.getoutput(cmd)\n",
+    "run(cmd)\n",
+    "from Crypto.Cipher import ARC4 as c4\nx = c4.new(key)\n",
 ]
 TF_UNITS = [
     DB,
@@ -193,7 +198,7 @@ TF_UNITS = [
 ]
 PIECES = st.sampled_from(["", "\n", " ", "    ", "(", ")", "{", "}", "x", "verify=False", ",",
                           "shell=True", '"', "def g():\n", "  encrypted = true\n",
-                          "@login_required\n"])
+                          "@login_required\n", "import os as sp\n", "from os ", " as "])
 
 
 def _check_against_scan(path: str, units: list[str], data: st.DataObject) -> None:
@@ -218,6 +223,7 @@ def _key(findings: list) -> list[tuple[object, ...]]:
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.data())
 def test_per_unit_rematching_equals_a_whole_file_scan_python(data: st.DataObject) -> None:
+    """Import aliases included: an edit to an import line re-matches the uses below it."""
     _check_against_scan("app/views.py", PY_UNITS, data)
 
 
@@ -237,9 +243,9 @@ def test_an_edit_reparses_only_the_units_around_it(monkeypatch: pytest.MonkeyPat
     parsed: list[int] = []
     real = reshape.match_units
 
-    def spy(language: str, rules: object, chunk: str) -> object:
+    def spy(language: str, rules: object, chunk: str, aliases: object = None) -> object:
         parsed.append(chunk.count("\n") + 1)
-        return real(language, rules, chunk)  # type: ignore[arg-type]
+        return real(language, rules, chunk, aliases)  # type: ignore[arg-type]
 
     monkeypatch.setattr(reshape, "match_units", spy)
     start = doc.text.line_range(2500)[0]
@@ -314,3 +320,15 @@ def test_a_cached_pack_skips_the_checks_it_passed_and_never_hides_an_error(
     for _ in range(2):
         _, errors = load_pack(bad, cache)
         assert [e.key for e in errors] == ["structure.pattern"]
+
+
+def test_import_aliases_resolve_in_a_scan_and_after_an_edit_to_the_import() -> None:
+    text = "import subprocess as sp\n\ndef f(cmd):\n    return sp.getoutput(\n        cmd)\n"
+    assert [(f.rule.id, f.line, f.start) for f in RULES.scan_text("app/run.py", text)] == [
+        ("SEC002", 3, 11)]
+    doc = TrackedDocument("app/run.py", text, 1, RULES)
+    doc.set_origin([(0, len(text))], AI)
+    doc.change(len("import "), len("import subprocess"), "shlex")
+    assert "SEC002" not in {f.rule.id for f in doc.findings()}
+    doc.change(len("import "), len("import shlex"), "subprocess")
+    assert [f.rule.id for f in doc.findings() if f.line == 3] == ["SEC002"]

@@ -157,3 +157,16 @@ def test_only_the_alternatives_whose_words_are_in_the_text_are_compiled() -> Non
     assert config_for(structure, "hcl", 'resource "aws_instance" "web" {}') is None
     assert rule_gate({"kind": "attribute", "inside": {"kind": "block", "regex": "^ingress"}}) \
         == frozenset({frozenset({"ingress"})})
+
+
+def test_a_large_gate_answers_as_a_word_by_word_lookup_would() -> None:
+    from countersign.core.gate import opens
+
+    gate = frozenset({frozenset({"pickle", "loads"}), frozenset({"marshal", "load"}),
+                      frozenset({"shelve", "open"}), frozenset({"torch", "load"})})
+    texts = ["x = pickle.loads(b)", "m = marshal.dumps(c)", "torch.load(p)", "", "shelve"]
+    for text in texts + texts[::-1]:  # the same text again, then after another one
+        expected = any(all(w in text for w in words) for words in gate)
+        assert opens(gate, text) is expected
+        assert opens(frozenset({frozenset({"dumps"}), *gate}), text) is (
+            expected or "dumps" in text)

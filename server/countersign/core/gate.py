@@ -70,8 +70,62 @@ def structure_gate(structure: str) -> Gate:
 
 
 def opens(gate: Gate, lowered: str) -> bool:
-    """Whether a text (lower-cased) may hold a match."""
-    return gate is None or any(all(w in lowered for w in words) for words in gate)
+    """Whether a text (lower-cased) may hold a match.
+
+    A gate of a few alternatives looks its words up directly. A larger one (a rule listing
+    thirty module.function pairs) asks which of the gates' words the text holds, found for
+    all of them in one RE2 pass per text and shared by every rule asking about that text.
+    """
+    if gate is None:
+        return True
+    if len(gate) <= 2:
+        return any(all(w in lowered for w in words) for words in gate)
+    present = _VOCABULARY.present(_distinct(gate), lowered)
+    return any(words <= present for words in gate)
+
+
+@functools.lru_cache(maxsize=1024)
+def _distinct(gate: frozenset[frozenset[str]]) -> frozenset[str]:
+    return frozenset(w for words in gate for w in words)
+
+
+class _Vocabulary:
+    """The words of the gates asked about so far, and which of them the last text holds."""
+
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.known: set[str] = set()
+        self.matcher: Any = None
+        self.last: tuple[str, frozenset[str]] | None = None
+
+    def present(self, wanted: frozenset[str], lowered: str) -> frozenset[str]:
+        """The words of the vocabulary (``wanted`` among them) that ``lowered`` holds."""
+        if not wanted <= self.known:
+            self.words.extend(sorted(wanted - self.known))
+            self.known |= wanted
+            self.matcher, self.last = None, None
+        last = self.last
+        if last is not None and (last[0] is lowered or last[0] == lowered):
+            return last[1]
+        if self.matcher is None:
+            self.matcher = self._compile()
+        found = frozenset(self.words[i] for i in self.matcher.Match(lowered) or ())
+        self.last = (lowered, found)
+        return found
+
+    def _compile(self) -> Any:
+        import re2
+
+        from countersign.core.rules import re2_options
+
+        matcher = re2.Set.SearchSet(re2_options())
+        for word in self.words:
+            matcher.Add(re.escape(word))
+        matcher.Compile()
+        return matcher
+
+
+_VOCABULARY = _Vocabulary()
 
 
 # -- regular expressions ---------------------------------------------------------------

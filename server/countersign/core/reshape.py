@@ -15,8 +15,9 @@ unclosed parenthesis), as a scan of the file would.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from countersign.core.aliases import file_aliases, is_import_line
 from countersign.core.rules import Rule, RuleSet
 from countersign.core.structure import SQL, Hit, Shape, language_of, match_root, parse_root
 from countersign.core.text import LineEdit, Text
@@ -28,10 +29,11 @@ SETTLE_BROKEN_LIMIT = 5_000
 one keeps the matches of the units around the edit until the error is fixed."""
 
 
-def match_units(language: str, rules: Sequence[Rule],
-                text: str) -> tuple[list[Hit], list[int], bool]:
+def match_units(language: str, rules: Sequence[Rule], text: str,
+                aliases: Mapping[str, str] | None = None) -> tuple[list[Hit], list[int], bool]:
     """Matches of ``rules`` in ``text``, the first lines of its top-level units, and
-    whether the text has a syntax error (parsed alone, it may then differ from the file)."""
+    whether the text has a syntax error (parsed alone, it may then differ from the file);
+    ``aliases``: the Python import aliases of the whole file ``text`` is part of."""
     if language == SQL:
         from countersign.core.sqlmatch import match_sql_units
 
@@ -40,7 +42,7 @@ def match_units(language: str, rules: Sequence[Rule],
     top = root.children()
     if language == "hcl" and len(top) == 1 and top[0].kind() == "body":
         top = top[0].children()  # HCL wraps the file's blocks in one body
-    return (match_root(root, rules, language), [c.range().start.line for c in top],
+    return (match_root(root, rules, language, aliases), [c.range().start.line for c in top],
             root.find(kind="ERROR") is not None)
 
 
@@ -60,6 +62,11 @@ class Structures:
         """A SQL rule's match depends on the tables created above the statement."""
         self.made: list[tuple[str, ...]] = [()] * text.line_count
         """Per line, the tables a statement starting there creates (``reads_above``)."""
+        self.python = self.language == "python"
+        self.aliases: dict[str, str] = {}
+        """The Python file's import aliases: a unit re-matched alone resolves them too."""
+        self.imports: list[bool] = [False] * text.line_count
+        """Per line, whether it starts a top-level import (an edit there re-reads them)."""
         if self.rules:
             self.settle(text, force=True)
 
@@ -68,8 +75,17 @@ class Structures:
         if not self.rules or not (self.stale or force):
             return False
         self.stale = False
+        if self.python:
+            self._read_imports(text)
         self._rematch(text, 0, text.line_count - 1)
         return True
+
+    def _read_imports(self, text: Text) -> bool:
+        """Read the file's import aliases again; whether they changed."""
+        lines = text.text.split("\n")
+        self.imports = [is_import_line(line) for line in lines]
+        before, self.aliases = self.aliases, file_aliases(text.text)
+        return before != self.aliases
 
     def splice(self, edit: LineEdit, text: Text) -> range:
         """Follow an edit; returns the lines whose matches may have changed."""
@@ -80,6 +96,8 @@ class Structures:
         if any(self.made[edit.first:stop]):
             self.stale = True  # a CREATE TABLE went: statements below it may match now
         self.made[edit.first:stop] = [()] * edit.added
+        if self.python:
+            self._follow_imports(edit, text, stop)
         if not self.rules:
             return range(0)
         lo = self._unit_before(edit.first)
@@ -90,6 +108,17 @@ class Structures:
         if self._rematch(text, lo, hi) and text.line_count <= SETTLE_BROKEN_LIMIT:
             self.stale = True  # error recovery may differ in the whole file: settle later
         return range(lo, hi + 1)
+
+    def _follow_imports(self, edit: LineEdit, text: Text, stop: int) -> None:
+        """An edit to an import line re-reads the aliases; when they change, every use in
+        the file may match differently: the document is left to settle."""
+        touched = any(self.imports[edit.first:stop])
+        self.imports[edit.first:stop] = [False] * edit.added
+        for n in range(edit.first, edit.first + edit.added):
+            if is_import_line(text.line(n)):
+                self.imports[n] = touched = True
+        if touched and self._read_imports(text) and self.rules:
+            self.stale = True
 
     def _unit_before(self, line: int) -> int:
         """The start of the unit before ``line`` (0 when there is none)."""
@@ -119,7 +148,8 @@ class Structures:
         if self.reads_above:
             hits, units, broken = self._match_sql(chunk, lo, hi)
         else:
-            hits, units, broken = match_units(self.language, self.rules, chunk)
+            hits, units, broken = match_units(self.language, self.rules, chunk,
+                                              self.aliases if self.python else None)
         self._count(lo, hi + 1, -1)
         self.shapes[lo:hi + 1] = [()] * (hi + 1 - lo)
         self.starts[lo:hi + 1] = [False] * (hi + 1 - lo)

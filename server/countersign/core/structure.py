@@ -17,7 +17,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -326,10 +326,17 @@ def parse_root(language: str, text: str) -> Any:
     return _sg().SgRoot(text, language).root()
 
 
-def match_root(root: Any, rules: Iterable[Rule], language: str) -> list[Hit]:
-    """Every match of ``rules`` below the root of a tree of ``language``; in HCL, also the
-    matches of its JSON rules in the JSON of heredocs (``embedded_json``)."""
+def match_root(root: Any, rules: Iterable[Rule], language: str,
+               aliases: Mapping[str, str] | None = None, resolve: bool = True) -> list[Hit]:
+    """Every match of ``rules`` below the root of a tree of ``language``; in HCL and YAML,
+    also the matches of its JSON rules in the JSON of heredocs and block scalars
+    (``embedded_json``). Python import aliases are resolved first (``aliases``: the file's,
+    when ``root`` is only part of it)."""
     rules = tuple(rules)
+    if language == "python" and resolve:
+        resolved = _resolve_aliases(root, rules, aliases)
+        if resolved is not None:
+            return resolved
     top = root.range()
     hits: list[Hit] = []
     lowered = str(root.text()).lower()
@@ -344,25 +351,54 @@ def match_root(root: Any, rules: Iterable[Rule], language: str) -> list[Hit]:
                     and node.kind() == root.kind():
                 continue
             hits.append((span.start.line, _shape(rule, node, span)))
-    if language == "hcl":
-        hits += embedded_json(root, rules)
+    if language in _EMBEDDING:
+        hits += embedded_json(root, rules, language)
     return hits
 
 
-def embedded_json(root: Any, rules: Sequence[Rule]) -> list[Hit]:
-    """Matches of the rules written for JSON too in the JSON of an HCL file's heredocs.
+def _resolve_aliases(root: Any, rules: tuple[Rule, ...],
+                     known: Mapping[str, str] | None) -> list[Hit] | None:
+    """Matches in the text with import aliases written out (``core/aliases.py``), mapped
+    back to the text's columns; None when no alias names what a rule looks for."""
+    from countersign.core import aliases
 
-    Terraform policies are often JSON in a heredoc (``policy = <<POLICY``); to HCL that is
-    one string. Its lines are parsed as JSON on their own, whole lines, so columns stay
-    the file's and lines only shift by where the heredoc starts.
+    text = str(root.text())
+    names = aliases.relevant(aliases.file_aliases(text) if known is None else known,
+                             aliases.rule_words(rules))
+    found = aliases.replacements(root, names) if names else []
+    if not found:
+        return None
+    hits = match_root(parse_root("python", aliases.rewrite(text, found)), rules, "python",
+                      resolve=False)
+    return [(line, replace(shape, start=aliases.column_back(found, line, shape.start, False),
+                           end=aliases.column_back(found, line, shape.end, True)))
+            for line, shape in hits]
+
+
+_EMBEDDING = {"hcl": "heredoc_template", "yaml": "block_scalar"}
+"""Where a language holds JSON as text: Terraform heredocs, YAML block scalars (``|``)."""
+
+
+def embedded_json(root: Any, rules: Sequence[Rule], language: str = "hcl") -> list[Hit]:
+    """Matches of the rules written for JSON too in the JSON an HCL heredoc or a YAML block
+    scalar holds.
+
+    Terraform policies are often JSON in a heredoc (``policy = <<POLICY``), CloudFormation
+    ones JSON in a block scalar (``PolicyDocument: |``); to HCL and YAML that is one string.
+    Its lines are parsed as JSON on their own, whole lines, so columns stay the file's and
+    lines only shift by where the string starts.
     """
     inner = [r for r in rules if "json" in r.language and r.structure is not None]
-    if not inner or "<<" not in str(root.text()):
+    marker = "<<" if language == "hcl" else "|"
+    if not inner or marker not in str(root.text()):
         return []
     lines = str(root.text()).split("\n")
     hits: list[Hit] = []
-    for node in root.find_all(kind="heredoc_template"):
-        first, last = node.range().start.line + 1, node.range().end.line - 1
+    for node in root.find_all(kind=_EMBEDDING[language]):
+        span = node.range()
+        first = span.start.line + 1
+        last = span.end.line - 1 if language == "hcl" or span.end.column == 0 \
+            else span.end.line
         body = "\n".join(lines[first:last + 1])
         if last < first or body.lstrip()[:1] not in ("{", "["):
             continue
