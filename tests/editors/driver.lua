@@ -294,6 +294,20 @@ local function run()
       return items and #items == 0
     end)
     result.acknowledged = summary(cs, buf)
+    local editing = vim.api.nvim_get_current_win()
+    vim.cmd('Countersign report')
+    result.report = wait('report buffer', function()
+      local rb = vim.fn.bufnr('countersign://report')
+      if rb ~= -1 and vim.api.nvim_buf_line_count(rb) > 1 then
+        return {
+          text = table.concat(vim.api.nvim_buf_get_lines(rb, 0, -1, false), '\n'),
+          filetype = vim.bo[rb].filetype,
+          shown = vim.fn.bufwinid(rb) ~= -1,
+          modifiable = vim.bo[rb].modifiable,
+        }
+      end
+    end)
+    vim.api.nvim_set_current_win(editing)
     vim.cmd('.Countersign markHuman')
     result.after_human = wait('markHuman clears the AI line', function()
       local s = summary(cs, buf)

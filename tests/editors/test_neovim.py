@@ -181,7 +181,7 @@ def test_help_tags_are_clean(tmp_path: Path) -> None:
     assert len(names) == len(set(names))
     assert {"countersign.txt", ":Countersign", "countersign.statusline()",
             "countersign-capture", "countersign-marks", ":Countersign-marks",
-            ":Countersign-origin", "<Plug>(countersign-origin)",
+            ":Countersign-origin", ":Countersign-report", "<Plug>(countersign-origin)",
             "hl-CountersignAgent"} <= set(names)
     assert not re.search(r"E\d+:", proc.stderr), proc.stderr
 
@@ -195,6 +195,13 @@ def test_countersign_commands(tmp_path: Path, workspace: Path) -> None:
     # the first rule on the line, found by asking the server (Neovim's copy was cleared)
     assert "DAT001" in result["explain_text"], result["explain_text"]
     assert result["acknowledged"]["aiLines"] == 1  # still AI, but reviewed: silent
+    report = result["report"]
+    assert (report["filetype"], report["shown"], report["modifiable"]) == ("markdown", True, False)
+    text = report["text"]
+    assert text.startswith("# countersign report: db/migrations/0042_cleanup.sql"), text
+    assert "- AI tools: claude-code" in text and "## Commit preview" in text, text
+    # no upstream: HEAD (the workspace's one commit, no AI lines) is judged as verify would
+    assert "## Sign-off" in text and "countersign verify" in text, text
     assert result["after_human"]["aiLines"] == 0
     assert any("unknown subcommand" in m for m in result["messages"])
 

@@ -15,7 +15,7 @@ vim.api.nvim_create_user_command('Countersign', function(cmd)
 end, {
   nargs = '*',
   range = true,
-  desc = 'countersign: markAi | markHuman | acknowledge | explain | status | marks | origin',
+  desc = 'countersign: markAi | markHuman | acknowledge | explain | status | marks | origin | report',
   complete = function(arglead, line)
     local words = vim.split(line, '%s+', { trimempty = true })
     local position = #words + (arglead == '' and 1 or 0)

@@ -211,6 +211,9 @@ M.commands = {
   origin = function(a)
     marks.show_origin(a.bufnr)
   end,
+  report = function(a)
+    require('countersign.report').open(a.bufnr)
+  end,
   status = function(a)
     client.summary(a.bufnr, function(summary, err)
       if err or not summary then
@@ -225,8 +228,14 @@ M.commands = {
 }
 
 --- Subcommands that talk to the server (the others work without one).
-local NEEDS_CLIENT =
-  { markAi = true, markHuman = true, acknowledge = true, explain = true, status = true }
+local NEEDS_CLIENT = {
+  markAi = true,
+  markHuman = true,
+  acknowledge = true,
+  explain = true,
+  status = true,
+  report = true,
+}
 
 --- Run `:Countersign {name} [args]`.
 ---@param name string
