@@ -5,11 +5,18 @@ the server was given (``countersign.policy``); which commits, ``store.branch_ran
 reads git history, notes and approval records and checks signatures, so it runs only when
 a client asks (the report), in a worker thread, and judges a bounded number of commits:
 typing never waits for it.
+
+Under ``[autonomy]`` the AI tools' standing is ``verify``'s too (``store.track``): read from
+the history the whole range builds on, as ``verify`` of the report's command reads it. It
+takes seconds over a long history, so the server keeps the last few standings by
+``store.track.standing_key``, which changes whenever anything the standing is read from
+does: a report asked again on the same base reuses it.
 """
 
 from __future__ import annotations
 
 import shlex
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,14 +31,18 @@ from countersign.core.branch_signoff import (
 from countersign.core.config import Config
 from countersign.core.rules import RuleSet
 from countersign.core.signoff import Approval, Verdict, trusts_typed_trailers
+from countersign.core.standing import Standing
 from countersign.lsp.messages import ApprovalState, CommitSignoff, SignoffResult
 from countersign.store.branch_range import RangeError, branch_range
 from countersign.store.gitcli import Git, GitError
 from countersign.store.judging import Gate, GateInputs
 from countersign.store.signing import SigningError
+from countersign.store.track import HistoryError, base_standing, range_base, standing_key
 
-AUTONOMY_NOTE = ("the policy's [autonomy] section is applied by countersign verify only: "
-                 "the review shown is the one before the AI tools' standing changes it")
+KEEP = 4
+"""Standings the server keeps (``_STANDINGS``): a few bases, a few policies."""
+_STANDINGS: dict[str, Standing] = {}
+_LOCK = threading.Lock()
 NO_POLICY_NOTE = ("judged by the repository's configuration: no policy was given to the "
                   "editor (countersign.policy), and CI judges by the policy it is given")
 FORGE_NOTE = ("reviews recorded by the forge (GitHub, GitLab) count only in CI "
@@ -74,8 +85,10 @@ def branch_signoff(source: SignoffInput) -> BranchSignoff:
     before: list[str] = []
     try:
         chosen = branch_range(repo, source.base, source.limit)
-        verdicts = tuple(gate.verdicts(chosen.revs, problems=problems, before=before))
-    except RangeError as exc:
+        standing = _standing(repo, source, chosen.whole)
+        verdicts = tuple(gate.verdicts(chosen.revs, standing, problems=problems,
+                                       before=before))
+    except (RangeError, HistoryError) as exc:
         raise SignoffError(str(exc)) from None
     except SigningError as exc:
         raise SignoffError(f"cannot check approvals: {exc.message} ({exc.hint})") from None
@@ -87,13 +100,30 @@ def branch_signoff(source: SignoffInput) -> BranchSignoff:
                          len(before), tuple(problems), _notes(source, verdicts))
 
 
+def _standing(repo: Git, source: SignoffInput, revs: tuple[str, ...]) -> Standing | None:
+    """What ``verify`` applies to the range ``revs`` under ``[autonomy]``
+    (``store.track.gate_standing``), kept while ``standing_key`` says it holds."""
+    if not source.config.autonomy.active:
+        return None
+    base = range_base(repo, revs)
+    key = standing_key(repo, source.config, source.rules, base)
+    with _LOCK:
+        kept = _STANDINGS.get(key)
+    if kept is not None:
+        return kept
+    standing = base_standing(repo, source.config, source.rules, base)
+    with _LOCK:
+        _STANDINGS[key] = standing
+        for old in list(_STANDINGS)[:-KEEP]:
+            del _STANDINGS[old]
+    return standing
+
+
 def _notes(source: SignoffInput, verdicts: tuple[Verdict, ...]) -> tuple[str, ...]:
     """Where the editor's judgement may differ from CI's."""
     notes = []
     if source.policy is None:
         notes.append(NO_POLICY_NOTE)
-    if source.config.autonomy.active:
-        notes.append(AUTONOMY_NOTE)
     if trusts_typed_trailers(source.config, verdicts):
         notes.append(TYPED_NOTE)
     if any(not v.ok for v in verdicts):

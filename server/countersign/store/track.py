@@ -14,6 +14,7 @@ as the commands do. Failures a person can fix raise ``HistoryError``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 
 from countersign.core.config import Config
@@ -29,8 +30,8 @@ from countersign.store.lineage import HistoryCommit, Lines, notes_of, read_histo
 from countersign.store.tracing import HistoryError, trace
 from countersign.store.verdicts import ai_lines_of, judge_history
 
-__all__ = ["HistoryError", "compute_record", "gate_standing", "incident_facts", "range_base",
-           "standing_at"]
+__all__ = ["HistoryError", "base_standing", "compute_record", "gate_standing", "incident_facts",
+           "range_base", "standing_at", "standing_key"]
 
 
 def compute_record(
@@ -151,13 +152,43 @@ def gate_standing(repo: Git, config: Config, rules: RuleSet,
     That history ends at ``range_base``. A range reaching the first commit builds on
     nothing: an empty record.
     """
-    policy = config.autonomy
-    if not policy.active:
+    if not config.autonomy.active:
         return None
-    base = range_base(repo, revs)
+    return base_standing(repo, config, rules, range_base(repo, revs))
+
+
+def base_standing(repo: Git, config: Config, rules: RuleSet, base: str | None) -> Standing:
+    """``[autonomy]`` over the record of ``base``'s history; with no base (a range reaching
+    the first commit) an empty record."""
+    policy = config.autonomy
     if base is None:
         return Standing(policy, TrackRecord(0, policy.days_needed, policy.survival_days))
     return standing_at(repo, config, rules, base)
+
+
+def standing_key(repo: Git, config: Config, rules: RuleSet, base: str | None) -> str:
+    """A digest of everything ``base_standing`` reads, so that an equal key means an equal
+    standing: the policy, rules and configuration, and, of ``base``'s history, its commits,
+    their provenance notes and approval records, and where a shallow clone cuts it.
+
+    ``store.standing_cache`` keys its tables by commit and policy alone (the trailers say
+    when they may be stale, and ``verify`` decides); a table there can differ from what
+    ``verify`` computes, e.g. after notes were fetched or rewritten. This key cannot.
+    Costs a ``rev-list`` of the history and a read of the two notes refs (tens of ms
+    over 10,000 commits, where the standing itself takes seconds).
+    """
+    parts = [standing_cache.policy_key(config, rules), repr(config), base or ""]
+    if base is not None:
+        tip = commits.resolve_commit(repo, base)
+        if tip is None:
+            raise HistoryError(f"{base!r} is not a commit in this repository",
+                               "pass a commit or branch (`git log --oneline` lists them)")
+        history = repo.text("rev-list", tip, "--").split()
+        for ref in (commits.NOTES_REF, commits.APPROVALS_REF):
+            table = commits.all_notes(repo, ref)
+            parts.append(",".join(f"{c}:{table[c]}" for c in history if c in table))
+        parts += [tip, *sorted(shallow_boundary(repo))]
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def range_base(repo: Git, revs: Sequence[str]) -> str | None:
@@ -165,10 +196,12 @@ def range_base(repo: Git, revs: Sequence[str]) -> str | None:
     ``A..B`` (or ``^A``), the base branch the policy comes from; else the newest commit
     just outside the range.
 
-    Not the gate's code-owner base (``store.judging.owners_base``), which without ``A..B``
-    is the oldest commit's first parent: owners are read from the tree the range changes,
-    while the record must hold every commit the range does not add, and the newest of them
-    holds the most (on a range of merges, the oldest commit's parent can be far older).
+    Not the gate's code-owner base (``store.judging.owners_base``), which agrees on ``A..B``
+    and ``^A`` but otherwise takes the oldest commit's first parent: code owners are read
+    from the tree the range's first change was made on, while the record should know every
+    incident the range does not itself hold, and the newest commit outside it knows the
+    most (on a range with merges the oldest commit's first parent can be much older). Made
+    one, either ``verify``'s owners or its standing would change; so they stay two.
     """
     for rev in revs:
         if ".." in rev and not rev.startswith("-"):
