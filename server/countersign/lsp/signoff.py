@@ -8,15 +8,14 @@ typing never waits for it.
 
 Under ``[autonomy]`` the AI tools' standing is ``verify``'s too (``store.track``): read from
 the history the whole range builds on, as ``verify`` of the report's command reads it. It
-takes seconds over a long history, so the server keeps the last few standings by
-``store.track.standing_key``, which changes whenever anything the standing is read from
-does: a report asked again on the same base reuses it.
+takes seconds over a long history, so the server keeps the last few standings while
+nothing they are read from changes (``store.standing_memo``): a report asked again on the
+same base reuses it.
 """
 
 from __future__ import annotations
 
 import shlex
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,12 +36,11 @@ from countersign.store.branch_range import RangeError, branch_range
 from countersign.store.gitcli import Git, GitError
 from countersign.store.judging import Gate, GateInputs
 from countersign.store.signing import SigningError
-from countersign.store.track import HistoryError, base_standing, range_base, standing_key
+from countersign.store.standing_memo import StandingMemo
+from countersign.store.track import HistoryError, range_base
 
-KEEP = 4
-"""Standings the server keeps (``_STANDINGS``): a few bases, a few policies."""
-_STANDINGS: dict[str, Standing] = {}
-_LOCK = threading.Lock()
+_STANDINGS = StandingMemo()
+"""The AI tools' standings the server keeps while they hold (a few bases and policies)."""
 NO_POLICY_NOTE = ("judged by the repository's configuration: no policy was given to the "
                   "editor (countersign.policy), and CI judges by the policy it is given")
 FORGE_NOTE = ("reviews recorded by the forge (GitHub, GitLab) count only in CI "
@@ -102,21 +100,10 @@ def branch_signoff(source: SignoffInput) -> BranchSignoff:
 
 def _standing(repo: Git, source: SignoffInput, revs: tuple[str, ...]) -> Standing | None:
     """What ``verify`` applies to the range ``revs`` under ``[autonomy]``
-    (``store.track.gate_standing``), kept while ``standing_key`` says it holds."""
+    (``store.track.gate_standing``), kept while it holds (``store.standing_memo``)."""
     if not source.config.autonomy.active:
         return None
-    base = range_base(repo, revs)
-    key = standing_key(repo, source.config, source.rules, base)
-    with _LOCK:
-        kept = _STANDINGS.get(key)
-    if kept is not None:
-        return kept
-    standing = base_standing(repo, source.config, source.rules, base)
-    with _LOCK:
-        _STANDINGS[key] = standing
-        for old in list(_STANDINGS)[:-KEEP]:
-            del _STANDINGS[old]
-    return standing
+    return _STANDINGS.standing(repo, source.config, source.rules, range_base(repo, revs))
 
 
 def _notes(source: SignoffInput, verdicts: tuple[Verdict, ...]) -> tuple[str, ...]:

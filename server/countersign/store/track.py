@@ -14,7 +14,6 @@ as the commands do. Failures a person can fix raise ``HistoryError``.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 
 from countersign.core.config import Config
@@ -31,7 +30,7 @@ from countersign.store.tracing import HistoryError, trace
 from countersign.store.verdicts import ai_lines_of, judge_history
 
 __all__ = ["HistoryError", "base_standing", "compute_record", "gate_standing", "incident_facts",
-           "range_base", "standing_at", "standing_key"]
+           "range_base", "standing_at"]
 
 
 def compute_record(
@@ -164,31 +163,6 @@ def base_standing(repo: Git, config: Config, rules: RuleSet, base: str | None) -
     if base is None:
         return Standing(policy, TrackRecord(0, policy.days_needed, policy.survival_days))
     return standing_at(repo, config, rules, base)
-
-
-def standing_key(repo: Git, config: Config, rules: RuleSet, base: str | None) -> str:
-    """A digest of everything ``base_standing`` reads, so that an equal key means an equal
-    standing: the policy, rules and configuration, and, of ``base``'s history, its commits,
-    their provenance notes and approval records, and where a shallow clone cuts it.
-
-    ``store.standing_cache`` keys its tables by commit and policy alone (the trailers say
-    when they may be stale, and ``verify`` decides); a table there can differ from what
-    ``verify`` computes, e.g. after notes were fetched or rewritten. This key cannot.
-    Costs a ``rev-list`` of the history and a read of the two notes refs (tens of ms
-    over 10,000 commits, where the standing itself takes seconds).
-    """
-    parts = [standing_cache.policy_key(config, rules), repr(config), base or ""]
-    if base is not None:
-        tip = commits.resolve_commit(repo, base)
-        if tip is None:
-            raise HistoryError(f"{base!r} is not a commit in this repository",
-                               "pass a commit or branch (`git log --oneline` lists them)")
-        history = repo.text("rev-list", tip, "--").split()
-        for ref in (commits.NOTES_REF, commits.APPROVALS_REF):
-            table = commits.all_notes(repo, ref)
-            parts.append(",".join(f"{c}:{table[c]}" for c in history if c in table))
-        parts += [tip, *sorted(shallow_boundary(repo))]
-    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def range_base(repo: Git, revs: Sequence[str]) -> str | None:
