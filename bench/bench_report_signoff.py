@@ -15,7 +15,14 @@ stdio, as an editor asks:
 - the event loop's lag in this process while ``asyncio.to_thread`` runs the same judgement
   (what the server's loop can lose to the worker holding the GIL, without the machine's
   other load on the measurement);
-- ``countersign verify main..HEAD`` over the same 200 commits in a new process, for scale.
+- ``countersign verify main..HEAD`` over the same 200 commits in a new process, for scale;
+- with an ``[autonomy]`` policy (``--autonomy``), on a ``main`` of 10,000 commits over 90
+  days (``bench_incident.long_history``) and a branch of 20 AI commits over it: the report
+  first (the AI tools' standing computed from main's history in the worker thread), then
+  again (the standing kept by the server), after a note is added on the branch (kept) and
+  on main (recomputed), the keys that decide whether it holds, the event loop's lag in
+  process while the standing is computed in a worker thread, and ``verify`` of the same
+  range.
 
 Run: ./run bench   (or .venv/bin/python bench/bench_report_signoff.py [--commits N])
 """
@@ -38,11 +45,14 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from bench_incident import long_history
 from bench_lsp import plain_converter
 from bench_signoff import ENV, approvals, git, keys
 from countersign.core.config import load_project
 from countersign.lsp.signoff import SignoffInput
 from countersign.lsp.signoff import signoff as signoff_of
+from countersign.store.gitcli import Git
+from countersign.store.standing_memo import history_key, quick_key
 from countersign.store.workspace import find_workspace
 
 SERVER = [sys.executable, "-m", "countersign.cli.main", "lsp"]
@@ -51,6 +61,21 @@ senior = ["sam@example.com"]
 owner = ["olga@example.com"]
 [signoff]
 allowed_signers = "allowed_signers"
+"""
+IDENTITY = ("-c", "user.name=Ada", "-c", "user.email=ada@example.com")
+AUTONOMY = """
+[[autonomy.tighten]]
+tier = "high"
+review = "senior+owner"
+days = 30
+[[autonomy.relax]]
+tier = "medium"
+review = "none"
+min_lines = 500
+days = 90
+[autonomy.new_tool]
+lines = 100
+stricter = 1
 """
 
 
@@ -251,11 +276,95 @@ async def main_async(commits: int) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
+async def autonomy(root: Path, history: int) -> None:
+    """The report under ``[autonomy]`` on a long history (module docstring)."""
+    repo = root / "long"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    long_history(repo, history)
+    git(repo, "checkout", "-q", "-b", "feature")
+    for i in range(20):
+        (repo / "src" / f"new{i}.py").write_text("".join(
+            f"def g{i}_{n}(x):\n    return x + {n}\n" for n in range(6)))
+        git(repo, "add", "-A")
+        git(repo, *IDENTITY, "commit", "-qm", f"feature {i}")
+    git(repo, "branch", "-q", "--set-upstream-to=main")
+    policy = root / "autonomy.toml"
+    policy.write_text(AUTONOMY)
+    print(f"[autonomy]: main has {history} commits over 90 days, feature adds 20")
+    client = await start(repo, policy)
+    try:
+        times, result = [], None
+        for _ in range(5):
+            ms, result = await signoff(client)
+            times.append(ms)
+        reviews = sorted({c.review for c in result.commits}) if result else []
+        print(f"  countersign/signoff, 20 commits: {summary(times)}; reviews {reviews}")
+        for where, rev in (("the branch's HEAD (standing kept)", "HEAD"),
+                           ("a commit of main (standing recomputed)", "main~100")):
+            git(repo, *IDENTITY, "notes", "--ref", "countersign", "add", "-f", "-m", "{}", rev)
+            print(f"  after a note is added to {where}: {(await signoff(client))[0]:.0f} ms")
+    finally:
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+    plain = root / "plain.toml"
+    plain.write_text("")
+    client = await start(repo, plain)
+    try:
+        times = [(await signoff(client))[0] for _ in range(5)]
+        print(f"  the same without [autonomy]: {summary(times)}")
+    finally:
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+    loaded = load_project(repo, policy)
+    main = git(repo, "rev-parse", "main").strip()
+    keys: dict[str, list[float]] = {"quick": [], "history": []}
+    for _ in range(5):
+        for name, key in (("quick", quick_key), ("history", history_key)):
+            begin = time.perf_counter()
+            key(Git(repo), loaded.config, loaded.rules, main)
+            keys[name].append((time.perf_counter() - begin) * 1000)
+    print("  whether a kept standing holds: " + ", ".join(
+        f"{name} key median {statistics.median(ms):.0f} ms" for name, ms in keys.items()))
+    lag = sorted(await standing_lag(repo, policy))
+    print(f"  event loop lag in process while the standing is computed: {len(lag)} wake-ups, "
+          f"p50 {statistics.median(lag):.1f} ms, p99 {lag[int(0.99 * (len(lag) - 1))]:.1f} "
+          f"ms, max {lag[-1]:.1f} ms")
+    print(f"  countersign verify main..HEAD (new process): {verify(repo, policy):.0f} ms")
+
+
+async def standing_lag(repo: Path, policy: Path) -> list[float]:
+    """How late a 1 ms sleep wakes (ms) while a first report computes the standing in a
+    worker thread (this process has kept none yet)."""
+    loaded = load_project(repo, policy)
+    source = SignoffInput(repo, find_workspace(repo).git_dir, loaded.rules, loaded.config,
+                          policy, None, 20)
+    lags: list[float] = []
+    work = asyncio.ensure_future(asyncio.to_thread(signoff_of, source))
+    while not work.done():
+        begin = time.perf_counter()
+        await asyncio.sleep(0.001)
+        lags.append((time.perf_counter() - begin) * 1000 - 1)
+    await work
+    return lags
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--commits", type=int, default=200)
+    parser.add_argument("--autonomy", type=int, metavar="HISTORY", default=0,
+                        help="only the [autonomy] part, on a main of HISTORY commits")
     args = parser.parse_args()
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    if args.autonomy:
+        root = Path(tempfile.mkdtemp(prefix="countersign-bench-autonomy-"))
+        try:
+            asyncio.run(autonomy(root, args.autonomy))
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        return
     asyncio.run(main_async(args.commits))
 
 

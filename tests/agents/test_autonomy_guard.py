@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from countersign.cli.record import GUARD_CACHE
+from countersign.store.guard_record import GUARD_CACHE
 from tests.agents.test_agent_hook import hook, payload
 from tests.git.conftest import AGENT, ai_file, commit
 from tests.helpers import git, write

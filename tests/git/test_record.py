@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from countersign.cli.common import load_context
-from countersign.cli.record import gate_standing, range_base
+from countersign.cli.record import gate_standing
 from countersign.core.tiers import Review, Tier
+from countersign.store.track import range_base
 from tests.git.conftest import AGENT, COPILOT, Run, ai_file, commit
 from tests.helpers import git, write
 

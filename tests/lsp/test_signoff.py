@@ -255,7 +255,6 @@ async def test_without_a_policy_the_answer_says_where_it_may_differ_from_ci(
     notes = result["notes"]
     assert [n.split(":")[0] for n in notes] == [
         "judged by the repository's configuration",
-        "the policy's [autonomy] section is applied by countersign verify only",
         "the policy names no signers, so typed Approved-by trailers count and anyone can "
         "write them",
         "reviews recorded by the forge (GitHub, GitLab) count only in CI (countersign verify "

@@ -58,7 +58,7 @@ def _committed(repo: Git, pid: int, parent: str) -> bool:
 
 
 def refresh(repo: Git) -> None:
-    """Cache the standing of HEAD unless it is cached already (``cli.record.standing_at``
+    """Cache the standing of HEAD unless it is cached already (``store.track.standing_at``
     writes it), taking turns with other refreshes."""
     from countersign.store import commits, standing_cache
 
@@ -68,7 +68,7 @@ def refresh(repo: Git) -> None:
             return
         standing_cache.forget_waits(git_dir)
         from countersign.cli.common import load_context
-        from countersign.cli.record import standing_at
+        from countersign.store.track import standing_at
 
         context = load_context(Path.cwd())
         if not context.config.autonomy.active:
@@ -76,7 +76,7 @@ def refresh(repo: Git) -> None:
         head = commits.head(repo)
         key = standing_cache.policy_key(context.config, context.rules)
         if head is not None and head not in standing_cache.load(git_dir, key)[0]:
-            standing_at(context, context.workspace.git(), head)
+            standing_at(repo, context.config, context.rules, head)
 
 
 if __name__ == "__main__":

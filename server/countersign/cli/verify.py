@@ -14,9 +14,9 @@ from typing import Any
 from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
 from countersign.cli.gate_inputs import policy_file, read_forge_reviews
+from countersign.cli.record import gate_standing
 from countersign.core.sarif import finding_dict, sarif_document, sarif_result
 from countersign.core.signoff import Approval, Verdict, trusts_typed_trailers
-from countersign.core.standing import Standing
 from countersign.store import commits
 from countersign.store.commits import LoggedCommit
 from countersign.store.gitcli import Git, GitError
@@ -88,7 +88,7 @@ def evaluate(
     gate = Gate(repo, context.workspace.root, context.config, context.rules,
                 inputs or GateInputs())
     try:
-        standing = _standing(context, repo, revs)
+        standing = gate_standing(context, repo, revs)
         yield from gate.verdicts(revs, standing, wrap, problems, before)
     except SigningError as exc:
         raise UserError(f"cannot check approvals: {exc.message}", exc.hint, 2) from None
@@ -97,17 +97,6 @@ def evaluate(
                         f"{exc.stderr.strip() or exc}",
                         "pass a range git understands, e.g. `countersign verify "
                         "origin/main..HEAD` (fetch the base branch first in CI)", 2) from None
-
-
-def _standing(context: Context, repo: Git, revs: list[str]) -> Standing | None:
-    """The AI tools' standing under ``[autonomy]``, from the history the range builds on."""
-    if not context.config.autonomy.active:
-        return None
-    # imported here: the track record reads history with the incident tracer, which judges
-    # commits with this module's evaluate (without autonomy, so there is no recursion)
-    from countersign.cli.record import gate_standing
-
-    return gate_standing(context, repo, revs)
 
 
 def print_text(verdicts: list[Verdict]) -> None:

@@ -5,6 +5,12 @@ the server was given (``countersign.policy``); which commits, ``store.branch_ran
 reads git history, notes and approval records and checks signatures, so it runs only when
 a client asks (the report), in a worker thread, and judges a bounded number of commits:
 typing never waits for it.
+
+Under ``[autonomy]`` the AI tools' standing is ``verify``'s too (``store.track``): read from
+the history the whole range builds on, as ``verify`` of the report's command reads it. It
+takes seconds over a long history, so the server keeps the last few standings while
+nothing they are read from changes (``store.standing_memo``): a report asked again on the
+same base reuses it.
 """
 
 from __future__ import annotations
@@ -24,14 +30,17 @@ from countersign.core.branch_signoff import (
 from countersign.core.config import Config
 from countersign.core.rules import RuleSet
 from countersign.core.signoff import Approval, Verdict, trusts_typed_trailers
+from countersign.core.standing import Standing
 from countersign.lsp.messages import ApprovalState, CommitSignoff, SignoffResult
 from countersign.store.branch_range import RangeError, branch_range
 from countersign.store.gitcli import Git, GitError
 from countersign.store.judging import Gate, GateInputs
 from countersign.store.signing import SigningError
+from countersign.store.standing_memo import StandingMemo
+from countersign.store.track import HistoryError, range_base
 
-AUTONOMY_NOTE = ("the policy's [autonomy] section is applied by countersign verify only: "
-                 "the review shown is the one before the AI tools' standing changes it")
+_STANDINGS = StandingMemo()
+"""The AI tools' standings the server keeps while they hold (a few bases and policies)."""
 NO_POLICY_NOTE = ("judged by the repository's configuration: no policy was given to the "
                   "editor (countersign.policy), and CI judges by the policy it is given")
 FORGE_NOTE = ("reviews recorded by the forge (GitHub, GitLab) count only in CI "
@@ -74,8 +83,10 @@ def branch_signoff(source: SignoffInput) -> BranchSignoff:
     before: list[str] = []
     try:
         chosen = branch_range(repo, source.base, source.limit)
-        verdicts = tuple(gate.verdicts(chosen.revs, problems=problems, before=before))
-    except RangeError as exc:
+        standing = _standing(repo, source, chosen.whole)
+        verdicts = tuple(gate.verdicts(chosen.revs, standing, problems=problems,
+                                       before=before))
+    except (RangeError, HistoryError) as exc:
         raise SignoffError(str(exc)) from None
     except SigningError as exc:
         raise SignoffError(f"cannot check approvals: {exc.message} ({exc.hint})") from None
@@ -87,13 +98,19 @@ def branch_signoff(source: SignoffInput) -> BranchSignoff:
                          len(before), tuple(problems), _notes(source, verdicts))
 
 
+def _standing(repo: Git, source: SignoffInput, revs: tuple[str, ...]) -> Standing | None:
+    """What ``verify`` applies to the range ``revs`` under ``[autonomy]``
+    (``store.track.gate_standing``), kept while it holds (``store.standing_memo``)."""
+    if not source.config.autonomy.active:
+        return None
+    return _STANDINGS.standing(repo, source.config, source.rules, range_base(repo, revs))
+
+
 def _notes(source: SignoffInput, verdicts: tuple[Verdict, ...]) -> tuple[str, ...]:
     """Where the editor's judgement may differ from CI's."""
     notes = []
     if source.policy is None:
         notes.append(NO_POLICY_NOTE)
-    if source.config.autonomy.active:
-        notes.append(AUTONOMY_NOTE)
     if trusts_typed_trailers(source.config, verdicts):
         notes.append(TYPED_NOTE)
     if any(not v.ok for v in verdicts):

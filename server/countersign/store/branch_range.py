@@ -43,6 +43,9 @@ class BranchRange:
     """Commits of the range past the bound: not in ``revs``."""
     verify_args: tuple[str, ...]
     """``countersign verify`` arguments judging the same commits (all of them)."""
+    whole: tuple[str, ...] = ()
+    """The range ``verify_args`` names, by commit ids: what the AI tools' standing is read
+    from (``store.track.gate_standing``), as ``verify`` reads it."""
 
 
 def branch_range(repo: Git, base: str | None = None, limit: int = 50) -> BranchRange:
@@ -59,14 +62,15 @@ def branch_range(repo: Git, base: str | None = None, limit: int = 50) -> BranchR
             if total > 1 else "no commit before it"
         return BranchRange((f"--max-count={min(limit, RECENT)}", head),
                            f"HEAD and {before} (no upstream)", None, max(0, total - limit),
-                           ("--", f"--max-count={RECENT}", "HEAD"))
+                           ("--", f"--max-count={RECENT}", "HEAD"),
+                           (f"--max-count={RECENT}", head))
     sha = commits.resolve_commit(repo, base)
     if sha is None:
         raise RangeError(f"{base!r} is not a commit here: name a branch to compare with, "
                          "e.g. origin/main (git fetch first)")
     total = int(repo.text("rev-list", "--count", f"{sha}..{head}", "--"))
     return BranchRange((f"--max-count={limit}", f"{sha}..{head}"), f"{base}..HEAD", base,
-                       max(0, total - limit), (f"{base}..HEAD",))
+                       max(0, total - limit), (f"{base}..HEAD",), (f"{sha}..{head}",))
 
 
 def default_base(repo: Git) -> str | None:

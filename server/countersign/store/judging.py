@@ -119,7 +119,7 @@ class Gate:
     def evidence(self, revs: Sequence[str], logged: Sequence[LoggedCommit]) -> Evidence:
         """Approvals, owners and protected files for the commits of one run."""
         inputs = self.inputs
-        base = inputs.base or _base(self.repo, revs, logged)
+        base = inputs.base or owners_base(self.repo, revs, logged)
         tip = logged[0].sha if logged else None
         forge = [a for _, approvals in inputs.forge for a in approvals]
         name = "+".join(f for f, _ in inputs.forge)
@@ -183,8 +183,11 @@ def _note_lines(
     return lines, record_source(record)
 
 
-def _base(repo: Git, revs: Sequence[str], logged: Sequence[LoggedCommit]) -> str | None:
-    """The range's base: ``A`` of ``A..B`` or ``^A``, else the oldest commit's parent."""
+def owners_base(repo: Git, revs: Sequence[str],
+                logged: Sequence[LoggedCommit]) -> str | None:
+    """The revision whose code owners apply to the range: ``A`` of ``A..B`` or ``^A``, else
+    the oldest commit's first parent. Not the base the AI tools' standing is read from
+    (``store.track.range_base`` says why they differ)."""
     for rev in revs:
         if ".." in rev and not rev.startswith("-"):
             base = rev.split("..")[0].rstrip(".") or "HEAD"

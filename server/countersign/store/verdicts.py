@@ -5,7 +5,7 @@ provenance note, the review that tier needs, and the approvals recorded for it w
 state the policy gives them. What the record does not need is left out: code owners of
 the base and the gate's own files (``verify`` adds them; they change what a commit needs,
 not whether an approval counts). ``countersign incident`` judges its few origin commits
-with ``verify``'s own ``evaluate`` instead.
+with ``verify``'s own gate instead (``store.tracing.judge``).
 """
 
 from __future__ import annotations
