@@ -9,12 +9,13 @@ of their checks map to which countersign rules (and which are out of scope).
 Sources and how they are labeled are in ``labeled_iac.py`` (Terraform, CloudFormation,
 GitHub Actions) and ``labeled_code.py`` (Python, SQL migrations).
 
-**Tuning and held-out sets.** The held-out set is the third round's fresh sources (fugue/regula,
-aquasecurity/tfsec for checks trivy-checks did not give, dlint; ``labeled_fresh.py``): every
-group (source check) of theirs, listed in ``labeled_heldout.txt`` by ``propose`` before
-countersign ran on any of their cases. Every case of an earlier source is tuning: the earlier
-rounds' held-out halves have been measured and their misses looked at. The list is frozen: a
-group that a later change of the generator adds is not held out.
+**Tuning and held-out sets.** The held-out set is the fourth round's fresh sources
+(stelligent/cfn_nag, eslint-plugin-security, eslint-plugin-no-unsanitized;
+``labeled_round4.py``): every group (source check) of theirs, listed in
+``labeled_heldout.txt`` by ``propose`` before countersign ran on any of their cases.
+Every case of an earlier source is tuning: the earlier rounds' held-out sets have been
+measured and their misses looked at. The list is frozen: a group that a later change of the
+generator adds is not held out.
 
 Run: .venv/bin/python bench/labeled_cases.py --mirror /work/.mirror --out build/labeled
      [--bandit /path/to/bandit]  (labels bandit's examples by running bandit; without it they
@@ -33,9 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FRESH = frozenset({"fugue/regula", "aquasecurity/tfsec", "dlint-py/dlint"})
-"""The third round's sources: their groups in ``labeled_heldout.txt`` are the held-out set;
-every case of an earlier source (its held-out half included) has been looked at: tuning."""
+FRESH = frozenset({"stelligent/cfn_nag", "eslint-community/eslint-plugin-security",
+                   "mozilla/eslint-plugin-no-unsanitized"})
+"""The fourth round's sources: their groups in ``labeled_heldout.txt`` are the held-out set;
+every case of an earlier source (the earlier held-out sets included) has been looked at:
+tuning."""
 
 
 @dataclass(eq=False)
@@ -111,8 +114,10 @@ def sources() -> dict[str, Source]:
     import labeled_code
     import labeled_fresh
     import labeled_iac
+    import labeled_round4
 
-    return {**labeled_iac.SOURCES, **labeled_code.SOURCES, **labeled_fresh.SOURCES}
+    return {**labeled_iac.SOURCES, **labeled_code.SOURCES, **labeled_fresh.SOURCES,
+            **labeled_round4.SOURCES}
 
 
 def main() -> int:
