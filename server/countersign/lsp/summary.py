@@ -23,7 +23,6 @@ from countersign.lsp.messages import (
 )
 from countersign.lsp.preview import PreviewError, PreviewInput, commit_preview
 from countersign.lsp.server import CountersignServer
-from countersign.lsp.signoff import SignoffError, SignoffInput, signoff
 
 
 class RequestFailed(JsonRpcException):
@@ -105,9 +104,17 @@ async def signoff_request(ls: CountersignServer, params: SignoffParams) -> Signo
     """The gate's verdicts on the branch's commits, judged in a worker thread."""
     doc = params.text_document
     project = ls.project_for(doc.uri if doc is not None else None)
-    source = SignoffInput(project.workspace.root, project.workspace.git_dir, project.rules,
-                          project.config, project.policy, params.base, params.max_commits)
+    return await asyncio.to_thread(
+        _judge, project.workspace.root, project.workspace.git_dir, project.rules,
+        project.config, project.policy, params.base, params.max_commits)
+
+
+def _judge(*args: Any) -> SignoffResult:
+    """Run in the worker: the judging modules (history, approvals, signatures: ~3 MB) are
+    imported on the first report, so a server nobody asks for one never holds them."""
+    from countersign.lsp import signoff as judged
+
     try:
-        return await asyncio.to_thread(signoff, source)
-    except SignoffError as exc:
+        return judged.signoff(judged.SignoffInput(*args))
+    except judged.SignoffError as exc:
         raise RequestFailed(str(exc)) from None
