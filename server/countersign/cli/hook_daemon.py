@@ -283,43 +283,42 @@ def _note_failure(exc: Exception) -> None:
         log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {type(exc).__name__}: {exc}\n")
 
 
-def stop(git_dir: Path) -> bool:
-    """Ask the daemon of ``git_dir`` to exit; False when none was running."""
-    directory = daemon_dir(git_dir)
+@contextlib.contextmanager
+def _connected(git_dir: Path) -> Iterator[socket.socket]:
+    """A connection to the daemon of ``git_dir``; OSError when none answers. The socket is
+    named relative to its directory, so the 108-byte limit on its path never binds."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     home = os.getcwd()
     try:
-        os.chdir(directory)
+        os.chdir(daemon_dir(git_dir))
         try:
             sock.connect("socket")
         finally:
             os.chdir(home)
-        sock.settimeout(10)
-        sock.sendall(_STOP)
-        sock.shutdown(socket.SHUT_WR)
-        return sock.recv(64) == b"stopped\n"
-    except OSError:
-        return False
+        yield sock
     finally:
         sock.close()
+
+
+def stop(git_dir: Path) -> bool:
+    """Ask the daemon of ``git_dir`` to exit; False when none was running."""
+    try:
+        with _connected(git_dir) as sock:
+            sock.settimeout(10)
+            sock.sendall(_STOP)
+            sock.shutdown(socket.SHUT_WR)
+            return sock.recv(64) == b"stopped\n"
+    except OSError:
+        return False
 
 
 def running(git_dir: Path) -> bool:
     """Whether a daemon answers on ``git_dir``'s socket (it may be busy: then True too)."""
-    directory = daemon_dir(git_dir)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    home = os.getcwd()
     try:
-        os.chdir(directory)
-        try:
-            sock.connect("socket")
-        finally:
-            os.chdir(home)
-        return True
+        with _connected(git_dir):
+            return True
     except OSError:
         return False
-    finally:
-        sock.close()
 
 
 def main(argv: list[str]) -> int:
