@@ -330,11 +330,11 @@ def match_root(root: Any, rules: Iterable[Rule], language: str,
                aliases: Mapping[str, str] | None = None, resolve: bool = True) -> list[Hit]:
     """Every match of ``rules`` below the root of a tree of ``language``; in HCL and YAML,
     also the matches of its JSON rules in the JSON of heredocs and block scalars
-    (``embedded_json``). Python import aliases are resolved first (``aliases``: the file's,
-    when ``root`` is only part of it)."""
+    (``embedded_json``). Python and JavaScript/TypeScript import aliases are resolved first
+    (``aliases``: the file's, when ``root`` is only part of it)."""
     rules = tuple(rules)
-    if language == "python" and resolve:
-        resolved = _resolve_aliases(root, rules, aliases)
+    if resolve and language in _ALIASED:
+        resolved = _resolve_aliases(root, rules, aliases, language)
         if resolved is not None:
             return resolved
     top = root.range()
@@ -356,24 +356,28 @@ def match_root(root: Any, rules: Iterable[Rule], language: str,
     return hits
 
 
-def _resolve_aliases(root: Any, rules: tuple[Rule, ...],
-                     known: Mapping[str, str] | None) -> list[Hit] | None:
+def _resolve_aliases(root: Any, rules: tuple[Rule, ...], known: Mapping[str, str] | None,
+                     language: str = "python") -> list[Hit] | None:
     """Matches in the text with import aliases written out (``core/aliases.py``), mapped
     back to the text's columns; None when no alias names what a rule looks for."""
     from countersign.core import aliases
 
     text = str(root.text())
-    names = aliases.relevant(aliases.file_aliases(text) if known is None else known,
+    names = aliases.relevant(aliases.file_aliases(text, language) if known is None else known,
                              aliases.rule_words(rules))
-    found = aliases.replacements(root, names) if names else []
+    found = aliases.replacements(root, names, language) if names else []
     if not found:
         return None
-    hits = match_root(parse_root("python", aliases.rewrite(text, found)), rules, "python",
+    hits = match_root(parse_root(language, aliases.rewrite(text, found)), rules, language,
                       resolve=False)
     return [(line, replace(shape, start=aliases.column_back(found, line, shape.start, False),
                            end=aliases.column_back(found, line, shape.end, True)))
             for line, shape in hits]
 
+
+_ALIASED = frozenset({"python", "javascript", "typescript", "tsx"})
+"""Languages whose import aliases are resolved (``core/aliases.py``'s ``ALIAS_LANGUAGES``:
+named here so a file with no structural rule never imports that module)."""
 
 _EMBEDDING = {"hcl": "heredoc_template", "yaml": "block_scalar"}
 """Where a language holds JSON as text: Terraform heredocs, YAML block scalars (``|``)."""
