@@ -1,4 +1,4 @@
-"""Labeled cases from the fourth round's sources (see ``labeled_cases.py``): tuning since the fifth round.
+"""Labeled cases from the fourth round's sources (``labeled_cases.py``): tuning since round five.
 
 - stelligent/cfn_nag (MIT): each ``it`` of ``spec/custom_rules/<Rule>_spec.rb`` parses one
   template of ``spec/test_templates`` and expects a list of offending logical resource ids.
