@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -90,7 +91,14 @@ class StructureError(ValueError):
 
 
 def _sg() -> Any:
-    """``ast_grep_py``, imported on first use (most commits touch no structural file)."""
+    """``ast_grep_py``, imported on first use (most commits touch no structural file).
+
+    Its error for a node kind a language lacks is expected (a rule's alternatives for its
+    other languages are sorted out that way); with ``RUST_BACKTRACE=1`` in the environment
+    each such error captured a backtrace, and symbolizing it read ~50 MB of debug info
+    into the language server. Library backtraces are off unless the user set them.
+    """
+    os.environ.setdefault("RUST_LIB_BACKTRACE", "0")
     import ast_grep_py
 
     return ast_grep_py
