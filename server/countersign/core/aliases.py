@@ -55,7 +55,8 @@ def import_lines(lines: list[str], language: str = "python") -> list[bool]:
     marks = [False] * len(lines)
     i = 0
     while i < len(lines):
-        if is_import_line(lines[i], language):
+        if lines[i].startswith(("import ", "from ")) if language == "python" \
+                else _JS_START.match(lines[i]):
             first, depth = i, _depth(lines[i])
             while (depth > 0 or lines[i].endswith("\\")) and i + 1 < len(lines):
                 i += 1
@@ -72,11 +73,14 @@ def _depth(line: str) -> int:
 
 
 def is_import_line(line: str, language: str = "python") -> bool:
-    """Whether a line starts a top-level import (or, in JavaScript, a top-level
-    declaration, which may ``require`` a module)."""
+    """Whether a line starts a top-level import (in JavaScript, an ``import`` or a
+    top-level declaration that calls ``require``): an edit that writes one re-reads the
+    aliases. (A multi-line declaration's ``require`` is on its last line, and an edit to
+    any line of one already read is caught by ``import_lines``.)"""
     if language == "python":
         return line.startswith(("import ", "from "))
-    return _JS_START.match(line) is not None
+    return line.startswith("import ") or (
+        "require" in line and (_JS_START.match(line) is not None or line.startswith("}")))
 
 
 @functools.lru_cache(maxsize=64)
