@@ -370,7 +370,8 @@ def _resolve_aliases(root: Any, rules: tuple[Rule, ...], known: Mapping[str, str
     back to the text's columns; None when no alias names what a rule looks for."""
     from countersign.core import aliases
 
-    text = str(root.text())
+    start = root.range().start  # the root's text starts at its first token: put back
+    text = "\n" * start.line + " " * start.column + str(root.text())  # what was before it
     names = aliases.relevant(aliases.file_aliases(text, language) if known is None else known,
                              aliases.rule_words(rules))
     found = aliases.replacements(root, names, language) if names else []
