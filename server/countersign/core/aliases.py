@@ -30,7 +30,9 @@ _IMPORTS = ("import_statement", "import_from_statement")
 JS_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
 ALIAS_LANGUAGES = JS_LANGUAGES | {"python"}
 """The languages whose import aliases are resolved."""
-_JS_START = re.compile(r"(import\s|(const|let|var)\s)")
+_JS_START = re.compile(r"[ \t]*(import\s|(const|let|var)\s)")
+"""A line that may start an import: JavaScript's scopes are not its indentation, and a
+``require`` inside a function binds the same module, so indented ones count too."""
 _JS_MODULE = re.compile(r"[A-Za-z_$][\w$]*")
 
 Replacement = tuple[int, int, int, str]
@@ -50,8 +52,8 @@ def file_aliases(text: str, language: str = "python") -> dict[str, str]:
 
 def import_lines(lines: list[str], language: str = "python") -> list[bool]:
     """Per line, whether it belongs to a top-level import (its continuation lines
-    included): an edit there may change the aliases. In JavaScript, a top-level
-    declaration counts when it calls ``require``."""
+    included): an edit there may change the aliases. In JavaScript, a declaration (at any
+    indentation) counts when it calls ``require``."""
     marks = [False] * len(lines)
     i = 0
     while i < len(lines):
@@ -74,13 +76,14 @@ def _depth(line: str) -> int:
 
 def is_import_line(line: str, language: str = "python") -> bool:
     """Whether a line starts a top-level import (in JavaScript, an ``import`` or a
-    top-level declaration that calls ``require``): an edit that writes one re-reads the
+    declaration that calls ``require``): an edit that writes one re-reads the
     aliases. (A multi-line declaration's ``require`` is on its last line, and an edit to
     any line of one already read is caught by ``import_lines``.)"""
     if language == "python":
         return line.startswith(("import ", "from "))
-    return line.startswith("import ") or (
-        "require" in line and (_JS_START.match(line) is not None or line.startswith("}")))
+    start = line.lstrip(" \t")
+    return start.startswith("import ") or (
+        "require" in line and (_JS_START.match(line) is not None or start.startswith("}")))
 
 
 @functools.lru_cache(maxsize=64)
