@@ -44,7 +44,7 @@ SCORECARD = Repo("ossf/scorecard", "Apache-2.0")
 IAM, ENC, INGRESS, STORAGE = "iam-wildcards", "encryption-at-rest", "public-ingress", \
     "public-storage"
 RULES = {IAM: ("INF004", "INF005"), ENC: ("INF009", "INF016"), INGRESS: ("INF007",),
-         STORAGE: ("INF008", "INF019"), "gha-permissions": ("INF013",)}
+         STORAGE: ("INF008", "INF019", "INF020"), "gha-permissions": ("INF013",)}
 
 TRIVY_AREAS = {
     IAM: ["aws/iam/no_policy_wildcards", "aws/sqs/no_wildcards_in_policy_documents"],

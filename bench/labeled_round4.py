@@ -1,4 +1,4 @@
-"""Labeled cases from the fourth round's sources (see ``labeled_cases.py``): the held-out set.
+"""Labeled cases from the fourth round's sources (``labeled_cases.py``): tuning since round five.
 
 - stelligent/cfn_nag (MIT): each ``it`` of ``spec/custom_rules/<Rule>_spec.rb`` parses one
   template of ``spec/test_templates`` and expects a list of offending logical resource ids.
@@ -59,10 +59,10 @@ CFN_NAG_RULES = {  # cfn_nag rule -> (area, countersign rules)
     "KMSKeyWildcardPrincipalRule": (IAM, ("INF005",)),
     "LambdaPermissionWildcardPrincipalRule": (IAM, ("INF005",)),
     "SecurityGroupIngressOpenToWorldRule": (INGRESS, ("INF007",)),
-    "S3BucketPublicReadAclRule": (STORAGE, ("INF008", "INF019")),
-    "S3BucketPublicReadWriteAclRule": (STORAGE, ("INF008", "INF019")),
-    "RDSInstancePubliclyAccessibleRule": (STORAGE, ("INF008", "INF019")),
-    "DMSReplicationInstanceNotPublicRule": (STORAGE, ("INF008", "INF019")),
+    "S3BucketPublicReadAclRule": (STORAGE, ("INF008", "INF019", "INF020")),
+    "S3BucketPublicReadWriteAclRule": (STORAGE, ("INF008", "INF019", "INF020")),
+    "RDSInstancePubliclyAccessibleRule": (STORAGE, ("INF008", "INF019", "INF020")),
+    "DMSReplicationInstanceNotPublicRule": (STORAGE, ("INF008", "INF019", "INF020")),
 }
 """Out: checks about customer-managed keys (DynamoDB, Kinesis, SNS/SQS, logs, SageMaker,
 Kendra, EBS key ids), in-transit encryption, wildcard *resources*, NotAction/NotPrincipal,

@@ -1,10 +1,17 @@
-"""Python import aliases: which names are read, where they are used, and columns mapped back."""
+"""Import aliases (Python, JavaScript): which names are read, where they are used, and columns
+mapped back."""
 
 from __future__ import annotations
 
 import pytest
 
-from countersign.core.aliases import column_back, file_aliases, replacements, rewrite
+from countersign.core.aliases import (
+    column_back,
+    file_aliases,
+    import_lines,
+    replacements,
+    rewrite,
+)
 from countersign.core.structure import parse_root
 
 IMPORTS = """import os
@@ -41,3 +48,45 @@ def test_columns_map_back_to_the_original_line(column: int, end: bool, back: int
     found = [(0, 0, 2, "subprocess"), (0, 10, 2, "Crypto.Cipher.ARC4")]
     assert rewrite("sp.run(x, c4)", found) == "subprocess.run(x, Crypto.Cipher.ARC4)"
     assert column_back(found, 0, column, end) == back
+
+
+JS_IMPORTS = """import * as cp from 'node:child_process';
+import run, { execSync as es, spawn } from "child_process";
+import { thing } from './local';
+const { exec, spawn: sp } = require('child_process');
+const ex2 = require("child_process").exec;
+const {
+  execFile,
+} = require('child_process');
+let count = 0;
+function f() {
+  const inner = require('vm');
+}
+"""
+# a require inside a function binds the same module: indented declarations count too
+
+
+def test_javascript_imports_and_require_destructuring_give_the_aliases() -> None:
+    assert file_aliases(JS_IMPORTS, "javascript") == {
+        "cp": "child_process", "run": "child_process", "es": "child_process.execSync",
+        "spawn": "child_process.spawn", "exec": "child_process.exec",
+        "sp": "child_process.spawn", "ex2": "child_process.exec",
+        "execFile": "child_process.execFile", "inner": "vm"}
+    assert file_aliases(JS_IMPORTS, "typescript") == file_aliases(JS_IMPORTS, "javascript")
+
+
+def test_javascript_import_lines_cover_a_multi_line_require() -> None:
+    marks = import_lines(JS_IMPORTS.split("\n"), "javascript")
+    assert marks[:8] == [True] * 8 and not any(marks[8:10]) and marks[10]
+
+
+def test_javascript_uses_are_rewritten_but_not_properties_or_the_imports() -> None:
+    text = ("const { exec } = require('child_process');\n"
+            "exec(cmd); obj.exec(cmd); const o = { exec };\n"
+            "function g(exec) { return 1; }\n")
+    found = replacements(parse_root("javascript", text), {"exec": "child_process.exec"},
+                         "javascript")
+    assert rewrite(text, found) == (
+        "const { exec } = require('child_process');\n"
+        "child_process.exec(cmd); obj.exec(cmd); const o = { exec };\n"
+        "function g(exec) { return 1; }\n")

@@ -196,9 +196,24 @@ TF_UNITS = [
     "\n",
     'data "aws_iam_policy_document" "p" {\n  statement {\n    actions = ["*"]\n  }\n}\n',
 ]
+JS_UNITS = [
+    "const { exec } = require('child_process');\n",
+    "import * as cp from 'child_process';\n",
+    "const {\n  spawn: run,\n} = require('child_process');\n",
+    "exec(cmd);\n",
+    "cp.exec(`ls ${dir}`, done);\n",
+    "run(cmd, args, { shell: true });\n",
+    "el.innerHTML = html;\n",
+    "el.innerHTML = '<b>ok</b>';\n",
+    "function f() {\n  eval(code);\n}\n",
+    "\n",
+    "let x = 1;\n",
+]
 PIECES = st.sampled_from(["", "\n", " ", "    ", "(", ")", "{", "}", "x", "verify=False", ",",
                           "shell=True", '"', "def g():\n", "  encrypted = true\n",
-                          "@login_required\n", "import os as sp\n", "from os ", " as "])
+                          "@login_required\n", "import os as sp\n", "from os ", " as ",
+                          "const ", "exec", " = require('child_process');\n", "{ ", " }",
+                          "import * as cp from 'os';\n", "shell: true"])
 
 
 def _check_against_scan(path: str, units: list[str], data: st.DataObject) -> None:
@@ -225,6 +240,13 @@ def _key(findings: list) -> list[tuple[object, ...]]:
 def test_per_unit_rematching_equals_a_whole_file_scan_python(data: st.DataObject) -> None:
     """Import aliases included: an edit to an import line re-matches the uses below it."""
     _check_against_scan("app/views.py", PY_UNITS, data)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.data())
+def test_per_unit_rematching_equals_a_whole_file_scan_javascript(data: st.DataObject) -> None:
+    """require / import aliases and destructuring: an edit to a declaration re-reads them."""
+    _check_against_scan("src/app/run.js", JS_UNITS, data)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
@@ -332,3 +354,34 @@ def test_import_aliases_resolve_in_a_scan_and_after_an_edit_to_the_import() -> N
     assert "SEC002" not in {f.rule.id for f in doc.findings()}
     doc.change(len("import "), len("import shlex"), "subprocess")
     assert [f.rule.id for f in doc.findings() if f.line == 3] == ["SEC002"]
+
+
+def test_javascript_aliases_resolve_in_a_scan_and_after_an_edit_to_the_require() -> None:
+    text = ("const { exec } = require('child_process');\n\n"
+            "function f(cmd) {\n  exec(\n    cmd);\n}\n")
+    assert [(f.rule.id, f.line, f.start) for f in RULES.scan_text("src/run.js", text)] == [
+        ("SEC002", 3, 2)]
+    doc = TrackedDocument("src/run.js", text, 1, RULES)
+    doc.set_origin([(0, len(text))], AI)
+    at = text.index("child_process")
+    doc.change(at, at + len("child_process"), "./db")
+    assert "SEC002" not in {f.rule.id for f in doc.findings()}
+    doc.change(at, at + len("./db"), "child_process")
+    assert [f.rule.id for f in doc.findings() if f.line == 3] == ["SEC002"]
+
+
+@pytest.mark.parametrize(("path", "text", "line"), [
+    ("app/run.py", "\n\nimport subprocess as sp\nsp.getoutput(cmd)\n", 3),
+    ("src/run.js", "\n\nconst { exec } = require('child_process');\nexec(cmd);\n", 3),
+    ("src/run.ts", "  const { exec } = require('child_process');\n  exec(cmd);\n", 1),
+])
+def test_aliases_read_the_whole_text_before_the_first_token(path: str, text: str,
+                                                            line: int | None) -> None:
+    """The parse tree's root starts at its first token: blank lines above it used to shift
+    the rewritten lines (an IndexError in a scan), an indented first line was read as an
+    import by a scan but not by the editor (now both read it: JS scopes are not indents)."""
+    found = [f.line for f in RULES.scan_text(path, text) if f.rule.id == "SEC002"]
+    assert found == ([] if line is None else [line])
+    doc = TrackedDocument(path, text, 1, RULES)
+    doc.set_origin([(0, len(text))], AI)
+    assert _key(doc.findings()) == _key(RULES.scan_text(path, text, doc.ai_lines()))

@@ -1,4 +1,4 @@
-"""Python import aliases, resolved before structural rules match.
+"""Python and JavaScript/TypeScript import aliases, resolved before structural rules match.
 
 Rules name what they look for by its usual name (``subprocess.getoutput``,
 ``Crypto.Cipher.ARC4.new``), but a file may bind it to another name: ``import subprocess as
@@ -8,6 +8,11 @@ becomes ``subprocess``, ``x`` becomes ``Crypto.Cipher.ARC4``) in a copy of the t
 keeps every line, the rules match that copy, and the columns of their matches are mapped
 back. Only names whose full form holds a word some rule looks for are rewritten, so a file
 importing nothing the rules care about is parsed once.
+
+JavaScript and TypeScript bind names with ``import`` and ``require``: ``import * as cp from
+'child_process'`` and ``const cp = require('child_process')`` (cp: child_process), ``const {
+exec: run } = require('node:child_process')`` and ``import { exec as run } from
+'child_process'`` (run: child_process.exec), ``const run = require('child_process').exec``.
 """
 
 from __future__ import annotations
@@ -22,42 +27,72 @@ if TYPE_CHECKING:
     from countersign.core.rules import Rule
 
 _IMPORTS = ("import_statement", "import_from_statement")
+JS_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
+ALIAS_LANGUAGES = JS_LANGUAGES | {"python"}
+"""The languages whose import aliases are resolved."""
+_JS_START = re.compile(r"[ \t]*(import\s|(const|let|var)\s)")
+"""A line that may start an import: JavaScript's scopes are not its indentation, and a
+``require`` inside a function binds the same module, so indented ones count too."""
+_JS_MODULE = re.compile(r"[A-Za-z_$][\w$]*")
 
 Replacement = tuple[int, int, int, str]
 """(line, column, length in the text, the full name written there instead)."""
 
 
-def file_aliases(text: str) -> dict[str, str]:
-    """The aliases of a file's top-level imports (lines that start with ``import`` or
-    ``from``, with their continuation lines), parsed on their own: cheap for a big file,
-    and the same whether the whole file or only the units around an edit are matched."""
-    if "import" not in text:
+def file_aliases(text: str, language: str = "python") -> dict[str, str]:
+    """The aliases of a file's top-level imports (``import_lines``), parsed on their own:
+    cheap for a big file, and the same whether the whole file or only the units around an
+    edit are matched."""
+    if "import" not in text and "require" not in text:
         return {}
     lines = text.split("\n")
-    picked: list[str] = []
+    picked = [lines[n] for n, mark in enumerate(import_lines(lines, language)) if mark]
+    return dict(_parsed_aliases("\n".join(picked), language)) if picked else {}
+
+
+def import_lines(lines: list[str], language: str = "python") -> list[bool]:
+    """Per line, whether it belongs to a top-level import (its continuation lines
+    included): an edit there may change the aliases. In JavaScript, a declaration (at any
+    indentation) counts when it calls ``require``."""
+    marks = [False] * len(lines)
     i = 0
     while i < len(lines):
-        if lines[i].startswith(("import ", "from ")):
-            depth = lines[i].count("(") - lines[i].count(")")
-            picked.append(lines[i])
-            while (depth > 0 or picked[-1].endswith("\\")) and i + 1 < len(lines):
+        if lines[i].startswith(("import ", "from ")) if language == "python" \
+                else _JS_START.match(lines[i]):
+            first, depth = i, _depth(lines[i])
+            while (depth > 0 or lines[i].endswith("\\")) and i + 1 < len(lines):
                 i += 1
-                depth += lines[i].count("(") - lines[i].count(")")
-                picked.append(lines[i])
+                depth += _depth(lines[i])
+            if language == "python" or any("import" in lines[n] or "require" in lines[n]
+                                           for n in range(first, i + 1)):
+                marks[first:i + 1] = [True] * (i + 1 - first)
         i += 1
-    return dict(_parsed_aliases("\n".join(picked))) if picked else {}
+    return marks
 
 
-def is_import_line(line: str) -> bool:
-    """Whether a line starts a top-level import (an edit to it may change the aliases)."""
-    return line.startswith(("import ", "from "))
+def _depth(line: str) -> int:
+    return sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
+
+
+def is_import_line(line: str, language: str = "python") -> bool:
+    """Whether a line starts a top-level import (in JavaScript, an ``import`` or a
+    declaration that calls ``require``): an edit that writes one re-reads the
+    aliases. (A multi-line declaration's ``require`` is on its last line, and an edit to
+    any line of one already read is caught by ``import_lines``.)"""
+    if language == "python":
+        return line.startswith(("import ", "from "))
+    start = line.lstrip(" \t")
+    return start.startswith("import ") or (
+        "require" in line and (_JS_START.match(line) is not None or start.startswith("}")))
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed_aliases(imports: str) -> tuple[tuple[str, str], ...]:
+def _parsed_aliases(imports: str, language: str = "python") -> tuple[tuple[str, str], ...]:
     from ast_grep_py import SgRoot
 
-    return tuple(import_aliases(SgRoot(imports, "python").root()).items())
+    root = SgRoot(imports, language).root()
+    found = js_import_aliases(root) if language in JS_LANGUAGES else import_aliases(root)
+    return tuple(found.items())
 
 
 def import_aliases(root: Any) -> dict[str, str]:
@@ -83,6 +118,75 @@ def import_aliases(root: Any) -> dict[str, str]:
     return out
 
 
+def js_import_aliases(root: Any) -> dict[str, str]:
+    """Local name -> full dotted name, for the names top-level ``import`` statements and
+    ``require`` declarations bind to a module or a member of one."""
+    out: dict[str, str] = {}
+    for node in root.children():
+        if node.kind() == "import_statement":
+            _js_import(node, out)
+        elif node.kind() in ("lexical_declaration", "variable_declaration"):
+            for declarator in node.children():
+                if declarator.kind() == "variable_declarator":
+                    _js_require(declarator, out)
+    return out
+
+
+def _js_module(source: Any) -> str | None:
+    """The module a string names, as a dotted name (None: not one a rule could name)."""
+    if source is None or source.kind() != "string":
+        return None
+    name = source.text()[1:-1].removeprefix("node:")
+    return name if _JS_MODULE.fullmatch(name) else None
+
+
+def _js_import(node: Any, out: dict[str, str]) -> None:
+    module = _js_module(node.field("source"))
+    clause = next((c for c in node.children() if c.kind() == "import_clause"), None)
+    if module is None or clause is None:
+        return
+    for part in clause.children():
+        if part.kind() == "identifier":  # the default import: taken as the module
+            out[part.text()] = module
+        elif part.kind() == "namespace_import":
+            name = part.find(kind="identifier")
+            if name is not None:
+                out[name.text()] = module
+        elif part.kind() == "named_imports":
+            for spec in part.children():
+                if spec.kind() == "import_specifier":
+                    name, alias = spec.field("name"), spec.field("alias")
+                    if name is not None:
+                        out[(alias or name).text()] = f"{module}.{name.text()}"
+
+
+def _js_require(declarator: Any, out: dict[str, str]) -> None:
+    name, value = declarator.field("name"), declarator.field("value")
+    member = ""
+    while value is not None and value.kind() == "member_expression":
+        prop = value.field("property")
+        member = f".{prop.text()}{member}" if prop is not None else member
+        value = value.field("object")
+    if value is None or value.kind() != "call_expression" \
+            or (callee := value.field("function")) is None or callee.text() != "require":
+        return
+    args = value.field("arguments")
+    module = _js_module(args.child(1) if args is not None else None)
+    if module is None or name is None:
+        return
+    module += member
+    if name.kind() == "identifier":
+        out[name.text()] = module
+    elif name.kind() == "object_pattern":
+        for part in name.children():
+            if part.kind() == "shorthand_property_identifier_pattern":
+                out[part.text()] = f"{module}.{part.text()}"
+            elif part.kind() == "pair_pattern":
+                key, local = part.field("key"), part.field("value")
+                if key is not None and local is not None and local.kind() == "identifier":
+                    out[local.text()] = f"{module}.{key.text()}"
+
+
 def _aliased(part: Any, prefix: str, out: dict[str, str]) -> None:
     name, alias = part.field("name"), part.field("alias")
     if name is not None and alias is not None:
@@ -95,9 +199,12 @@ def relevant(aliases: Mapping[str, str], words: Collection[str]) -> dict[str, st
             if k != v and any(w in v.lower() for w in words)}
 
 
-def replacements(root: Any, aliases: Mapping[str, str]) -> list[Replacement]:
+def replacements(root: Any, aliases: Mapping[str, str],
+                 language: str = "python") -> list[Replacement]:
     """Where the aliases are used as names (not imported, not an attribute or keyword)."""
     pattern = "^(" + "|".join(re.escape(k) for k in sorted(aliases)) + ")$"
+    if language in JS_LANGUAGES:
+        return _js_replacements(root, aliases, pattern)
     rule = {"kind": "identifier", "regex": pattern,
             "not": {"inside": {"any": [{"kind": k} for k in _IMPORTS]}}}
     out = []
@@ -110,6 +217,31 @@ def replacements(root: Any, aliases: Mapping[str, str]) -> list[Replacement]:
         elif parent is not None and parent.kind() in (
                 "function_definition", "class_definition", "parameters",
                 "default_parameter", "typed_parameter"):
+            continue
+        span = node.range()
+        out.append((span.start.line, span.start.column, len(node.text()),
+                    aliases[node.text()]))
+    return out
+
+
+_JS_DEFINING = frozenset({"formal_parameters", "required_parameter", "optional_parameter",
+                          "function_declaration", "class_declaration", "assignment_pattern",
+                          "method_definition", "labeled_statement"})
+"""Parents of an identifier that defines a name rather than using one."""
+
+
+def _js_replacements(root: Any, aliases: Mapping[str, str], pattern: str) -> list[Replacement]:
+    rule = {"kind": "identifier", "regex": pattern, "not": {"inside": {"stopBy": "end", "any": [
+        {"kind": "import_statement"},
+        {"kind": "variable_declarator", "has": {"field": "value", "regex": r"^require\s*\("}},
+    ]}}}
+    out = []
+    for node in root.find_all({"rule": rule}):
+        parent = node.parent()
+        if parent is not None and (parent.kind() in _JS_DEFINING or (
+                parent.kind() == "variable_declarator"
+                and (name := parent.field("name")) is not None
+                and name.range() == node.range())):
             continue
         span = node.range()
         out.append((span.start.line, span.start.column, len(node.text()),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from countersign.core.aliases import file_aliases, is_import_line
+from countersign.core.aliases import ALIAS_LANGUAGES, file_aliases, import_lines, is_import_line
 from countersign.core.rules import Rule, RuleSet
 from countersign.core.structure import SQL, Hit, Shape, language_of, match_root, parse_root
 from countersign.core.text import LineEdit, Text
@@ -62,9 +62,10 @@ class Structures:
         """A SQL rule's match depends on the tables created above the statement."""
         self.made: list[tuple[str, ...]] = [()] * text.line_count
         """Per line, the tables a statement starting there creates (``reads_above``)."""
-        self.python = self.language == "python"
+        self.python = self.language in ALIAS_LANGUAGES
+        """Whether the language's import aliases are resolved (Python, JavaScript, TypeScript)."""
         self.aliases: dict[str, str] = {}
-        """The Python file's import aliases: a unit re-matched alone resolves them too."""
+        """The file's import aliases: a unit re-matched alone resolves them too."""
         self.imports: list[bool] = [False] * text.line_count
         """Per line, whether it starts a top-level import (an edit there re-reads them)."""
         if self.rules:
@@ -82,9 +83,9 @@ class Structures:
 
     def _read_imports(self, text: Text) -> bool:
         """Read the file's import aliases again; whether they changed."""
-        lines = text.text.split("\n")
-        self.imports = [is_import_line(line) for line in lines]
-        before, self.aliases = self.aliases, file_aliases(text.text)
+        assert self.language is not None
+        self.imports = import_lines(text.text.split("\n"), self.language)
+        before, self.aliases = self.aliases, file_aliases(text.text, self.language)
         return before != self.aliases
 
     def splice(self, edit: LineEdit, text: Text) -> range:
@@ -112,10 +113,13 @@ class Structures:
     def _follow_imports(self, edit: LineEdit, text: Text, stop: int) -> None:
         """An edit to an import line re-reads the aliases; when they change, every use in
         the file may match differently: the document is left to settle."""
-        touched = any(self.imports[edit.first:stop])
+        assert self.language is not None
+        # a line inserted between two lines of one import (a name added to a multi-line
+        # destructuring) touches it too
+        touched = any(self.imports[max(edit.first - 1, 0):stop + (edit.removed == 0)])
         self.imports[edit.first:stop] = [False] * edit.added
         for n in range(edit.first, edit.first + edit.added):
-            if is_import_line(text.line(n)):
+            if is_import_line(text.line(n), self.language):
                 self.imports[n] = touched = True
         if touched and self._read_imports(text) and self.rules:
             self.stale = True

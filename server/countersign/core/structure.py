@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -90,7 +91,14 @@ class StructureError(ValueError):
 
 
 def _sg() -> Any:
-    """``ast_grep_py``, imported on first use (most commits touch no structural file)."""
+    """``ast_grep_py``, imported on first use (most commits touch no structural file).
+
+    Its error for a node kind a language lacks is expected (a rule's alternatives for its
+    other languages are sorted out that way); with ``RUST_BACKTRACE=1`` in the environment
+    each such error captured a backtrace, and symbolizing it read ~50 MB of debug info
+    into the language server. Library backtraces are off unless the user set them.
+    """
+    os.environ.setdefault("RUST_LIB_BACKTRACE", "0")
     import ast_grep_py
 
     return ast_grep_py
@@ -330,11 +338,11 @@ def match_root(root: Any, rules: Iterable[Rule], language: str,
                aliases: Mapping[str, str] | None = None, resolve: bool = True) -> list[Hit]:
     """Every match of ``rules`` below the root of a tree of ``language``; in HCL and YAML,
     also the matches of its JSON rules in the JSON of heredocs and block scalars
-    (``embedded_json``). Python import aliases are resolved first (``aliases``: the file's,
-    when ``root`` is only part of it)."""
+    (``embedded_json``). Python and JavaScript/TypeScript import aliases are resolved first
+    (``aliases``: the file's, when ``root`` is only part of it)."""
     rules = tuple(rules)
-    if language == "python" and resolve:
-        resolved = _resolve_aliases(root, rules, aliases)
+    if resolve and language in _ALIASED:
+        resolved = _resolve_aliases(root, rules, aliases, language)
         if resolved is not None:
             return resolved
     top = root.range()
@@ -356,24 +364,29 @@ def match_root(root: Any, rules: Iterable[Rule], language: str,
     return hits
 
 
-def _resolve_aliases(root: Any, rules: tuple[Rule, ...],
-                     known: Mapping[str, str] | None) -> list[Hit] | None:
+def _resolve_aliases(root: Any, rules: tuple[Rule, ...], known: Mapping[str, str] | None,
+                     language: str = "python") -> list[Hit] | None:
     """Matches in the text with import aliases written out (``core/aliases.py``), mapped
     back to the text's columns; None when no alias names what a rule looks for."""
     from countersign.core import aliases
 
-    text = str(root.text())
-    names = aliases.relevant(aliases.file_aliases(text) if known is None else known,
+    start = root.range().start  # the root's text starts at its first token: put back
+    text = "\n" * start.line + " " * start.column + str(root.text())  # what was before it
+    names = aliases.relevant(aliases.file_aliases(text, language) if known is None else known,
                              aliases.rule_words(rules))
-    found = aliases.replacements(root, names) if names else []
+    found = aliases.replacements(root, names, language) if names else []
     if not found:
         return None
-    hits = match_root(parse_root("python", aliases.rewrite(text, found)), rules, "python",
+    hits = match_root(parse_root(language, aliases.rewrite(text, found)), rules, language,
                       resolve=False)
     return [(line, replace(shape, start=aliases.column_back(found, line, shape.start, False),
                            end=aliases.column_back(found, line, shape.end, True)))
             for line, shape in hits]
 
+
+_ALIASED = frozenset({"python", "javascript", "typescript", "tsx"})
+"""Languages whose import aliases are resolved (``core/aliases.py``'s ``ALIAS_LANGUAGES``:
+named here so a file with no structural rule never imports that module)."""
 
 _EMBEDDING = {"hcl": "heredoc_template", "yaml": "block_scalar"}
 """Where a language holds JSON as text: Terraform heredocs, YAML block scalars (``|``)."""
