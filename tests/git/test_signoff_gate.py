@@ -119,6 +119,16 @@ def test_a_senior_and_an_owner_with_their_own_keys_make_it_pass(team: Team) -> N
     assert "Approved-by" not in git(team.repo, "log", "-1", "--format=%B")
 
 
+def test_a_subject_with_terminal_escapes_cannot_redraw_a_fail_as_ok(team: Team) -> None:
+    """ESC [2K and a carriage return would erase the FAIL line in a CI log and print a fake
+    pass; a right-to-left override would reorder it. verify shows them as escapes."""
+    drop(team.repo, "Drop users\x1b[2K\rok   0000000000 Drop users \u202eko")
+    code, out, _ = team.verify()
+    assert code == 1
+    assert "\x1b" not in out and "\r" not in out and "\u202e" not in out
+    assert "FAIL" in out and "Drop users\\u001b[2K\\u000dok" in out, out
+
+
 def test_approvals_survive_a_message_amend_and_a_rebase_over_other_files(team: Team) -> None:
     git(team.repo, "checkout", "-q", "-b", "feature")
     drop(team.repo)

@@ -15,6 +15,7 @@ from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
 from countersign.cli.gate_inputs import policy_file, read_forge_reviews
 from countersign.cli.record import gate_standing
+from countersign.core.branch_signoff import printable
 from countersign.core.sarif import finding_dict, sarif_document, sarif_result
 from countersign.core.signoff import Approval, Verdict, trusts_typed_trailers
 from countersign.store import commits
@@ -100,6 +101,9 @@ def evaluate(
 
 
 def print_text(verdicts: list[Verdict]) -> None:
+    """One block per commit. What authors and reviewers wrote (subjects, names, reasons that
+    quote them) goes through ``printable``: a terminal escape or a bidi override in a commit
+    subject must not be able to redraw a FAIL line as ok in a CI log."""
     for v in verdicts:
         c = v.commit
         stamp = c.recomputed
@@ -107,18 +111,18 @@ def print_text(verdicts: list[Verdict]) -> None:
         ai = f"AI {stamp.ai_line_count}/{stamp.added_lines} lines"
         if not c.has_note:
             ai += " (no note)"
-        print(f"{'ok  ' if v.ok else 'FAIL'} {c.sha[:10]} {c.subject}")
+        print(f"{'ok  ' if v.ok else 'FAIL'} {c.sha[:10]} {printable(c.subject)}")
         print(f"     tier {v.tier.label} (declared {declared}), review {v.review.label}, {ai}"
               + (f", rules {', '.join(stamp.rule_ids())}" if stamp.rule_ids() else "")
               + (f", suppressed {', '.join(stamp.suppressed_ids())}"
                  if stamp.suppressed_ids() else "")
-              + (f", approved by {', '.join(v.approvers)}" if v.approvers else ""))
+              + (f", approved by {printable(', '.join(v.approvers))}" if v.approvers else ""))
         for reason in v.autonomy:
-            print(f"     autonomy: {reason}")
+            print(f"     autonomy: {printable(reason)}")
         for approval in v.approvals:
-            print(f"     approval: {approval.describe()}")
+            print(f"     approval: {printable(approval.describe())}")
         for failure in v.failures:
-            print(f"     - {failure}")
+            print(f"     - {printable(failure)}")
     failed = sum(1 for v in verdicts if not v.ok)
     print(f"{len(verdicts)} commit{'s' if len(verdicts) != 1 else ''}: "
           f"{len(verdicts) - failed} passed, {failed} failed")
