@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from countersign.core.branch_signoff import BranchSignoff, md, printable, reasons, render_markdown
+from countersign.core.branch_signoff import BranchSignoff, md, reasons, render_markdown
 from countersign.core.config import Config
+from countersign.core.printable import printable
 from countersign.core.signoff import Approval, Commit, Verdict, judge
 from countersign.core.tiers import Review, Tier
 from countersign.core.trailers import Declared, Stamp

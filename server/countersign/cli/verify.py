@@ -15,7 +15,7 @@ from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
 from countersign.cli.gate_inputs import policy_file, read_forge_reviews
 from countersign.cli.record import gate_standing
-from countersign.core.branch_signoff import printable
+from countersign.core.printable import printable
 from countersign.core.sarif import finding_dict, sarif_document, sarif_result
 from countersign.core.signoff import Approval, Verdict, trusts_typed_trailers
 from countersign.store import commits

@@ -12,9 +12,9 @@ another or break a table.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from countersign.core.printable import printable
 from countersign.core.signoff import STATES, Approval, Verdict
 from countersign.core.tiers import Review
 
@@ -40,23 +40,6 @@ class BranchSignoff:
     """Where this judgement may differ from CI's (autonomy, the policy given, forges)."""
 
 
-_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
-
-
-def printable(text: str) -> str:
-    """``text`` with control, format and unassigned characters as ``\\uXXXX`` escapes (and
-    a backslash doubled), so what is shown is what is there."""
-    if text.isprintable() and "\\" not in text:
-        return text
-    return "".join(_visible(c) for c in text)
-
-
-def _visible(c: str) -> str:
-    if c == "\\":
-        return "\\\\"
-    if c == " " or unicodedata.category(c) not in _INVISIBLE:
-        return c
-    return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
 
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&#!])")

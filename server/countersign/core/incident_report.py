@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from countersign.core.incidents import Incident, OriginCommit, TracedLine, duration
+from countersign.core.printable import printable
 
 TEXT_LINES = 20
 """Traced lines listed per incident in text (all of them in Markdown and JSON)."""
@@ -87,7 +88,7 @@ def _text(incident: Incident) -> str:
         out.append(f"    ... {len(incident.lines) - TEXT_LINES} more (--format markdown or "
                    "json lists them all)")
     out += [f"  note: {p}" for p in incident.problems]
-    return "\n".join(out)
+    return "\n".join(printable(line) for line in out)  # subjects, names, paths: shown as is
 
 
 def _signed(origin: OriginCommit) -> str:

@@ -22,12 +22,12 @@ from pathlib import Path
 from countersign.core.branch_signoff import (
     BranchSignoff,
     meaning,
-    printable,
     reasons,
     render_markdown,
     status,
 )
 from countersign.core.config import Config
+from countersign.core.printable import printable
 from countersign.core.rules import RuleSet
 from countersign.core.signoff import Approval, Verdict, trusts_typed_trailers
 from countersign.core.standing import Standing
@@ -120,7 +120,7 @@ def _notes(source: SignoffInput, verdicts: tuple[Verdict, ...]) -> tuple[str, ..
 
 def as_result(report: BranchSignoff) -> SignoffResult:
     """The report as ``countersign/signoff`` answers it; strings people read are printable
-    (control and format characters escaped, ``core.branch_signoff.printable``)."""
+    (control and format characters escaped, ``core.printable``)."""
     return SignoffResult(
         printable(report.label), printable(report.command),
         [_commit(v) for v in report.verdicts], report.omitted, report.before,
