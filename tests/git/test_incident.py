@@ -110,6 +110,20 @@ def test_a_revert_of_an_ai_commit_is_found_and_implicates_the_tool(
     assert {line["origin"] for line in found["lines"]} == {history["copilot"]}
 
 
+def test_text_output_shows_a_hostile_subject_escaped(
+    hooked: Path, cli: Run, history: dict[str, str]
+) -> None:
+    """A revert whose subject carries ESC [2K and a right-to-left override: the text for a
+    terminal shows them as escapes (the JSON keeps the subject as it is)."""
+    git(hooked, "revert", "--no-edit", history["copilot"])
+    commit(hooked, "--amend", "-m", "Revert it\x1b[2K\u202e\n\nThis reverts commit "
+           f"{history['copilot']}.")
+    code, out, _ = cli("incident", sha(hooked))
+    assert code == 0, out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "Revert it\\u001b[2K\\u202e" in out, out
+
+
 def test_renames_and_moved_lines_are_followed(hooked: Path, cli: Run) -> None:
     body = "".join(f"    total += compute_the_value_of_item_number_{i}(order)\n"
                    for i in range(4))
