@@ -127,8 +127,8 @@ def test_a_hostile_subject_cannot_split_the_log(hooked: Path, cli: Run, policy: 
     commit(hooked, "-m", "x\x1e\x1fy\x1fz")
     code, out, _ = cli("verify", "--policy", str(policy))
     assert code == 1
-    lines = out.split("\n")  # splitlines() would split the subject at \x1e itself
-    assert lines[0].endswith(" x\x1e\x1fy\x1fz")
+    lines = out.split("\n")
+    assert lines[0].endswith(" x\\u001e\\u001fy\\u001fz")  # shown, not obeyed
     assert lines[1].startswith("     tier critical (declared critical)")
 
 
@@ -148,3 +148,17 @@ def test_agent_hook_payloads_naming_hostile_files(hooked: Path) -> None:
     assert trailers(hooked)[1:] == [f"AI-Lines: {3 * len(names)}/{3 * len(names)}",
                                     *STAMP[2:]]
     assert note_ranges(hooked) == {n: [(1, 3, "claude-code")] for n in names}
+
+
+def test_terminal_escapes_in_names_and_tools_are_shown_escaped(hooked: Path, cli: Run) -> None:
+    """A file name and a tool name (an agent hook's payload chooses both) carrying ESC [2K:
+    mark, status and blame print them as escapes, never raw to the terminal."""
+    name = "app/a\x1b[2Kb.py"
+    write(hooked, name, "x = 1\n")
+    outputs = [cli("mark", "--tool", "ev\x1b[2Kil", "--", name)[1], cli("status")[1],
+               cli("blame", name)[1]]
+    for out in outputs:
+        assert "\x1b" not in out, out
+    assert "app/a\\u001b[2Kb.py: 1 lines attributed to ev\\u001b[2Kil" in outputs[0]
+    assert "app/a\\u001b[2Kb.py: 1/1 AI lines" in outputs[1]
+    assert "ev\\u001b[2Kil (agent)" in outputs[2] and "| x = 1" in outputs[2]

@@ -18,6 +18,7 @@ from countersign.cli.files import Skipped, read_text
 from countersign.core.adoption import ProvenancePolicy
 from countersign.core.lines import split_lines
 from countersign.core.origin import Origin
+from countersign.core.printable import printable
 from countersign.core.provenance import NoteError, record_lines
 from countersign.store import commits
 from countersign.store.baseline import before_baseline
@@ -51,9 +52,11 @@ def run(args: argparse.Namespace) -> int:
         json.dump({"path": rel, "lines": rows}, sys.stdout, indent=2)
         print()
         return 0
-    width = max((len(_who(r)) for r in rows), default=5)
+    width = max((len(printable(_who(r))) for r in rows), default=5)
     for r in rows:
-        print(f"{r['line']:>5} {_who(r):<{width}} {(r['commit'] or '')[:8]:<8} | {r['text']}")
+        # who wrote it comes from notes and agents' payloads: escaped; the code as it is
+        print(f"{r['line']:>5} {printable(_who(r)):<{width}} {(r['commit'] or '')[:8]:<8} | "
+              f"{r['text']}")
     return 0
 
 

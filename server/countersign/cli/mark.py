@@ -15,6 +15,7 @@ from countersign.cli.common import load_context
 from countersign.cli.errors import UserError
 from countersign.cli.files import Skipped, read_text
 from countersign.core.origin import Origin
+from countersign.core.printable import printable
 from countersign.store import commits
 from countersign.store.attribution import attribute, checkpoint
 from countersign.store.workspace import Workspace
@@ -67,8 +68,8 @@ def run_mark(args: argparse.Namespace) -> int:
             lines = attribute(ledger, rel, text, origin, None,
                               committed(context.workspace, rel))
             mine = sum(1 for o in lines.values() if o == origin)
-            print(f"{rel}: {mine} lines attributed to {origin.label()} "
-                  f"({len(lines)} AI lines in the file)")
+            print(printable(f"{rel}: {mine} lines attributed to {origin.label()} "
+                            f"({len(lines)} AI lines in the file)"))
     return 0
 
 
@@ -78,5 +79,5 @@ def run_checkpoint(args: argparse.Namespace) -> int:
     with context.ledger() as ledger:
         for rel, text in _texts(context.workspace, read):
             lines = checkpoint(ledger, rel, text)
-            print(f"{rel}: snapshot recorded ({len(lines)} AI lines kept)")
+            print(printable(f"{rel}: snapshot recorded ({len(lines)} AI lines kept)"))
     return 0

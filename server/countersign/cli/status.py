@@ -12,6 +12,7 @@ from typing import Any
 from countersign.cli.common import Context, load_context, report_problems
 from countersign.cli.files import Skipped, read_text
 from countersign.core.lines import line_count
+from countersign.core.printable import printable
 from countersign.core.rules import Finding, highest_tier
 from countersign.core.tiers import Tier
 
@@ -71,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
     for s in statuses:
         rules = ", ".join(sorted({f.rule.id for f in s.findings if f.active})) or "-"
         ack = f", {s.acknowledged} acknowledged" if s.acknowledged else ""
-        print(f"{s.path}: {s.ai_lines}/{s.total_lines} AI lines{ack}; tier {s.tier.label}; "
-              f"rules {rules}; by {', '.join(s.tools)}")
+        print(printable(f"{s.path}: {s.ai_lines}/{s.total_lines} AI lines{ack}; tier "
+                        f"{s.tier.label}; rules {rules}; by {', '.join(s.tools)}"))
     total = sum(s.ai_lines for s in statuses)
     print(f"{total} AI lines in {len(statuses)} files; tier {tier.label}; "
           f"required review: {review.label}")
