@@ -9,9 +9,12 @@ from countersign.core.aliases import (
     column_back,
     file_aliases,
     import_lines,
+    is_import_line,
+    relevant,
     replacements,
     rewrite,
 )
+from countersign.core.config import Config, build_ruleset
 from countersign.core.structure import parse_root
 
 IMPORTS = """import os
@@ -90,3 +93,39 @@ def test_javascript_uses_are_rewritten_but_not_properties_or_the_imports() -> No
         "const { exec } = require('child_process');\n"
         "child_process.exec(cmd); obj.exec(cmd); const o = { exec };\n"
         "function g(exec) { return 1; }\n")
+
+
+JS_CONSTANTS = """const cp = require('child_process');
+const CMD = 'ls -l';
+const LIMIT = 3;
+const built = `ls ${dir}`;
+let later = 'x';
+  const inner = 'y';
+"""
+# only an unindented one-line const bound to a string or a number is a constant
+
+
+def test_javascript_top_level_constants_are_read_with_the_imports() -> None:
+    assert file_aliases(JS_CONSTANTS, "javascript") == {
+        "cp": "child_process", "CMD": "'ls -l'", "LIMIT": "3"}
+    assert import_lines(JS_CONSTANTS.split("\n"), "javascript")[:6] == [
+        True, True, True, False, False, False]
+    assert is_import_line("const CMD = 'ls -l';", "javascript")
+    assert not is_import_line("  const inner = 'y';", "javascript")
+
+
+def test_constants_are_resolved_only_in_a_file_importing_what_a_rule_names() -> None:
+    words = frozenset({"child_process"})
+    assert relevant({"cp": "child_process", "CMD": "'ls'"}, words) == {
+        "cp": "child_process", "CMD": "'ls'"}
+    assert relevant({"child_process": "child_process", "CMD": "'ls'"}, words) == {
+        "CMD": "'ls'"}
+    assert relevant({"fs": "fs", "CMD": "'ls'"}, words) == {}
+
+
+def test_a_constant_command_passed_by_name_is_not_a_shell_injection() -> None:
+    rules, _ = build_ruleset(Config())
+    safe = "const cp = require('child_process');\nconst CMD = 'ls';\ncp.exec(CMD);\n"
+    bad = "const cp = require('child_process');\nlet cmd = 'ls';\ncp.exec(cmd);\n"
+    assert not any(f.rule.id == "SEC002" for f in rules.scan_text("src/a.js", safe))
+    assert any(f.rule.id == "SEC002" for f in rules.scan_text("src/a.js", bad))

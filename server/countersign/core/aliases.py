@@ -9,6 +9,9 @@ keeps every line, the rules match that copy, and the columns of their matches ar
 back. Only names whose full form holds a word some rule looks for are rewritten, so a file
 importing nothing the rules care about is parsed once.
 
+A JavaScript file's top-level constants (``_JS_CONSTANT``) are written out the same way,
+when the file imports something a rule looks for.
+
 JavaScript and TypeScript bind names with ``import`` and ``require``: ``import * as cp from
 'child_process'`` and ``const cp = require('child_process')`` (cp: child_process), ``const {
 exec: run } = require('node:child_process')`` and ``import { exec as run } from
@@ -34,6 +37,13 @@ _JS_START = re.compile(r"[ \t]*(import\s|(const|let|var)\s)")
 """A line that may start an import: JavaScript's scopes are not its indentation, and a
 ``require`` inside a function binds the same module, so indented ones count too."""
 _JS_MODULE = re.compile(r"[A-Za-z_$][\w$]*")
+_JS_CONSTANT = re.compile(
+    r"""const[ \t]+[A-Za-z_$][\w$]*[ \t]*=[ \t]*("[^"\\\n]*"|'[^'\\\n]*'|\d+)[ \t]*;?[ \t]*$""")
+"""A top-level (unindented) one-line ``const`` bound to one string or number: its uses are
+written out as that constant (``const CMD = 'ls'; exec(CMD)`` runs a constant), so a
+rule's "no name in it" reads through the name. A ``const`` cannot be reassigned and an
+unindented one is the module's own; a name it shadows in a function is taken as the
+constant too (a rare miss, the same as for an import alias)."""
 
 Replacement = tuple[int, int, int, str]
 """(line, column, length in the text, the full name written there instead)."""
@@ -53,7 +63,7 @@ def file_aliases(text: str, language: str = "python") -> dict[str, str]:
 def import_lines(lines: list[str], language: str = "python") -> list[bool]:
     """Per line, whether it belongs to a top-level import (its continuation lines
     included): an edit there may change the aliases. In JavaScript, a declaration (at any
-    indentation) counts when it calls ``require``."""
+    indentation) counts when it calls ``require``, and an unindented one-line constant."""
     marks = [False] * len(lines)
     i = 0
     while i < len(lines):
@@ -64,7 +74,8 @@ def import_lines(lines: list[str], language: str = "python") -> list[bool]:
                 i += 1
                 depth += _depth(lines[i])
             if language == "python" or any("import" in lines[n] or "require" in lines[n]
-                                           for n in range(first, i + 1)):
+                                           for n in range(first, i + 1)) \
+                    or (first == i and _JS_CONSTANT.match(lines[i])):
                 marks[first:i + 1] = [True] * (i + 1 - first)
         i += 1
     return marks
@@ -82,7 +93,7 @@ def is_import_line(line: str, language: str = "python") -> bool:
     if language == "python":
         return line.startswith(("import ", "from "))
     start = line.lstrip(" \t")
-    return start.startswith("import ") or (
+    return start.startswith("import ") or _JS_CONSTANT.match(line) is not None or (
         "require" in line and (_JS_START.match(line) is not None or start.startswith("}")))
 
 
@@ -129,7 +140,22 @@ def js_import_aliases(root: Any) -> dict[str, str]:
             for declarator in node.children():
                 if declarator.kind() == "variable_declarator":
                     _js_require(declarator, out)
+                    _js_constant(node, declarator, out)
     return out
+
+
+def _js_constant(node: Any, declarator: Any, out: dict[str, str]) -> None:
+    """A ``const`` bound to a string with no substitution or to a number: name -> its
+    text."""
+    name, value = declarator.field("name"), declarator.field("value")
+    if node.kind() == "lexical_declaration" and node.text().startswith("const") \
+            and name is not None and name.kind() == "identifier" and value is not None \
+            and value.kind() in ("string", "number"):
+        out[name.text()] = value.text()
+
+
+def _is_constant(full: str) -> bool:
+    return full[:1] in "\"'0123456789"
 
 
 def _js_module(source: Any) -> str | None:
@@ -194,9 +220,15 @@ def _aliased(part: Any, prefix: str, out: dict[str, str]) -> None:
 
 
 def relevant(aliases: Mapping[str, str], words: Collection[str]) -> dict[str, str]:
-    """The aliases whose full name holds one of ``words`` (what the rules look for)."""
-    return {k: v for k, v in aliases.items()
-            if k != v and any(w in v.lower() for w in words)}
+    """The aliases whose full name holds one of ``words`` (what the rules look for), and
+    the file's constants when it imports such a name (a file importing nothing the rules
+    care about is still parsed once)."""
+    imported = {k: v for k, v in aliases.items()
+                if not _is_constant(v) and any(w in v.lower() for w in words)}
+    names = {k: v for k, v in imported.items() if k != v}
+    if imported:
+        names.update((k, v) for k, v in aliases.items() if _is_constant(v))
+    return names
 
 
 def replacements(root: Any, aliases: Mapping[str, str],
