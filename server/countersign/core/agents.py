@@ -224,6 +224,13 @@ def _dict(data: dict[str, object], key: str) -> dict[str, object]:
     return value
 
 
+def _replacement(args: dict[str, object], old: str = "old_string", new: str = "new_string",
+                 every: str | None = None) -> Replacement:
+    """One string replacement from a tool's arguments; ``every`` names the flag that asks
+    for every occurrence (tools spell it differently)."""
+    return Replacement(_str(args, old), _str(args, new), bool(every and args.get(every)))
+
+
 def _replacements(items: object, old: str, new: str) -> tuple[Replacement, ...]:
     if not isinstance(items, list):
         raise PayloadError("'edits' is not a list")
@@ -231,8 +238,7 @@ def _replacements(items: object, old: str, new: str) -> tuple[Replacement, ...]:
     for item in items:
         if not isinstance(item, dict):
             raise PayloadError("an entry of 'edits' is not an object")
-        out.append(Replacement(_str(item, old), _str(item, new),
-                               bool(item.get("replace_all"))))
+        out.append(_replacement(item, old, new, "replace_all"))
     return tuple(out)
 
 
@@ -247,9 +253,7 @@ def _claude(data: dict[str, object]) -> Payload:
         _str(args, "content")
         payload.edits.append(Edit(path, whole_file=True))
     elif tool == "Edit":
-        payload.edits.append(Edit(path, (Replacement(_str(args, "old_string"),
-                                                     _str(args, "new_string"),
-                                                     bool(args.get("replace_all"))),)))
+        payload.edits.append(Edit(path, (_replacement(args, every="replace_all"),)))
     else:
         payload.edits.append(Edit(path, _replacements(args.get("edits"), "old_string",
                                                       "new_string")))
@@ -297,8 +301,7 @@ def _kiro(data: dict[str, object]) -> Payload:
     if command in ("create", "write"):
         payload.edits.append(Edit(path, whole_file=True))
     elif command in ("str_replace", "strReplace"):
-        payload.edits.append(Edit(path, (Replacement(_str(args, "old_str"),
-                                                     _str(args, "new_str")),)))
+        payload.edits.append(Edit(path, (_replacement(args, "old_str", "new_str"),)))
     elif command in ("insert", "append"):
         payload.edits.append(Edit(path, (Replacement("", _str(args, "new_str")),)))
     else:
@@ -319,9 +322,7 @@ def _gemini(data: dict[str, object]) -> Payload:
         _str(args, "content")
         payload.edits.append(Edit(path, whole_file=True))
     else:
-        payload.edits.append(Edit(path, (Replacement(_str(args, "old_string"),
-                                                     _str(args, "new_string"),
-                                                     bool(args.get("allow_multiple"))),)))
+        payload.edits.append(Edit(path, (_replacement(args, every="allow_multiple"),)))
     return payload
 
 
@@ -354,8 +355,7 @@ def _copilot(data: dict[str, object]) -> Payload:
         _str(args, "file_text")
         payload.edits.append(Edit(path, whole_file=True))
     elif command == "str_replace":
-        payload.edits.append(Edit(path, (Replacement(_str(args, "old_str"),
-                                                     _str(args, "new_str")),)))
+        payload.edits.append(Edit(path, (_replacement(args, "old_str", "new_str"),)))
     elif command == "insert":
         payload.edits.append(Edit(path, (Replacement("", _str(args, "new_str")),)))
     return payload
