@@ -101,6 +101,24 @@ function M.exec(bufnr, command, arguments, on_result)
   return true
 end
 
+--- Send the request `method` for `bufnr`; `on_result` gets the answer (nil on error) and
+--- the error.
+---@param bufnr integer
+---@param method string
+---@param params table
+---@param on_result fun(result: any, err: lsp.ResponseError?)
+---@return boolean started false when countersign is not attached to `bufnr`
+function M.request(bufnr, method, params, on_result)
+  local client = M.get(bufnr)
+  if not client then
+    return false
+  end
+  client:request(method, params, function(err, result)
+    on_result(result, err)
+  end, bufnr)
+  return true
+end
+
 ---@class countersign.Summary
 ---@field aiLines integer
 ---@field totalLines integer
@@ -117,16 +135,9 @@ end
 ---@param on_result fun(summary: countersign.Summary?, err: lsp.ResponseError?)
 ---@return boolean started
 function M.summary(bufnr, on_result)
-  local client = M.get(bufnr)
-  if not client then
-    return false
-  end
-  client:request('countersign/summary', {
+  return M.request(bufnr, 'countersign/summary', {
     textDocument = { uri = vim.uri_from_bufnr(bufnr) },
-  }, function(err, result)
-    on_result(result, err)
-  end, bufnr)
-  return true
+  }, on_result)
 end
 
 --- Ask the server which countersign rules fire on `row` of `bufnr` now (a diagnostic pull,
@@ -136,13 +147,9 @@ end
 ---@param on_result fun(rules: string[], err: lsp.ResponseError?)
 ---@return boolean started
 function M.rules_at(bufnr, row, on_result)
-  local client = M.get(bufnr)
-  if not client then
-    return false
-  end
-  client:request('textDocument/diagnostic', {
+  return M.request(bufnr, 'textDocument/diagnostic', {
     textDocument = { uri = vim.uri_from_bufnr(bufnr) },
-  }, function(err, result)
+  }, function(result, err)
     local rules = {}
     for _, d in ipairs((result and result.items) or {}) do
       if d.code and d.range.start.line <= row and row <= d.range['end'].line then
@@ -150,8 +157,7 @@ function M.rules_at(bufnr, row, on_result)
       end
     end
     on_result(rules, err)
-  end, bufnr)
-  return true
+  end)
 end
 
 return M

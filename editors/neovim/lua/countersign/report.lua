@@ -6,22 +6,6 @@ local M = {}
 
 M.name = 'countersign://report'
 
---- Ask `method` of the server for `bufnr`; `on_result` gets the answer or nil and an error.
----@param bufnr integer
----@param method string
----@param params table
----@param on_result fun(result: any, err: lsp.ResponseError?)
-local function ask(bufnr, method, params, on_result)
-  local lsp_client = client.get(bufnr)
-  if not lsp_client then
-    on_result(nil, { code = -1, message = 'countersign is not attached to this buffer' })
-    return
-  end
-  lsp_client:request(method, params, function(err, result)
-    on_result(result, err)
-  end, bufnr)
-end
-
 --- Markdown lines of the summary and the commit preview (answers may be nil: say why).
 ---@param file string
 ---@param summary table?
@@ -82,9 +66,9 @@ end
 function M.open(bufnr)
   local doc = { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
   local file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':~:.')
-  ask(bufnr, 'countersign/summary', doc, function(summary, summary_err)
-    ask(bufnr, 'countersign/commitPreview', doc, function(preview, preview_err)
-      ask(bufnr, 'countersign/signoff', doc, function(signoff, signoff_err)
+  client.request(bufnr, 'countersign/summary', doc, function(summary, summary_err)
+    client.request(bufnr, 'countersign/commitPreview', doc, function(preview, preview_err)
+      client.request(bufnr, 'countersign/signoff', doc, function(signoff, signoff_err)
         local lines = M.head(file, summary, summary_err, preview, preview_err)
         if signoff then
           vim.list_extend(lines, vim.split(signoff.markdown, '\n', { trimempty = false }))
