@@ -4,12 +4,15 @@ the sign-off state of the branch's commits."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
+from countersign.core.config import Config
 from countersign.core.diagnostics import hover, lens_title, summarize
+from countersign.core.rules import RuleSet
 from countersign.lsp import typed
 from countersign.lsp.documents import DocumentError
 from countersign.lsp.messages import (
@@ -109,12 +112,14 @@ async def signoff_request(ls: CountersignServer, params: SignoffParams) -> Signo
         project.config, project.policy, params.base, params.max_commits)
 
 
-def _judge(*args: Any) -> SignoffResult:
+def _judge(root: Path, git_dir: Path | None, rules: RuleSet, config: Config,
+           policy: Path | None, base: str | None, limit: int) -> SignoffResult:
     """Run in the worker: the judging modules (history, approvals, signatures: ~3 MB) are
     imported on the first report, so a server nobody asks for one never holds them."""
     from countersign.lsp import signoff as judged
 
     try:
-        return judged.signoff(judged.SignoffInput(*args))
+        return judged.signoff(judged.SignoffInput(root, git_dir, rules, config, policy, base,
+                                                  limit))
     except judged.SignoffError as exc:
         raise RequestFailed(str(exc)) from None
