@@ -247,14 +247,20 @@ def replacements(root: Any, aliases: Mapping[str, str],
             if first is None or first.range() != node.range():
                 continue
         elif parent is not None and parent.kind() in (
-                "function_definition", "class_definition", "parameters",
-                "default_parameter", "typed_parameter"):
+                "function_definition", "class_definition", "parameters", "typed_parameter"):
             continue
+        elif parent is not None and parent.kind() in _DEFAULTS:
+            name = parent.field("name")  # the value of ``p=PROTOCOL_TLSv1`` is a use
+            if name is None or name.range() == node.range():
+                continue
         span = node.range()
         out.append((span.start.line, span.start.column, len(node.text()),
                     aliases[node.text()]))
     return out
 
+
+_DEFAULTS = frozenset({"default_parameter", "typed_default_parameter"})
+"""Python parameters with a default: their name defines, their value uses."""
 
 _JS_DEFINING = frozenset({"formal_parameters", "required_parameter", "optional_parameter",
                           "function_declaration", "class_declaration", "assignment_pattern",
