@@ -43,6 +43,13 @@ def test_uses_are_rewritten_but_not_attributes_keywords_or_definitions() -> None
         "subprocess.run(x)\nobj.sp(sp=1, k=subprocess)\ndef sp(): pass\n"
 
 
+def test_a_parameter_default_is_a_use_but_its_name_is_not() -> None:
+    text = "def f(v=V1, w: int = V1, V1=0): pass\n"
+    found = replacements(parse_root("python", text), {"V1": "ssl.PROTOCOL_TLSv1"})
+    assert rewrite(text, found) == ("def f(v=ssl.PROTOCOL_TLSv1, w: int = ssl.PROTOCOL_TLSv1, "
+                                    "V1=0): pass\n")
+
+
 @pytest.mark.parametrize(("column", "end", "back"), [
     (0, False, 0), (2, False, 0), (10, True, 2), (11, False, 3), (17, False, 9),
     (20, False, 10), (20, True, 12), (36, True, 12), (37, False, 13)])
