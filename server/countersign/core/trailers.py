@@ -27,6 +27,7 @@ from countersign.core.config import Config
 from countersign.core.diff import FileChange
 from countersign.core.lines import split_lines
 from countersign.core.origin import Origin
+from countersign.core.printable import printable
 from countersign.core.rules import (
     Finding,
     RuleSet,
@@ -101,7 +102,8 @@ class Stamp:
                        if not f.active and f.rule.tier >= Tier.HIGH})
 
     def trailers(self, assisted_by: bool = False) -> list[tuple[str, str]]:
-        """The trailers to stamp, in a fixed order."""
+        """The trailers to stamp, in a fixed order, each value on one printable line (a tool
+        name an agent's hook chose cannot start a trailer of its own or redraw a terminal)."""
         contributors = self.contributors()
         out = [(AI_ASSISTED, ", ".join(o.label() for o in contributors) or "no"),
                (AI_LINES, f"{self.ai_line_count}/{self.added_lines}")]
@@ -116,7 +118,7 @@ class Stamp:
         if assisted_by:
             out += [(ASSISTED_BY, f"{o.tool}:{o.model}" if o.model else str(o.tool))
                     for o in _unique_tools(contributors)]
-        return out
+        return [(key, printable(value)) for key, value in out]
 
 
 def _unique_tools(contributors: list[Origin]) -> list[Origin]:
