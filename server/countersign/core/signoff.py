@@ -15,7 +15,7 @@ that raised the tier (every CODEOWNERS requirement that matches them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from countersign.core.config import Config
@@ -174,22 +174,42 @@ def trusts_typed_trailers(config: Config, verdicts: Iterable[Verdict]) -> bool:
 
 def required_review(commit: Commit, config: Config,
                     tier: Tier) -> tuple[Review, tuple[str, ...]]:
-    """The review for ``tier`` at the author's level, changed by the AI tools' standing
-    (``[autonomy]``), raised by the policy's reviews that apply whatever the provenance, and
-    to at least ``peer`` when a high or critical finding was suppressed; and why autonomy
-    changed it."""
-    review = config.required_review(tier, email_of(commit.author))
-    reasons: tuple[str, ...] = ()
+    """The review ``commit`` needs at ``tier`` (``review_needed``), by its recomputed AI
+    tools' standing."""
+    decide = None
     if commit.autonomy is not None:
+        standing = commit.autonomy
         tools = {str(o.tool) for lines in commit.recomputed.ai_lines.values()
                  for o in lines.values()}
-        decision = commit.autonomy.review(tools, tier, review)
-        review, reasons = decision.review, decision.reasons
-    if commit.all_lines_tier is not None:
+
+        def decide(base: Review) -> tuple[Review, tuple[str, ...]]:
+            decision = standing.review(tools, tier, base)
+            return decision.review, decision.reasons
+
+    return review_needed(config, tier, email_of(commit.author), decide,
+                         commit.all_lines_tier, bool(commit.recomputed.suppressed_ids()))
+
+
+Autonomy = Callable[[Review], tuple[Review, tuple[str, ...]]]
+"""The review ``[autonomy]`` gives for a base review, and why it changed it."""
+
+
+def review_needed(config: Config, tier: Tier, author: str | None, autonomy: Autonomy | None,
+                  all_lines_tier: Tier | None, suppressed: bool) -> tuple[Review, tuple[str, ...]]:
+    """The review for ``tier`` at the author's level (an e-mail), changed by the AI tools'
+    standing (``autonomy``), raised by the policy's reviews that apply whatever the
+    provenance (``all_lines_tier``: the tier were every added line AI's), and to at least
+    ``peer`` when a high or critical finding was ``suppressed``; and why autonomy changed
+    it. ``verify`` and the commit trailers both decide here."""
+    review = config.required_review(tier, author)
+    reasons: tuple[str, ...] = ()
+    if autonomy is not None:
+        review, reasons = autonomy(review)
+    if all_lines_tier is not None:
         for at, needed in config.signoff.regardless.items():
-            if at <= commit.all_lines_tier:
+            if at <= all_lines_tier:
                 review = max(review, needed)
-    if commit.recomputed.suppressed_ids():  # a person's suppression is not its own review
+    if suppressed:  # a person's suppression is not its own review
         review = max(review, SUPPRESSION_REVIEW)
     return review, reasons
 
