@@ -15,13 +15,13 @@ that raised the tier (every CODEOWNERS requirement that matches them).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from countersign.core.config import Config
 from countersign.core.standing import Standing
 from countersign.core.tiers import Review, Tier
-from countersign.core.trailers import SUPPRESSION_REVIEW, Declared, Stamp, email_of
+from countersign.core.trailers import Declared, Stamp, email_of, review_needed
 
 VALID = "valid"
 STATES = {
@@ -188,30 +188,6 @@ def required_review(commit: Commit, config: Config,
 
     return review_needed(config, tier, email_of(commit.author), decide,
                          commit.all_lines_tier, bool(commit.recomputed.suppressed_ids()))
-
-
-Autonomy = Callable[[Review], tuple[Review, tuple[str, ...]]]
-"""The review ``[autonomy]`` gives for a base review, and why it changed it."""
-
-
-def review_needed(config: Config, tier: Tier, author: str | None, autonomy: Autonomy | None,
-                  all_lines_tier: Tier | None, suppressed: bool) -> tuple[Review, tuple[str, ...]]:
-    """The review for ``tier`` at the author's level (an e-mail), changed by the AI tools'
-    standing (``autonomy``), raised by the policy's reviews that apply whatever the
-    provenance (``all_lines_tier``: the tier were every added line AI's), and to at least
-    ``peer`` when a high or critical finding was ``suppressed``; and why autonomy changed
-    it. ``verify`` and the commit trailers both decide here."""
-    review = config.required_review(tier, author)
-    reasons: tuple[str, ...] = ()
-    if autonomy is not None:
-        review, reasons = autonomy(review)
-    if all_lines_tier is not None:
-        for at, needed in config.signoff.regardless.items():
-            if at <= all_lines_tier:
-                review = max(review, needed)
-    if suppressed:  # a person's suppression is not its own review
-        review = max(review, SUPPRESSION_REVIEW)
-    return review, reasons
 
 
 def _evidence(commit: Commit, config: Config) -> list[Approval]:

@@ -37,7 +37,7 @@ from countersign import __version__
 from countersign.core.config import Config
 from countersign.core.rules import RuleSet
 from countersign.core.tiers import Review, Tier
-from countersign.core.trailers import Stamp
+from countersign.core.trailers import Stamp, review_needed
 from countersign.store import commits
 from countersign.store.stamping import Stamper
 
@@ -57,12 +57,10 @@ REFRESH = "COUNTERSIGN_STANDING_REFRESH"
 def with_review(stamper: Stamper, stamp: Stamp, parents: Sequence[str],
                 hook: int | None = None) -> Stamp:
     """``stamp`` (of the staged change on top of ``parents``) with the review ``verify``
-    decides for it (``core.signoff.review_needed``): at the author's level, with what
+    decides for it (``core.trailers.review_needed``): at the author's level, with what
     ``[autonomy]`` gives its AI tools (and why, ``Stamp.autonomy``), and the policy's
     reviews regardless of provenance. ``hook``: the process id of the commit hook's shim;
     the background refresh then starts for the commit its git process makes."""
-    from countersign.core.signoff import review_needed
-
     config = stamper.config
     autonomy = None
     if config.autonomy.active:
