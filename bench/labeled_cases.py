@@ -9,17 +9,18 @@ of their checks map to which countersign rules (and which are out of scope).
 Sources and how they are labeled are in ``labeled_iac.py`` (Terraform, CloudFormation,
 GitHub Actions) and ``labeled_code.py`` (Python, SQL migrations).
 
-**Tuning and held-out sets.** The held-out set is the sixth round's fresh sources
-(SonarSource/sonar-python, SonarSource/SonarJS, pylint-dev/pylint; ``labeled_round6.py``):
-every group (source rule or safe file) of them, listed in ``labeled_heldout.txt`` by
-``propose`` before countersign ran on any of its cases. Every case of an earlier source
-is tuning: the earlier rounds' held-out sets (njsscan of the fifth round included) have
-been measured and their misses looked at. The list is frozen: a group that a later change of the
-generator adds is not held out.
+**Tuning and held-out sets.** The held-out set is the seventh round's fresh sources
+(SonarSource/sonar-iac, Checkmarx/kics, eslint/eslint, microsoft/eslint-plugin-sdl,
+Takishima/flake8-secure-coding-standard; ``labeled_round7*.py``): every group (source check)
+of them, listed in ``labeled_heldout.txt`` by ``propose`` before countersign ran on any of
+its cases. Every case of an earlier source is tuning: the earlier rounds' held-out sets (the
+sixth round's sonar-python, SonarJS and pylint included) have been measured and their misses
+looked at. The list is frozen: a group that a later change of the generator adds is not held
+out.
 
 Run: .venv/bin/python bench/labeled_cases.py --mirror /work/.mirror --out build/labeled
      [--bandit /path/to/bandit]  (labels bandit's examples by running bandit; without it they
-     are left out)
+     are left out) [--snapshots /work/snapshots]  (kics's files, read one by one)
 """
 
 from __future__ import annotations

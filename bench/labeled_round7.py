@@ -76,6 +76,13 @@ NOT_IAM = r"(?i)\bnot_?(action|principal)s?\b"
 EXPLICIT_OFF = r"(?i)(storage_encrypted|StorageEncrypted|encrypted|Encrypted)\"?\s*[:=]\s*\"?false"
 PUBLIC_MEMBERS = r"allUsers|allAuthenticatedUsers"
 
+POLICY_PRINCIPAL = _all(_plain("principal"), _good_names(r"(?i)(?<!not_)\bprincipals?\"?\s*[:={]"),
+                        _no_good(NOT_IAM), _wildcard_allowed)
+POLICY_ACTION = _all(_plain("action"), _good_names(r"(?i)(?<!not)\baction\"?\s*[:=]"),
+                     _no_good(NOT_IAM), _wildcard_allowed)
+"""A bad policy must name a principal (an action) other than as NotPrincipal (NotAction); a
+good one must name one, and not as NotPrincipal (NotAction)."""
+
 SONAR_IAC_CHECKS: dict[str, tuple[str, tuple[str, ...], Keep]] = {
     # test file -> (area, countersign rules, filter)
     f"{TF_DIR}/DisabledDBEncryptionCheck/test.tf": (
@@ -94,11 +101,9 @@ SONAR_IAC_CHECKS: dict[str, tuple[str, tuple[str, ...], Keep]] = {
             _has(r"(block_public_acls|block_public_policy|ignore_public_acls|"
                  r"restrict_public_buckets)\s*=\s*false"))),
     f"{TF_DIR}/AnonymousAccessPolicyCheck/test.tf": (
-        IAM, ("INF005",), _all(_plain("principal"), _good_names(r"(?i)(?<!not_)\bprincipals?\"?\s*[:={]"), _no_good(NOT_IAM),
-                               _wildcard_allowed)),
+        IAM, ("INF005",), POLICY_PRINCIPAL),
     f"{TF_DIR}/PrivilegePolicyCheck/aws_iam_policy.tf": (
-        IAM, ("INF004",), _all(_plain("action"), _good_names(r"(?i)(?<!not)\baction\"?\s*[:=]"), _no_good(NOT_IAM),
-                          _wildcard_allowed)),
+        IAM, ("INF004",), POLICY_ACTION),
     f"{TF_DIR}/PublicAccessCheck/gcp_acl_resource.tf": (IAM, ("INF005",), _no_good(PUBLIC_MEMBERS)),
     f"{TF_DIR}/PublicAccessCheck/gcp_iam_resource.tf": (IAM, ("INF005",), _no_good(PUBLIC_MEMBERS)),
     f"{TF_DIR}/PublicAccessCheck/gcp_access_resource.tf": (
@@ -123,11 +128,9 @@ SONAR_IAC_CHECKS: dict[str, tuple[str, tuple[str, ...], Keep]] = {
             _has(r"(BlockPublicAcls|BlockPublicPolicy|IgnorePublicAcls|"
                  r"RestrictPublicBuckets):\s*false"))),
     f"{CFN_DIR}/AnonymousAccessPolicyCheck/test.yaml": (
-        IAM, ("INF005",), _all(_plain("principal"), _good_names(r"(?i)(?<!not_)\bprincipals?\"?\s*[:={]"), _no_good(NOT_IAM),
-                               _wildcard_allowed)),
+        IAM, ("INF005",), POLICY_PRINCIPAL),
     f"{CFN_DIR}/PrivilegePolicyCheck/test.yaml": (
-        IAM, ("INF004",), _all(_plain("action"), _good_names(r"(?i)(?<!not)\baction\"?\s*[:=]"), _no_good(NOT_IAM),
-                          _wildcard_allowed)),
+        IAM, ("INF004",), POLICY_ACTION),
     f"{CFN_DIR}/UnrestrictedAdministrationCheck/test.yaml": (INGRESS, RULES[INGRESS], _bad_only),
 }
 """Out (definition differs): DisabledDBEncryptionCheck's backup replication without a KMS key
@@ -161,7 +164,7 @@ def sonar_iac(mirror: Path, _: argparse.Namespace) -> Iterator[Case]:
         path = "infra/main.tf" if source.endswith(".tf") else "cloudformation/template.yaml"
         kinds = {_kind(code) for label, code in units if label == "bad"}
         for label, code in units:
-            if code in seen or label == "good" and _kind(code) not in kinds:
+            if code in seen or (label == "good" and _kind(code) not in kinds):
                 continue
             seen.add(code)
             yield Case(area, rules, path, code, label, repo, source, f"sonar-iac:{check}")
@@ -203,8 +206,8 @@ def _tf_units(text: str) -> Iterator[tuple[str, str]]:
     """(label, code) of each top-level block with a type and a name."""
     marked = marked_lines(text)
     lines = text.splitlines()
-    top = {"kind": "block", "inside": {"kind": "body", "inside": {"kind": "config_file"}}}
-    for node in SgRoot(text, "hcl").root().find_all({"rule": top}):
+    for node in SgRoot(text, "hcl").root().find_all(
+            kind="block", inside={"kind": "body", "inside": {"kind": "config_file"}}):
         labels = [c for c in node.children() if c.kind() == "string_lit"]
         if len(labels) != 2 or node.find(kind="ERROR") is not None:
             continue
@@ -216,6 +219,13 @@ def _tf_units(text: str) -> Iterator[tuple[str, str]]:
 def _cfn_units(text: str) -> Iterator[tuple[str, str]]:
     """(label, template) of each resource, alone in a template."""
     marked = marked_lines(text)
+    for first, last, template in cfn_resources(text):
+        yield ("bad" if any(first <= n <= last for n in marked) else "good"), template
+
+
+def cfn_resources(text: str) -> Iterator[tuple[int, int, str]]:
+    """(first line, last line, 0-based; a template holding it alone) of each resource of a
+    YAML template."""
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if line.rstrip() == "Resources:"), None)
     if start is None:
@@ -226,13 +236,14 @@ def _cfn_units(text: str) -> Iterator[tuple[str, str]]:
                 if lines[i].strip() and not lines[i].startswith(" ")), len(lines))
     for index, first in enumerate(heads):
         last = (heads[index + 1] if index + 1 < len(heads) else end) - 1
-        label = "bad" if any(first <= n <= last for n in marked) else "good"
         body = clean(lines[first:last + 1])
-        yield label, "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n" + body
+        yield first, last, "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n" + body
 
 
 def sources() -> dict[str, Callable[[Path, argparse.Namespace], Iterator[Case]]]:
     """The seventh round's sources (IaC here, code in ``labeled_round7_code``)."""
     import labeled_round7_code
+    import labeled_round7_kics
 
-    return {"sonar-iac": sonar_iac, **labeled_round7_code.SOURCES}
+    return {"sonar-iac": sonar_iac, **labeled_round7_kics.SOURCES,
+            **labeled_round7_code.SOURCES}

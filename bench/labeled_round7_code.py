@@ -41,7 +41,8 @@ FLAKE8_SCS = Repo("Takishima/flake8-secure-coding-standard", "Apache-2.0")
 JS, PY = "javascript", "python"
 
 JS_TESTS = {  # (repo, test file) -> (countersign rule, sink: a callee or assigned property)
-    (ESLINT, "tests/lib/rules/no-eval.js"): ("SEC001", r"^((window|globalThis|global|self|this)\.)?eval$"),
+    (ESLINT, "tests/lib/rules/no-eval.js"): (
+        "SEC001", r"^((window|globalThis|global|self|this)\.)?eval$"),
     (ESLINT, "tests/lib/rules/no-implied-eval.js"): (
         "SEC001", r"^((window|globalThis|global|self)\.)?(setTimeout|setInterval|execScript)$"),
     (ESLINT, "tests/lib/rules/no-new-func.js"): (
@@ -91,7 +92,7 @@ def eslint_suites(mirror: Path, _: argparse.Namespace) -> Iterator[Case]:
         for label, code, typescript in _rule_tester_items(repo.show(test)):
             if label == "bad" and not _dynamic_sink(code, re.compile(sink), typescript):
                 continue
-            if label == "good" and not JS_NAMES[rule].search(code) or code in seen:
+            if (label == "good" and not JS_NAMES[rule].search(code)) or code in seen:
                 continue
             seen.add(code)
             path = "src/app/view.ts" if typescript else "src/app/view.js"
@@ -154,7 +155,7 @@ def _constant_names(root: SgNode) -> set[str]:
 def _dynamic(node: SgNode, constants: frozenset[str] | set[str]) -> bool:
     """Whether a value holds ``this`` or a name that is not a known constant."""
     names = [node, *node.find_all(any=[{"kind": "identifier"}, {"kind": "this"}])]
-    return any(n.kind() == "this" or n.kind() == "identifier" and n.text() not in constants
+    return any(n.kind() == "this" or (n.kind() == "identifier" and n.text() not in constants)
                for n in names)
 
 
@@ -168,8 +169,8 @@ def flake8_scs(mirror: Path, _: argparse.Namespace) -> Iterator[Case]:
                 continue
             body = ast.parse(code).body
             if label == "bad" and (all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in body)
-                                   or rule in PY_BAD_SCOPE
-                                   and not re.search(PY_BAD_SCOPE[rule], code)):
+                                   or (rule in PY_BAD_SCOPE
+                                   and not re.search(PY_BAD_SCOPE[rule], code))):
                 continue
             if label == "good" and (not names.search(code) or not any(
                     isinstance(n, ast.Call) for n in ast.walk(ast.Module(body, [])))):
@@ -203,4 +204,4 @@ def _parametrized(text: str) -> Iterator[tuple[str, str]]:
                     yield ("good" if good else "bad"), first.value
 
 
-SOURCES = {"eslint-core": eslint_suites, "flake8-scs": flake8_scs}
+SOURCES = {"eslint-core-sdl": eslint_suites, "flake8-scs": flake8_scs}
