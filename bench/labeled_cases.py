@@ -11,16 +11,16 @@ GitHub Actions) and ``labeled_code.py`` (Python, SQL migrations).
 
 **Tuning and held-out sets.** The held-out set is the seventh round's fresh sources
 (SonarSource/sonar-iac, Checkmarx/kics, eslint/eslint, microsoft/eslint-plugin-sdl,
-Takishima/flake8-secure-coding-standard; ``labeled_round7*.py``): every group (source check)
-of them, listed in ``labeled_heldout.txt`` by ``propose`` before countersign ran on any of
-its cases. Every case of an earlier source is tuning: the earlier rounds' held-out sets (the
-sixth round's sonar-python, SonarJS and pylint included) have been measured and their misses
-looked at. The list is frozen: a group that a later change of the generator adds is not held
-out.
+Takishima/flake8-secure-coding-standard, github/codeql; ``labeled_round7*.py``): every group
+(source check) of them, listed in ``labeled_heldout.txt`` by ``propose`` before countersign
+ran on any of its cases. Every case of an earlier source is tuning: the earlier rounds'
+held-out sets (the sixth round's sonar-python, SonarJS and pylint included) have been
+measured and their misses looked at. The list is frozen: a group that a later change of the
+generator adds is not held out.
 
 Run: .venv/bin/python bench/labeled_cases.py --mirror /work/.mirror --out build/labeled
      [--bandit /path/to/bandit]  (labels bandit's examples by running bandit; without it they
-     are left out) [--snapshots /work/snapshots]  (kics's files, read one by one)
+     are left out) [--snapshots /work/snapshots]  (kics's and CodeQL's files, read one by one)
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 FRESH = frozenset({"SonarSource/sonar-iac", "Checkmarx/kics", "eslint/eslint",
-                   "microsoft/eslint-plugin-sdl", "Takishima/flake8-secure-coding-standard"})
+                   "microsoft/eslint-plugin-sdl", "Takishima/flake8-secure-coding-standard",
+                   "github/codeql"})
 """The seventh round's sources: their groups in ``labeled_heldout.txt`` are the held-out set;
 every case of an earlier source (the earlier held-out sets, the sixth round's included) has
 been looked at: tuning."""
@@ -135,7 +136,8 @@ def main() -> int:
     parser.add_argument("--bandit", help="bandit executable, to label bandit's examples")
     parser.add_argument("--snapshots", type=Path, default=Path("/work/snapshots"),
                         help="files read one by one from repositories too large to fetch "
-                             "(Checkmarx/kics: SNAPSHOTS/kics/<path>, MANIFEST.tsv)")
+                             "(SNAPSHOTS/kics/<path>, SNAPSHOTS/codeql/<path>, each with a "
+                             "MANIFEST.tsv)")
     parser.add_argument("--propose", action="store_true",
                         help="print the held-out groups the splitting rule would choose now")
     args = parser.parse_args()

@@ -7,6 +7,15 @@
 - Takishima/flake8-secure-coding-standard (Apache-2.0): each string of a test's
   ``pytest.mark.parametrize`` list is a snippet; good when the test asserts no finding
   (``results(s) == set()``), bad otherwise.
+- github/codeql (MIT; files read one by one into ``SNAPSHOTS/codeql``, commits in its
+  ``MANIFEST.tsv``): the Python query tests ``CWE-295-RequestWithoutValidation`` and
+  ``CWE-327-InsecureProtocol``. Each top-level statement the test file labels with a trailing
+  comment (``# $ Alert`` or ``# BAD``: bad; ``# GOOD`` / ``# OK``: good) is a case, with the
+  file's imports above it; a label that points at another line (``# BAD (at line 28)``) and
+  statements inside functions (their label comes from the callers' arguments) are left out.
+  An unlabeled InsecureProtocol statement is good only if it names TLS 1.2 or later; a bad
+  one must name the legacy protocol itself (``SSL.Context(METHOD)`` is labeled through an
+  assignment above it).
 
 These checks are wider than countersign's rules, which are about *dynamic* code and markup:
 ESLint's and the SDL plugin's checks flag every call, constant arguments included
@@ -34,10 +43,21 @@ from ast_grep_py import SgNode, SgRoot
 
 from labeled_cases import Case, Repo
 from labeled_round4 import _element_code
+from labeled_round7_kics import Snapshot
 
 ESLINT = Repo("eslint/eslint", "MIT")
 ESLINT_SDL = Repo("microsoft/eslint-plugin-sdl", "MIT")
 FLAKE8_SCS = Repo("Takishima/flake8-secure-coding-standard", "Apache-2.0")
+CODEQL = Repo("github/codeql", "MIT")
+CODEQL_TESTS = {  # test file -> (countersign rule, what a bad one must name, a good one)
+    "python/ql/test/query-tests/Security/CWE-295-RequestWithoutValidation/make_request.py": (
+        "SEC005", r"verify", r"verify|requests\.\w+\("),
+    "python/ql/test/query-tests/Security/CWE-327-InsecureProtocol/InsecureProtocol.py": (
+        "SEC008", r"SSLv2|SSLv3|TLSv1(?!_[23])", r"TLSv1_[23]"),
+}
+"""Out: BrokenCryptoAlgorithm (it marks the ``encrypt`` call a weak cipher object reaches, not
+the statement naming the cipher), MissingHostKeyValidation (SSH host keys, not TLS), the
+fluent InsecureProtocol files (a context's versions restricted by later statements)."""
 JS, PY = "javascript", "python"
 
 JS_TESTS = {  # (repo, test file) -> (countersign rule, sink: a callee or assigned property)
@@ -204,4 +224,54 @@ def _parametrized(text: str) -> Iterator[tuple[str, str]]:
                     yield ("good" if good else "bad"), first.value
 
 
-SOURCES = {"eslint-core-sdl": eslint_suites, "flake8-scs": flake8_scs}
+def codeql(_: Path, args: argparse.Namespace) -> Iterator[Case]:
+    snapshot = Snapshot(Path(args.snapshots) / "codeql")
+    CODEQL.path, CODEQL.commit = snapshot.root, "see MANIFEST.tsv"
+    for test, (rule, bad_names, good_names) in CODEQL_TESTS.items():
+        if test not in snapshot.commits:
+            continue
+        group = f"codeql:{test.split('/')[-2]}"
+        source = f"{test}@{snapshot.commits[test]}"
+        for label, code in _commented_statements(snapshot.show(test)):
+            if label is None and re.search(good_names, code.splitlines()[-1]) \
+                    and not re.search(bad_names, code.splitlines()[-1]):
+                label = "good" if rule == "SEC008" else None
+            if label is None or not re.search(bad_names if label == "bad" else good_names,
+                                              code.splitlines()[-1]):
+                continue
+            yield Case(PY, (rule,), "src/app/module.py", code, label, CODEQL, source, group)
+
+
+def _commented_statements(text: str) -> Iterator[tuple[str | None, str]]:
+    """(label from the trailing comment or None, context + statement) of each top-level
+    one-line statement that is not an import; the context is the unlabeled top-level
+    ``name = ...`` lines and the imports whose names the statement (or that context) uses."""
+    tree = ast.parse(text)
+    lines = text.splitlines()
+    for node in tree.body:
+        if not isinstance(node, (ast.Expr, ast.Assign)) or node.lineno != node.end_lineno:
+            continue
+        line = lines[node.lineno - 1]
+        comment = line[node.end_col_offset or 0:]
+        if re.search(r"\b(at|from) line\b", comment):
+            continue
+        label = "bad" if re.search(r"#\s*(\$\s*Alert|BAD)\b", comment) else \
+            "good" if re.search(r"#\s*(GOOD|OK)\b", comment) else None
+        statement = line[:node.end_col_offset or 0].rstrip()
+        yield label, "\n".join([*_context(tree, text, node), statement])
+
+
+def _context(tree: ast.Module, text: str, statement: ast.stmt) -> list[str]:
+    used = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)}
+    aliases = [n for n in tree.body if isinstance(n, ast.Assign) and n.lineno < statement.lineno
+               and "#" not in (ast.get_source_segment(text, n) or "#")
+               and any(isinstance(t, ast.Name) and t.id in used for t in n.targets)]
+    for alias in aliases:
+        used |= {n.id for n in ast.walk(alias.value) if isinstance(n, ast.Name)}
+    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
+               and any((a.asname or a.name).split(".")[0] in used for a in n.names)]
+    return [ast.get_source_segment(text, n) or "" for n in sorted(
+        [*imports, *aliases], key=lambda n: n.lineno)]
+
+
+SOURCES = {"eslint-core-sdl": eslint_suites, "flake8-scs": flake8_scs, "codeql": codeql}
