@@ -16,6 +16,17 @@
   An unlabeled InsecureProtocol statement is good only if it names TLS 1.2 or later; a bad
   one must name the legacy protocol itself (``SSL.Context(METHOD)`` is labeled through an
   assignment above it).
+  Its JavaScript tests ``CWE-094/CodeInjection/tst.js`` (SEC001),
+  ``CWE-078/CommandInjection/child_process-test.js`` (SEC002),
+  ``CWE-079/DomBasedXss/string-manipulations.js`` and ``dom.js`` (SEC009): each innermost
+  statement whose last line says ``$ Alert`` / ``$ MISSING: Alert`` / ``NOT OK`` is bad,
+  ``$ SPURIOUS: Alert`` / ``// OK`` good, an unlabeled one good if its sink gets constants
+  only, with the file's ``require`` / ``import`` declarations above it. CodeQL follows taint
+  (a request parameter reaching the sink); countersign's rules are about the statement: a bad
+  one must call the rule's sink with a non-constant value, an unlabeled one passing a
+  non-constant value (``setTimeout(document.location.protocol)``) is left out, and so is a
+  constant shell command (``cp.exec("foo")``, neither label by SEC002's definition);
+  ``spawn`` / ``execFile`` run no shell (SEC002 covers them only through ``cmd.exe /C``).
 
 These checks are wider than countersign's rules, which are about *dynamic* code and markup:
 ESLint's and the SDL plugin's checks flag every call, constant arguments included
@@ -54,6 +65,16 @@ CODEQL_TESTS = {  # test file -> (countersign rule, what a bad one must name, a 
         "SEC005", r"verify", r"verify|requests\.\w+\("),
     "python/ql/test/query-tests/Security/CWE-327-InsecureProtocol/InsecureProtocol.py": (
         "SEC008", r"SSLv2|SSLv3|TLSv1(?!_[23])", r"TLSv1_[23]"),
+}
+CODEQL_JS = {  # test file -> (countersign rule, the sink a bad statement must call)
+    "javascript/ql/test/query-tests/Security/CWE-094/CodeInjection/tst.js": (
+        "SEC001", r"^(new )?(eval|Function|setTimeout|setInterval)$"),
+    "javascript/ql/test/query-tests/Security/CWE-078/CommandInjection/child_process-test.js": (
+        "SEC002", r"\.exec(Sync)?$|promisify\(cp\.exec\)$|\.spawn$"),
+    "javascript/ql/test/query-tests/Security/CWE-079/DomBasedXss/string-manipulations.js": (
+        "SEC009", r"document\.write(ln)?$|\.innerHTML$"),
+    "javascript/ql/test/query-tests/Security/CWE-079/DomBasedXss/dom.js": (
+        "SEC009", r"document\.write(ln)?$|\.innerHTML$"),
 }
 """Out: BrokenCryptoAlgorithm (it marks the ``encrypt`` call a weak cipher object reaches, not
 the statement naming the cipher), MissingHostKeyValidation (SSH host keys, not TLS), the
@@ -278,4 +299,66 @@ def _context(tree: ast.Module, text: str, statement: ast.stmt) -> list[str]:
         [*imports, *aliases], key=lambda n: n.lineno)]
 
 
-SOURCES = {"eslint-core-sdl": eslint_suites, "flake8-scs": flake8_scs, "codeql": codeql}
+def codeql_js(_: Path, args: argparse.Namespace) -> Iterator[Case]:
+    snapshot = Snapshot(Path(args.snapshots) / "codeql")
+    CODEQL.path, CODEQL.commit = snapshot.root, "see MANIFEST.tsv"
+    for test, (rule, sink) in CODEQL_JS.items():
+        if test not in snapshot.commits:
+            continue
+        group = f"codeql:{test.split('/')[-2]}"
+        source = f"{test}@{snapshot.commits[test]}"
+        seen: set[str] = set()
+        for label, code in _js_statements(snapshot.show(test)):
+            body = code.splitlines()[-1]
+            dynamic = _dynamic_sink(body, re.compile(sink), False)
+            if rule == "SEC002" and label != "bad" and re.search(
+                    r"\.exec(Sync)?\(|bash|/sh\b|cmd\.exe", body):
+                continue  # a constant shell command, a shell option or a shell named: unclear
+            if rule == "SEC002" and ".spawn" in body and "cmd.exe" not in body \
+                    and label == "bad":
+                continue
+            if (label == "bad" and not dynamic) or (label is None and dynamic):
+                continue
+            if label is None and not JS_NAMES.get(rule, re.compile(sink)).search(body) \
+                    and not re.search(r"\b(exec|spawn|execFile|fork)\w*\(", body):
+                continue
+            if code not in seen:
+                seen.add(code)
+                yield Case(JS, (rule,), "src/app/view.js", code, label or "good", CODEQL,
+                           source, group)
+
+
+def _js_statements(text: str) -> Iterator[tuple[str | None, str]]:
+    """(label from the comment after it or None, requires + statement) of each innermost
+    statement (one with no statement inside it)."""
+    root = SgRoot(text, "javascript").root()
+    lines = text.splitlines()
+    requires = []
+    for declaration in root.children():
+        if declaration.kind() in ("lexical_declaration", "variable_declaration"):
+            keyword = declaration.text().split()[0]
+            requires += [f"{keyword} {d.text()};" for d in declaration.children()
+                         if d.kind() == "variable_declarator" and "require(" in d.text()
+                         and "\n" not in d.text()]
+    requires += [c.text() for c in root.children() if c.kind() == "import_statement"]
+    kinds = ("expression_statement", "lexical_declaration", "variable_declaration")
+    for node in root.find_all(any=[{"kind": k} for k in kinds]):
+        if any(inner != node for k in kinds for inner in node.find_all(kind=k)) \
+                or "\n" in node.text() or "require(" in node.text():
+            continue
+        marker = re.search(r"\s*//\s*(\$|NOT OK|OK\b)[^\n]*$", node.text())
+        statement = node.text()[:marker.start()] if marker else node.text()
+        comment = marker.group(0) if marker else \
+            lines[node.range().end.line][node.range().end.column:]
+        label = None
+        if re.search(r"\$ SPURIOUS: Alert|//\s*OK\b", comment):
+            label = "good"
+        elif re.search(r"\$ (MISSING: )?Alert\b|NOT OK", comment):
+            label = "bad"
+        elif "$ Source" in comment:
+            continue
+        yield label, "\n".join([*requires, statement])
+
+
+SOURCES = {"eslint-core-sdl": eslint_suites, "flake8-scs": flake8_scs, "codeql": codeql,
+           "codeql-js": codeql_js}
