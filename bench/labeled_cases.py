@@ -11,12 +11,12 @@ GitHub Actions) and ``labeled_code.py`` (Python, SQL migrations).
 
 **Tuning and held-out sets.** The held-out set is the seventh round's fresh sources
 (SonarSource/sonar-iac, Checkmarx/kics, eslint/eslint, microsoft/eslint-plugin-sdl,
-Takishima/flake8-secure-coding-standard, github/codeql; ``labeled_round7*.py``): every group
-(source check) of them, listed in ``labeled_heldout.txt`` by ``propose`` before countersign
-ran on any of its cases. Every case of an earlier source is tuning: the earlier rounds'
-held-out sets (the sixth round's sonar-python, SonarJS and pylint included) have been
-measured and their misses looked at. The list is frozen: a group that a later change of the
-generator adds is not held out.
+Takishima/flake8-secure-coding-standard, github/codeql, 3YOURMIND/django-migration-linter;
+``labeled_round7*.py``): every group (source check) of them, listed in
+``labeled_heldout.txt`` by ``propose`` before countersign ran on any of its cases. Every
+case of an earlier source is tuning: the earlier rounds' held-out sets (the sixth round's
+sonar-python, SonarJS and pylint included) have been measured and their misses looked at.
+The list is frozen: a group that a later change of the generator adds is not held out.
 
 Run: .venv/bin/python bench/labeled_cases.py --mirror /work/.mirror --out build/labeled
      [--bandit /path/to/bandit]  (labels bandit's examples by running bandit; without it they
@@ -37,7 +37,7 @@ from typing import Any
 
 FRESH = frozenset({"SonarSource/sonar-iac", "Checkmarx/kics", "eslint/eslint",
                    "microsoft/eslint-plugin-sdl", "Takishima/flake8-secure-coding-standard",
-                   "github/codeql"})
+                   "github/codeql", "3YOURMIND/django-migration-linter"})
 """The seventh round's sources: their groups in ``labeled_heldout.txt`` are the held-out set;
 every case of an earlier source (the earlier held-out sets, the sixth round's included) has
 been looked at: tuning."""

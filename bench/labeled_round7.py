@@ -6,8 +6,9 @@
   ``# Noncompliant`` (``# Noncompliant@+N``: the line N below). Each top-level Terraform block,
   and each CloudFormation resource alone in a template, is a case: bad when one of its lines
   is marked, good otherwise. The JSON templates carry no markers and are not read.
-- Checkmarx/kics (``labeled_round7_kics.py``) and the JavaScript and Python sources
-  (``labeled_round7_code.py``).
+- Checkmarx/kics (``labeled_round7_kics.py``), the JavaScript and Python sources
+  (``labeled_round7_code.py``) and django-migration-linter's SQL (``labeled_round7_sql.py``,
+  written on main in f9ba1cb; wired in here).
 
 Which source checks map to which countersign rule, and the filters below, were decided from
 the checks' names, messages and test files and countersign's rule titles, before countersign
@@ -244,6 +245,7 @@ def sources() -> dict[str, Callable[[Path, argparse.Namespace], Iterator[Case]]]
     """The seventh round's sources (IaC here, code in ``labeled_round7_code``)."""
     import labeled_round7_code
     import labeled_round7_kics
+    import labeled_round7_sql
 
     return {"sonar-iac": sonar_iac, **labeled_round7_kics.SOURCES,
-            **labeled_round7_code.SOURCES}
+            **labeled_round7_code.SOURCES, **labeled_round7_sql.SOURCES}
