@@ -83,10 +83,10 @@ def _assertions(method: ast.FunctionDef) -> Iterator[tuple[str, str]]:
             sql = value if isinstance(value, str) else "\n".join(value)
         elif (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
               and isinstance(statement.value.func, ast.Attribute) and sql is not None):
-            call = statement.value
+            call, name = statement.value, statement.value.func.attr
             if call.args and isinstance(call.args[0], ast.Name) and call.args[0].id == "sql":
                 code = (ast.literal_eval(call.args[1]) if len(call.args) > 1 else None)
-                yield sql, call.func.attr + (f":{code}" if code else "")
+                yield sql, name + (f":{code}" if code else "")
 
 
 def _case(vendor: str, test: str, index: int, sql: str, verdict: str,
