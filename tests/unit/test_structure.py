@@ -208,12 +208,18 @@ JS_UNITS = [
     "function f() {\n  eval(code);\n}\n",
     "\n",
     "let x = 1;\n",
+    "let h = '<b>';\n",
+    "h = x;\n",
+    "el.innerHTML = h;\n",
+    "function g(h) {\n  el.innerHTML = h;\n}\n",
+    "function k() {\n  let h = 'ok';\n  eval(h);\n}\n",
 ]
 PIECES = st.sampled_from(["", "\n", " ", "    ", "(", ")", "{", "}", "x", "verify=False", ",",
                           "shell=True", '"', "def g():\n", "  encrypted = true\n",
                           "@login_required\n", "import os as sp\n", "from os ", " as ",
                           "const ", "exec", " = require('child_process');\n", "{ ", " }",
-                          "import * as cp from 'os';\n", "shell: true"])
+                          "import * as cp from 'os';\n", "shell: true", "h = ", "let h", "'a'",
+                          "h++", "var "])
 
 
 def _check_against_scan(path: str, units: list[str], data: st.DataObject) -> None:
@@ -245,7 +251,8 @@ def test_per_unit_rematching_equals_a_whole_file_scan_python(data: st.DataObject
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.data())
 def test_per_unit_rematching_equals_a_whole_file_scan_javascript(data: st.DataObject) -> None:
-    """require / import aliases and destructuring: an edit to a declaration re-reads them."""
+    """require / import aliases and destructuring: an edit to a declaration re-reads them;
+    so does an edit binding a declared name (the file's constants)."""
     _check_against_scan("src/app/run.js", JS_UNITS, data)
 
 

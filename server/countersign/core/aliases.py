@@ -53,11 +53,20 @@ def file_aliases(text: str, language: str = "python") -> dict[str, str]:
     """The aliases of a file's top-level imports (``import_lines``), parsed on their own:
     cheap for a big file, and the same whether the whole file or only the units around an
     edit are matched."""
+    found = _js_constants(text) if language in JS_LANGUAGES else {}
     if "import" not in text and "require" not in text:
-        return {}
+        return found
     lines = text.split("\n")
     picked = [lines[n] for n, mark in enumerate(import_lines(lines, language)) if mark]
-    return dict(_parsed_aliases("\n".join(picked), language)) if picked else {}
+    found.update(_parsed_aliases("\n".join(picked), language) if picked else ())
+    return found
+
+
+def _js_constants(text: str) -> dict[str, str]:
+    """The program's names bound only to constants (``core/jsconstants.py``)."""
+    from countersign.core.jsconstants import constants
+
+    return constants(text) if "=" in text else {}
 
 
 def import_lines(lines: list[str], language: str = "python") -> list[bool]:
@@ -78,6 +87,10 @@ def import_lines(lines: list[str], language: str = "python") -> list[bool]:
                     or (first == i and _JS_CONSTANT.match(lines[i])):
                 marks[first:i + 1] = [True] * (i + 1 - first)
         i += 1
+    if language in JS_LANGUAGES:
+        from countersign.core.jsconstants import binding_lines
+
+        marks = [a or b for a, b in zip(marks, binding_lines(lines), strict=True)]
     return marks
 
 
@@ -85,16 +98,21 @@ def _depth(line: str) -> int:
     return sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
 
 
-def is_import_line(line: str, language: str = "python") -> bool:
+def is_import_line(line: str, language: str = "python",
+                   names: Collection[str] = ()) -> bool:
     """Whether a line starts a top-level import (in JavaScript, an ``import`` or a
-    declaration that calls ``require``): an edit that writes one re-reads the
-    aliases. (A multi-line declaration's ``require`` is on its last line, and an edit to
-    any line of one already read is caught by ``import_lines``.)"""
+    declaration that calls ``require``), or in JavaScript declares a name or binds one of
+    ``names`` (the file's declared names: its constants may change): an edit that writes
+    one re-reads the aliases. (A multi-line declaration's ``require`` is on its last line,
+    and an edit to any line of one already read is caught by ``import_lines``.)"""
     if language == "python":
         return line.startswith(("import ", "from "))
+    from countersign.core.jsconstants import binds_a_name
+
     start = line.lstrip(" \t")
     return start.startswith("import ") or _JS_CONSTANT.match(line) is not None or (
-        "require" in line and (_JS_START.match(line) is not None or start.startswith("}")))
+        "require" in line and (_JS_START.match(line) is not None or start.startswith("}"))
+    ) or binds_a_name(line, names)
 
 
 @functools.lru_cache(maxsize=64)
@@ -155,7 +173,7 @@ def _js_constant(node: Any, declarator: Any, out: dict[str, str]) -> None:
 
 
 def _is_constant(full: str) -> bool:
-    return full[:1] in "\"'0123456789"
+    return full[:1] in "\"'`(-0123456789"
 
 
 def _js_module(source: Any) -> str | None:
@@ -223,11 +241,8 @@ def relevant(aliases: Mapping[str, str], words: Collection[str]) -> dict[str, st
     """The aliases whose full name holds one of ``words`` (what the rules look for), and
     the file's constants when it imports such a name (a file importing nothing the rules
     care about is still parsed once)."""
-    imported = {k: v for k, v in aliases.items()
-                if not _is_constant(v) and any(w in v.lower() for w in words)}
-    names = {k: v for k, v in imported.items() if k != v}
-    if imported:
-        names.update((k, v) for k, v in aliases.items() if _is_constant(v))
+    names = {k: v for k, v in aliases.items()
+             if k != v and (_is_constant(v) or any(w in v.lower() for w in words))}
     return names
 
 
@@ -267,18 +282,31 @@ def _js_replacements(root: Any, aliases: Mapping[str, str], pattern: str) -> lis
         {"kind": "import_statement"},
         {"kind": "variable_declarator", "has": {"field": "value", "regex": r"^require\s*\("}},
     ]}}}
+    from countersign.core.jsconstants import local_value
+
     out = []
     for node in root.find_all({"rule": rule}):
         parent = node.parent()
-        if parent is not None and (parent.kind() in _JS_DEFINING or (
-                parent.kind() == "variable_declarator"
-                and (name := parent.field("name")) is not None
-                and name.range() == node.range())):
+        if parent is not None and (parent.kind() in _JS_DEFINING
+                                   or parent.kind() == "update_expression"
+                                   or _bound_there(parent, node)):
             continue
+        local, value = local_value(node, node.text(), root)
+        full = value if local else aliases[node.text()]
+        if full is None or (_is_constant(full) and parent is not None
+                            and parent.kind() in ("member_expression", "subscript_expression")):
+            continue  # bound to something else around the use; a constant's member
         span = node.range()
-        out.append((span.start.line, span.start.column, len(node.text()),
-                    aliases[node.text()]))
+        out.append((span.start.line, span.start.column, len(node.text()), full))
     return out
+
+
+def _bound_there(parent: Any, node: Any) -> bool:
+    """Whether ``node`` is the name a declarator or an assignment binds."""
+    field = {"variable_declarator": "name", "assignment_expression": "left",
+             "augmented_assignment_expression": "left"}.get(parent.kind())
+    bound = parent.field(field) if field is not None else None
+    return bound is not None and bound.range() == node.range()
 
 
 def rewrite(text: str, found: list[Replacement]) -> str:

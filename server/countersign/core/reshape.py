@@ -17,7 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from countersign.core.aliases import ALIAS_LANGUAGES, file_aliases, import_lines, is_import_line
+from countersign.core.aliases import (
+    ALIAS_LANGUAGES,
+    JS_LANGUAGES,
+    file_aliases,
+    import_lines,
+    is_import_line,
+)
+from countersign.core.jsconstants import declared
 from countersign.core.rules import Rule, RuleSet
 from countersign.core.structure import SQL, Hit, Shape, language_of, match_root, parse_root
 from countersign.core.text import LineEdit, Text
@@ -68,6 +75,9 @@ class Structures:
         """The file's import aliases: a unit re-matched alone resolves them too."""
         self.imports: list[bool] = [False] * text.line_count
         """Per line, whether it starts a top-level import (an edit there re-reads them)."""
+        self.declared: frozenset[str] = frozenset()
+        """JavaScript: the names the file declares (an edit binding one re-reads the
+        aliases, which hold the file's constants)."""
         if self.rules:
             self.settle(text, force=True)
 
@@ -85,6 +95,8 @@ class Structures:
         """Read the file's import aliases again; whether they changed."""
         assert self.language is not None
         self.imports = import_lines(text.text.split("\n"), self.language)
+        if self.language in JS_LANGUAGES:
+            self.declared = declared(text.text)
         before, self.aliases = self.aliases, file_aliases(text.text, self.language)
         return before != self.aliases
 
@@ -119,7 +131,7 @@ class Structures:
         touched = any(self.imports[max(edit.first - 1, 0):stop + (edit.removed == 0)])
         self.imports[edit.first:stop] = [False] * edit.added
         for n in range(edit.first, edit.first + edit.added):
-            if is_import_line(text.line(n), self.language):
+            if is_import_line(text.line(n), self.language, self.declared):
                 self.imports[n] = touched = True
         if touched and self._read_imports(text) and self.rules:
             self.stale = True
