@@ -66,7 +66,7 @@ def _js_constants(text: str) -> dict[str, str]:
     """The program's names bound only to constants (``core/jsconstants.py``)."""
     from countersign.core.jsconstants import constants
 
-    return constants(text) if "=" in text else {}
+    return constants(text)
 
 
 def import_lines(lines: list[str], language: str = "python") -> list[bool]:
