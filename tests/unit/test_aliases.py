@@ -15,6 +15,7 @@ from countersign.core.aliases import (
     rewrite,
 )
 from countersign.core.config import Config, build_ruleset
+from countersign.core.jsconstants import constants, sites
 from countersign.core.structure import parse_root
 
 IMPORTS = """import os
@@ -80,8 +81,7 @@ def test_javascript_imports_and_require_destructuring_give_the_aliases() -> None
 
 def test_javascript_import_lines_cover_a_multi_line_require() -> None:
     marks = import_lines(JS_IMPORTS.split("\n"), "javascript")
-    # the one-line `let count = 0` binds a name: an edit there may change the constants
-    assert marks[:9] == [True] * 9 and not marks[9] and marks[10]
+    assert marks[:8] == [True] * 8 and not any(marks[8:10]) and marks[10]
 
 
 def test_javascript_uses_are_rewritten_but_not_properties_or_the_imports() -> None:
@@ -111,11 +111,34 @@ def test_javascript_constants_are_read_with_the_imports() -> None:
     assert file_aliases(JS_CONSTANTS, "javascript") == {
         "cp": "child_process", "CMD": "'ls -l'", "LIMIT": "3", "later": "'x'",
         "inner": "'y'"}
-    assert import_lines(JS_CONSTANTS.split("\n"), "javascript")[:6] == [True] * 6
     assert is_import_line("const CMD = 'ls -l';", "javascript")
-    assert is_import_line("  const inner = 'y';", "javascript")
-    assert is_import_line("  later = x;", "javascript", {"later"})
-    assert not is_import_line("  other = x;", "javascript", {"later"})
+
+
+def test_a_files_binding_places_are_its_lines_put_together() -> None:
+    """What lets the editor keep them per line and re-read the constants only when an
+    edit changes them."""
+    text = JS_CONSTANTS + "let c; c = 123; el.innerHTML = `${c}`;\nlater += x; n++;\n"
+    assert sites(text) != [] and sorted(sites(text), key=repr) == sorted(
+        (s for line in text.split("\n") for s in sites(line)), key=repr)
+    assert constants(text) == {"CMD": "'ls -l'", "LIMIT": "3", "inner": "'y'", "c": "123"}
+
+
+@pytest.mark.parametrize(("code", "name", "value"), [
+    ("let a = 'x'; let b = a; const c = b + 'y';", "c", '""'),
+    ("const c = 'x' + \"y\";", "c", "('x' + \"y\")"),
+    ("let a = 'x'; let b = a; const c = b + 'y';", "b", '""'),
+    ("let a; if (m) { a = 'x'; } else { a = \"y\"; }", "a", "'x'"),
+    ("var a = 'x'; a = evil;", "a", None),
+    ("var a = 'x'; a = f();", "a", None),
+    ("var a = 'x';\na =\n  'y';", "a", None),
+    ("let a = `t`; a += 'x';", "a", None),
+    ("for (let a of xs) {}", "a", None),
+    ("let a = this;", "a", None),
+    ("let a = 'x';", "b", None),
+])
+def test_a_name_is_a_constant_when_every_binding_gives_it_one(
+        code: str, name: str, value: str | None) -> None:
+    assert constants(code).get(name) == value
 
 
 def test_constants_are_resolved_whatever_the_file_imports() -> None:

@@ -87,10 +87,6 @@ def import_lines(lines: list[str], language: str = "python") -> list[bool]:
                     or (first == i and _JS_CONSTANT.match(lines[i])):
                 marks[first:i + 1] = [True] * (i + 1 - first)
         i += 1
-    if language in JS_LANGUAGES:
-        from countersign.core.jsconstants import binding_lines
-
-        marks = [a or b for a, b in zip(marks, binding_lines(lines), strict=True)]
     return marks
 
 
@@ -98,21 +94,16 @@ def _depth(line: str) -> int:
     return sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
 
 
-def is_import_line(line: str, language: str = "python",
-                   names: Collection[str] = ()) -> bool:
+def is_import_line(line: str, language: str = "python") -> bool:
     """Whether a line starts a top-level import (in JavaScript, an ``import`` or a
-    declaration that calls ``require``), or in JavaScript declares a name or binds one of
-    ``names`` (the file's declared names: its constants may change): an edit that writes
-    one re-reads the aliases. (A multi-line declaration's ``require`` is on its last line,
-    and an edit to any line of one already read is caught by ``import_lines``.)"""
+    declaration that calls ``require``): an edit that writes one re-reads the
+    aliases. (A multi-line declaration's ``require`` is on its last line, and an edit to
+    any line of one already read is caught by ``import_lines``.)"""
     if language == "python":
         return line.startswith(("import ", "from "))
-    from countersign.core.jsconstants import binds_a_name
-
     start = line.lstrip(" \t")
     return start.startswith("import ") or _JS_CONSTANT.match(line) is not None or (
-        "require" in line and (_JS_START.match(line) is not None or start.startswith("}"))
-    ) or binds_a_name(line, names)
+        "require" in line and (_JS_START.match(line) is not None or start.startswith("}")))
 
 
 @functools.lru_cache(maxsize=64)

@@ -11,8 +11,8 @@ bound only partly to constants, or whose binding sits on a later line (``x =`` t
 value below), is not one.
 
 The program's scope is read from the file's text by these regular expressions (cheap, and
-the same for a whole-file scan and the editor, which reads it again when an edit touches a
-line that binds a declared name: ``binding_lines``, ``binds_a_name``). A function's or
+the same for a whole-file scan and the editor, which keeps each line's binding places and
+reads the constants again only when an edit changes them: ``sites``). A function's or
 block's own declarations are judged on that scope's text when a use sits inside it
 (``local_value``): a parameter of that name is never a constant.
 """
@@ -20,7 +20,6 @@ block's own declarations are judged on that scope's text when a use sits inside 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from typing import Any
 
 _NAME = r"[A-Za-z_$][\w$]*"
@@ -32,6 +31,7 @@ _ASSIGN = re.compile(
     rf"(?<![\w$.])({_NAME})[ \t]*((?:[-+*/%&|^]|\*\*|<<|>>>?|&&|\|\||\?\?)?=)(?![=>])")
 _UPDATE = re.compile(rf"(?:\+\+|--)[ \t]*({_NAME})|(?<![\w$.])({_NAME})[ \t]*(?:\+\+|--)")
 _RIGHT = re.compile(rf"[ \t]*({_VALUE})[ \t]*(?=[;,)}}\]]|$)", re.M)
+_EQUALS = re.compile(r"[ \t]*=(?![=>])")
 _NO_VALUE = re.compile(r"[ \t]*(?=[;,]|$)", re.M)
 _LITERALS = frozenset({"true", "false", "null", "undefined"})
 _KEYWORDS = frozenset({"const", "let", "var", "if", "else", "return", "typeof", "new",
@@ -43,29 +43,40 @@ Binding = str | None
 else."""
 
 
+Site = tuple[str, bool, Binding]
+"""One place that binds a name: the name, whether it declares it, its binding."""
+
+
+def sites(text: str) -> list[Site]:
+    """The places ``text`` binds names, in a fixed order. Every one lies within a line, so
+    a file's are its lines' put together (what lets the editor keep them per line)."""
+    out: list[Site] = []
+    taken: set[int] = set()
+    for m in _DECL.finditer(text):
+        taken.add(m.start(1))
+        after = m.end(1)
+        if (eq := _EQUALS.match(text, after)) is not None:
+            out.append((m.group(1), True, _value(text, eq.end())))
+        else:
+            out.append((m.group(1), True, "" if _NO_VALUE.match(text, after) else None))
+    for m in _ASSIGN.finditer(text):
+        if m.start(1) not in taken:
+            out.append((m.group(1), False, _value(text, m.end()) if m.group(2) == "=" else None))
+    for m in _UPDATE.finditer(text):
+        out.append((m.group(1) or m.group(2), False, None))
+    return out
+
+
 def constants(text: str) -> dict[str, str]:
     """Name -> a constant that stands for it, for the names declared in ``text`` (one scope's
     text) that every binding there gives a constant."""
+    found = sites(text)
+    declared = {name for name, declares, _ in found if declares}
     bindings: dict[str, list[Binding]] = {}
-    declared = set()
-    taken: set[int] = set()
-    for m in _DECL.finditer(text):
-        declared.add(m.group(1))
-        taken.add(m.start(1))
-        after = m.end(1)
-        if (eq := re.compile(r"[ \t]*=(?![=>])").match(text, after)) is not None:
-            bindings.setdefault(m.group(1), []).append(_value(text, eq.end()))
-        else:
-            bindings.setdefault(m.group(1), []).append(
-                "" if _NO_VALUE.match(text, after) else None)
-    for m in _ASSIGN.finditer(text):
-        if m.start(1) in taken or m.group(1) not in declared:
-            continue
-        bindings.setdefault(m.group(1), []).append(
-            _value(text, m.end()) if m.group(2) == "=" else None)
-    for m in _UPDATE.finditer(text):
-        bindings.setdefault(m.group(1) or m.group(2), []).append(None)
-    return _settle({n: v for n, v in bindings.items() if n in declared})
+    for name, _, binding in found:
+        if name in declared:
+            bindings.setdefault(name, []).append(binding)
+    return _settle(bindings)
 
 
 def _value(text: str, at: int) -> Binding:
@@ -102,26 +113,6 @@ def _settle(bindings: dict[str, list[Binding]]) -> dict[str, str]:
         first = values[0] if values else '""'
         out[name] = first if re.fullmatch(_ATOM, first) else f"({first})"
     return out
-
-
-def declared(text: str) -> frozenset[str]:
-    """The names ``text`` declares with ``let``/``var``/``const``."""
-    return frozenset(m.group(1) for m in _DECL.finditer(text))
-
-
-def binds_a_name(line: str, names: Collection[str]) -> bool:
-    """Whether ``line`` declares a name, or binds or updates one of ``names``: an edit there
-    may change which names are constants."""
-    if _DECL.search(line):
-        return True
-    return any(m.group(1) in names for m in _ASSIGN.finditer(line)) or any(
-        (m.group(1) or m.group(2)) in names for m in _UPDATE.finditer(line))
-
-
-def binding_lines(lines: list[str]) -> list[bool]:
-    """Per line, whether it declares a name or binds one the text declares."""
-    names = declared("\n".join(lines))
-    return [binds_a_name(line, names) for line in lines]
 
 
 _FUNCTIONS = frozenset({"function_declaration", "function_expression", "function",
