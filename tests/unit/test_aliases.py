@@ -133,6 +133,10 @@ def test_a_files_binding_places_are_its_lines_put_together() -> None:
     ("var a = 'x';\na =\n  'y';", "a", None),
     ("let a = `t`; a += 'x';", "a", None),
     ("for (let a of xs) {}", "a", None),
+    ("let a = ''; for (a of xs) {}", "a", None),
+    ("let a = ''; [a] = xs;", "a", None),
+    ("let a = ''; ({ a } = o);", "a", None),
+    ("let a = ''; xs[a] = 1;", "a", "''"),
     ("let a = this;", "a", None),
     ("let a = 'x';", "b", None),
 ])

@@ -377,6 +377,25 @@ def test_javascript_aliases_resolve_in_a_scan_and_after_an_edit_to_the_require()
     assert [f.rule.id for f in doc.findings() if f.line == 3] == ["SEC002"]
 
 
+def test_a_javascript_constant_follows_an_edit_to_its_binding_elsewhere() -> None:
+    """An edit to a line binding a name re-reads the file's constants; uses far below it
+    match again when typing pauses, as a scan of the new text does."""
+    text = ("let banner = '<b>hi</b>';\n" + "call(x);\n" * 30
+            + "el.innerHTML = banner;\nfunction show(banner) {\n  el.innerHTML = banner;\n}\n")
+    assert [(f.rule.id, f.line) for f in RULES.scan_text("src/view.js", text)] == [
+        ("SEC009", 33)]
+    doc = TrackedDocument("src/view.js", text, 1, RULES)
+    doc.set_origin([(0, len(text))], AI)
+    at = text.index("'<b>hi</b>'")
+    doc.change(at, at + len("'<b>hi</b>'"), "location.hash")
+    doc.settle()
+    assert sorted(f.line for f in doc.findings() if f.rule.id == "SEC009") == [31, 33]
+    at = doc.text.text.index("location.hash")
+    doc.change(at, at + len("location.hash"), "'<i>'")
+    doc.settle()
+    assert [f.line for f in doc.findings() if f.rule.id == "SEC009"] == [33]
+
+
 @pytest.mark.parametrize(("path", "text", "line"), [
     ("app/run.py", "\n\nimport subprocess as sp\nsp.getoutput(cmd)\n", 3),
     ("src/run.js", "\n\nconst { exec } = require('child_process');\nexec(cmd);\n", 3),

@@ -264,7 +264,8 @@ def replacements(root: Any, aliases: Mapping[str, str],
 
 _JS_DEFINING = frozenset({"formal_parameters", "required_parameter", "optional_parameter",
                           "function_declaration", "class_declaration", "assignment_pattern",
-                          "method_definition", "labeled_statement"})
+                          "method_definition", "labeled_statement", "catch_clause",
+                          "for_in_statement", "export_specifier"})
 """Parents of an identifier that defines a name rather than using one."""
 
 

@@ -30,6 +30,9 @@ _DECL = re.compile(rf"(?<![\w$.])(?:const|let|var)[ \t]+({_NAME})(?![\w$])")
 _ASSIGN = re.compile(
     rf"(?<![\w$.])({_NAME})[ \t]*((?:[-+*/%&|^]|\*\*|<<|>>>?|&&|\|\||\?\?)?=)(?![=>])")
 _UPDATE = re.compile(rf"(?:\+\+|--)[ \t]*({_NAME})|(?<![\w$.])({_NAME})[ \t]*(?:\+\+|--)")
+_LOOPED = re.compile(rf"\bfor[ \t]*\([ \t]*({_NAME})[ \t]+(?:of|in)\b")
+_UNPACKED = re.compile(r"(?<![\w$\])])[ \t]*[\[{]([^\]}\n]*)[\]}][ \t]*=(?![=>])")
+"""``for (x of xs)`` and destructuring (``[x] = a``, ``const {x} = o``): not a constant."""
 _RIGHT = re.compile(rf"[ \t]*({_VALUE})[ \t]*(?=[;,)}}\]]|$)", re.M)
 _EQUALS = re.compile(r"[ \t]*=(?![=>])")
 _NO_VALUE = re.compile(r"[ \t]*(?=[;,]|$)", re.M)
@@ -64,6 +67,9 @@ def sites(text: str) -> list[Site]:
             out.append((m.group(1), False, _value(text, m.end()) if m.group(2) == "=" else None))
     for m in _UPDATE.finditer(text):
         out.append((m.group(1) or m.group(2), False, None))
+    out += [(m.group(1), False, None) for m in _LOOPED.finditer(text)]
+    for m in _UNPACKED.finditer(text):
+        out += [(name, False, None) for name in re.findall(_NAME, _strip(m.group(1)))]
     return out
 
 
