@@ -127,7 +127,7 @@ def test_a_files_binding_places_are_its_lines_put_together() -> None:
     ("let a = 'x'; let b = a; const c = b + 'y';", "c", '""'),
     ("const c = 'x' + \"y\";", "c", "('x' + \"y\")"),
     ("let a = 'x'; let b = a; const c = b + 'y';", "b", '""'),
-    ("let a; if (m) { a = 'x'; } else { a = \"y\"; }", "a", "'x'"),
+    ("let a; if (m) { a = 'x'; } else { a = \"y\"; }", "a", '"y"'),
     ("var a = 'x'; a = evil;", "a", None),
     ("var a = 'x'; a = f();", "a", None),
     ("var a = 'x';\na =\n  'y';", "a", None),

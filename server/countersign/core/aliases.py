@@ -27,6 +27,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from countersign.core.jsconstants import Site
     from countersign.core.rules import Rule
 
 _IMPORTS = ("import_statement", "import_from_statement")
@@ -49,11 +50,13 @@ Replacement = tuple[int, int, int, str]
 """(line, column, length in the text, the full name written there instead)."""
 
 
-def file_aliases(text: str, language: str = "python") -> dict[str, str]:
+def file_aliases(text: str, language: str = "python",
+                 sites: Iterable[Site] | None = None) -> dict[str, str]:
     """The aliases of a file's top-level imports (``import_lines``), parsed on their own:
     cheap for a big file, and the same whether the whole file or only the units around an
-    edit are matched."""
-    found = _js_constants(text) if language in JS_LANGUAGES else {}
+    edit are matched. In JavaScript, also the file's constants (from ``sites``, its
+    binding places, when the caller keeps them)."""
+    found = _js_constants(text, sites) if language in JS_LANGUAGES else {}
     if "import" not in text and "require" not in text:
         return found
     lines = text.split("\n")
@@ -62,11 +65,11 @@ def file_aliases(text: str, language: str = "python") -> dict[str, str]:
     return found
 
 
-def _js_constants(text: str) -> dict[str, str]:
+def _js_constants(text: str, sites: Iterable[Site] | None) -> dict[str, str]:
     """The program's names bound only to constants (``core/jsconstants.py``)."""
-    from countersign.core.jsconstants import constants
+    from countersign.core.jsconstants import constants, from_sites
 
-    return constants(text)
+    return constants(text) if sites is None else from_sites(sites)
 
 
 def import_lines(lines: list[str], language: str = "python") -> list[bool]:

@@ -20,6 +20,7 @@ block's own declarations are judged on that scope's text when a use sits inside 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 _NAME = r"[A-Za-z_$][\w$]*"
@@ -53,6 +54,9 @@ Site = tuple[str, bool, Binding]
 def sites(text: str) -> list[Site]:
     """The places ``text`` binds names, in a fixed order. Every one lies within a line, so
     a file's are its lines' put together (what lets the editor keep them per line)."""
+    if "=" not in text and "++" not in text and "--" not in text and "for" not in text \
+            and "let" not in text and "var" not in text and "const" not in text:
+        return []
     out: list[Site] = []
     taken: set[int] = set()
     for m in _DECL.finditer(text):
@@ -76,7 +80,13 @@ def sites(text: str) -> list[Site]:
 def constants(text: str) -> dict[str, str]:
     """Name -> a constant that stands for it, for the names declared in ``text`` (one scope's
     text) that every binding there gives a constant."""
-    found = sites(text)
+    return from_sites(sites(text))
+
+
+def from_sites(found: Iterable[Site]) -> dict[str, str]:
+    """``constants`` from the binding places (in any order: a file's lines' put together
+    give what its whole text gives)."""
+    found = list(found)
     declared = {name for name, declares, _ in found if declares}
     bindings: dict[str, list[Binding]] = {}
     for name, _, binding in found:
@@ -116,7 +126,7 @@ def _settle(bindings: dict[str, list[Binding]]) -> dict[str, str]:
     out = {}
     for name in sorted(alive):
         values = [v for v in bindings[name] if v and not _names_in(v)]
-        first = values[0] if values else '""'
+        first = min(values) if values else '""'  # the same in any order
         out[name] = first if re.fullmatch(_ATOM, first) else f"({first})"
     return out
 

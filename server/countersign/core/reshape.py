@@ -98,7 +98,8 @@ class Structures:
         """Read the file's import aliases again; whether they changed."""
         assert self.language is not None
         self.imports = import_lines(text.text.split("\n"), self.language)
-        before, self.aliases = self.aliases, file_aliases(text.text, self.language)
+        kept = (s for line in self.sites for s in line) if self.sites else None
+        before, self.aliases = self.aliases, file_aliases(text.text, self.language, kept)
         return before != self.aliases
 
     def splice(self, edit: LineEdit, text: Text) -> range:
