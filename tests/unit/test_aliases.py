@@ -137,6 +137,8 @@ def test_a_files_binding_places_are_its_lines_put_together() -> None:
     ("let a = ''; [a] = xs;", "a", None),
     ("let a = ''; ({ a } = o);", "a", None),
     ("let a = ''; xs[a] = 1;", "a", "''"),
+    ("let a = ''; const { a: b, c } = o;", "c", None),
+    ("let c = 'x';\nlet [p, c] = pair;", "c", None),
     ("let a = this;", "a", None),
     ("let a = 'x';", "b", None),
 ])

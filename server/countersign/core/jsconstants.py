@@ -32,7 +32,7 @@ _ASSIGN = re.compile(
     rf"(?<![\w$.])({_NAME})[ \t]*((?:[-+*/%&|^]|\*\*|<<|>>>?|&&|\|\||\?\?)?=)(?![=>])")
 _UPDATE = re.compile(rf"(?:\+\+|--)[ \t]*({_NAME})|(?<![\w$.])({_NAME})[ \t]*(?:\+\+|--)")
 _LOOPED = re.compile(rf"\bfor[ \t]*\([ \t]*({_NAME})[ \t]+(?:of|in)\b")
-_UNPACKED = re.compile(r"(?<![\w$\])])[ \t]*[\[{]([^\]}\n]*)[\]}][ \t]*=(?![=>])")
+_CLOSED = re.compile(r"[\]}][ \t]*=(?![=>])")
 """``for (x of xs)`` and destructuring (``[x] = a``, ``const {x} = o``): not a constant."""
 _RIGHT = re.compile(rf"[ \t]*({_VALUE})[ \t]*(?=[;,)}}\]]|$)", re.M)
 _EQUALS = re.compile(r"[ \t]*=(?![=>])")
@@ -69,12 +69,29 @@ def sites(text: str) -> list[Site]:
     for m in _ASSIGN.finditer(text):
         if m.start(1) not in taken:
             out.append((m.group(1), False, _value(text, m.end()) if m.group(2) == "=" else None))
-    for m in _UPDATE.finditer(text):
-        out.append((m.group(1) or m.group(2), False, None))
-    out += [(m.group(1), False, None) for m in _LOOPED.finditer(text)]
-    for m in _UNPACKED.finditer(text):
-        out += [(name, False, None) for name in re.findall(_NAME, _strip(m.group(1)))]
+    if "++" in text or "--" in text:
+        out += [(m.group(1) or m.group(2), False, None) for m in _UPDATE.finditer(text)]
+    if "for" in text:
+        out += [(m.group(1), False, None) for m in _LOOPED.finditer(text)]
+    for m in _CLOSED.finditer(text):
+        out += [(name, False, None) for name in _unpacked(text, m.start())]
     return out
+
+
+def _unpacked(text: str, close: int) -> list[str]:
+    """The names between ``close`` (a ``]`` or ``}`` followed by ``=``) and the bracket
+    opening it on its line, when that bracket starts a pattern (``[a] =``, ``const {a} =``),
+    not an index (``xs[i] =``)."""
+    opening = "[" if text[close] == "]" else "{"
+    line = text.rfind("\n", 0, close) + 1
+    start = text.rfind(opening, line, close)
+    if start < 0:
+        return []
+    before = text[line:start].rstrip(" \t")
+    if before[-1:] and (before[-1].isalnum() or before[-1] in "_$])") \
+            and not re.search(r"(?<![\w$.])(const|let|var)$", before):
+        return []
+    return re.findall(_NAME, _strip(text[start + 1:close]))
 
 
 def constants(text: str) -> dict[str, str]:
