@@ -9,17 +9,18 @@ of their checks map to which countersign rules (and which are out of scope).
 Sources and how they are labeled are in ``labeled_iac.py`` (Terraform, CloudFormation,
 GitHub Actions) and ``labeled_code.py`` (Python, SQL migrations).
 
-**Tuning and held-out sets.** The held-out set is the sixth round's fresh sources
-(SonarSource/sonar-python, SonarSource/SonarJS, pylint-dev/pylint; ``labeled_round6.py``):
-every group (source rule or safe file) of them, listed in ``labeled_heldout.txt`` by
-``propose`` before countersign ran on any of its cases. Every case of an earlier source
-is tuning: the earlier rounds' held-out sets (njsscan of the fifth round included) have
-been measured and their misses looked at. The list is frozen: a group that a later change of the
-generator adds is not held out.
+**Tuning and held-out sets.** The held-out set is the seventh round's fresh sources
+(SonarSource/sonar-iac, Checkmarx/kics, eslint/eslint, microsoft/eslint-plugin-sdl,
+Takishima/flake8-secure-coding-standard, github/codeql, 3YOURMIND/django-migration-linter;
+``labeled_round7*.py``): every group (source check) of them, listed in
+``labeled_heldout.txt`` by ``propose`` before countersign ran on any of its cases. Every
+case of an earlier source is tuning: the earlier rounds' held-out sets (the sixth round's
+sonar-python, SonarJS and pylint included) have been measured and their misses looked at.
+The list is frozen: a group that a later change of the generator adds is not held out.
 
 Run: .venv/bin/python bench/labeled_cases.py --mirror /work/.mirror --out build/labeled
      [--bandit /path/to/bandit]  (labels bandit's examples by running bandit; without it they
-     are left out)
+     are left out) [--snapshots /work/snapshots]  (kics's and CodeQL's files, read one by one)
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FRESH = frozenset({"SonarSource/sonar-python", "SonarSource/SonarJS", "pylint-dev/pylint"})
-"""The sixth round's sources: their groups in ``labeled_heldout.txt`` are the held-out set;
-every case of an earlier source (the earlier held-out sets included) has been looked at:
-tuning."""
+FRESH = frozenset({"SonarSource/sonar-iac", "Checkmarx/kics", "eslint/eslint",
+                   "microsoft/eslint-plugin-sdl", "Takishima/flake8-secure-coding-standard",
+                   "github/codeql", "3YOURMIND/django-migration-linter"})
+"""The seventh round's sources: their groups in ``labeled_heldout.txt`` are the held-out set;
+every case of an earlier source (the earlier held-out sets, the sixth round's included) has
+been looked at: tuning."""
 
 
 @dataclass(eq=False)
@@ -118,9 +121,11 @@ def sources() -> dict[str, Source]:
     import labeled_round4
     import labeled_round5
     import labeled_round6
+    import labeled_round7
 
     return {**labeled_iac.SOURCES, **labeled_code.SOURCES, **labeled_fresh.SOURCES,
-            **labeled_round4.SOURCES, **labeled_round5.SOURCES, **labeled_round6.SOURCES}
+            **labeled_round4.SOURCES, **labeled_round5.SOURCES, **labeled_round6.SOURCES,
+            **labeled_round7.sources()}
 
 
 def main() -> int:
@@ -129,6 +134,10 @@ def main() -> int:
     parser.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--out", type=Path, default=Path("build/labeled"))
     parser.add_argument("--bandit", help="bandit executable, to label bandit's examples")
+    parser.add_argument("--snapshots", type=Path, default=Path("/work/snapshots"),
+                        help="files read one by one from repositories too large to fetch "
+                             "(SNAPSHOTS/kics/<path>, SNAPSHOTS/codeql/<path>, each with a "
+                             "MANIFEST.tsv)")
     parser.add_argument("--propose", action="store_true",
                         help="print the held-out groups the splitting rule would choose now")
     args = parser.parse_args()

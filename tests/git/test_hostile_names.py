@@ -162,3 +162,19 @@ def test_terminal_escapes_in_names_and_tools_are_shown_escaped(hooked: Path, cli
     assert "app/a\\u001b[2Kb.py: 1 lines attributed to ev\\u001b[2Kil" in outputs[0]
     assert "app/a\\u001b[2Kb.py: 1/1 AI lines" in outputs[1]
     assert "ev\\u001b[2Kil (agent)" in outputs[2] and "| x = 1" in outputs[2]
+
+
+def test_terminal_escapes_reach_no_other_text_output(hooked: Path, cli: Run) -> None:
+    """The same hostile file and tool name, committed: scan, trailers, record and report
+    print them escaped too (the commit's notes and the ledger keep them as they are)."""
+    name = "app/a\x1b[2Kb.py"
+    write(hooked, name, CODE)
+    cli("mark", "--tool", "ev\x1b[2Kil", "--", name)
+    git(hooked, "add", "-A")
+    outputs = {"trailers": cli("trailers")[1], "scan": cli("scan", "--ai-only")[1]}
+    commit(hooked, "-m", "hostile")
+    assert note_ranges(hooked) == {name: [(1, 3, "ev\x1b[2Kil")]}
+    outputs |= {"record": cli("record")[1], "report": cli("report")[1]}
+    for what, out in outputs.items():
+        assert "\x1b" not in out, (what, out)
+        assert "\\u001b[2K" in out, (what, out)

@@ -15,6 +15,7 @@ from countersign.core.aliases import (
     rewrite,
 )
 from countersign.core.config import Config, build_ruleset
+from countersign.core.jsconstants import constants, sites
 from countersign.core.structure import parse_root
 
 IMPORTS = """import os
@@ -81,7 +82,7 @@ def test_javascript_imports_and_require_destructuring_give_the_aliases() -> None
         "cp": "child_process", "run": "child_process", "es": "child_process.execSync",
         "spawn": "child_process.spawn", "exec": "child_process.exec",
         "sp": "child_process.spawn", "ex2": "child_process.exec",
-        "execFile": "child_process.execFile", "inner": "vm"}
+        "execFile": "child_process.execFile", "inner": "vm", "count": "0"}
     assert file_aliases(JS_IMPORTS, "typescript") == file_aliases(JS_IMPORTS, "javascript")
 
 
@@ -109,30 +110,62 @@ const built = `ls ${dir}`;
 let later = 'x';
   const inner = 'y';
 """
-# only an unindented one-line const bound to a string or a number is a constant
+# a name every binding gives a constant is one, at any indentation; a template with a
+# substitution is not a constant
 
 
-def test_javascript_top_level_constants_are_read_with_the_imports() -> None:
+def test_javascript_constants_are_read_with_the_imports() -> None:
     assert file_aliases(JS_CONSTANTS, "javascript") == {
-        "cp": "child_process", "CMD": "'ls -l'", "LIMIT": "3"}
-    assert import_lines(JS_CONSTANTS.split("\n"), "javascript")[:6] == [
-        True, True, True, False, False, False]
+        "cp": "child_process", "CMD": "'ls -l'", "LIMIT": "3", "later": "'x'",
+        "inner": "'y'"}
     assert is_import_line("const CMD = 'ls -l';", "javascript")
-    assert not is_import_line("  const inner = 'y';", "javascript")
 
 
-def test_constants_are_resolved_only_in_a_file_importing_what_a_rule_names() -> None:
+def test_a_files_binding_places_are_its_lines_put_together() -> None:
+    """What lets the editor keep them per line and re-read the constants only when an
+    edit changes them."""
+    text = JS_CONSTANTS + "let c; c = 123; el.innerHTML = `${c}`;\nlater += x; n++;\n"
+    assert sites(text) != [] and sorted(sites(text), key=repr) == sorted(
+        (s for line in text.split("\n") for s in sites(line)), key=repr)
+    assert constants(text) == {"CMD": "'ls -l'", "LIMIT": "3", "inner": "'y'", "c": "123"}
+
+
+@pytest.mark.parametrize(("code", "name", "value"), [
+    ("let a = 'x'; let b = a; const c = b + 'y';", "c", '""'),
+    ("const c = 'x' + \"y\";", "c", "('x' + \"y\")"),
+    ("let a = 'x'; let b = a; const c = b + 'y';", "b", '""'),
+    ("let a; if (m) { a = 'x'; } else { a = \"y\"; }", "a", '"y"'),
+    ("var a = 'x'; a = evil;", "a", None),
+    ("var a = 'x'; a = f();", "a", None),
+    ("var a = 'x';\na =\n  'y';", "a", None),
+    ("let a = `t`; a += 'x';", "a", None),
+    ("for (let a of xs) {}", "a", None),
+    ("let a = ''; for (a of xs) {}", "a", None),
+    ("let a = ''; [a] = xs;", "a", None),
+    ("let a = ''; ({ a } = o);", "a", None),
+    ("let a = ''; xs[a] = 1;", "a", "''"),
+    ("let a = ''; const { a: b, c } = o;", "c", None),
+    ("let c = 'x';\nlet [p, c] = pair;", "c", None),
+    ("let a = this;", "a", None),
+    ("let a = 'x';", "b", None),
+])
+def test_a_name_is_a_constant_when_every_binding_gives_it_one(
+        code: str, name: str, value: str | None) -> None:
+    assert constants(code).get(name) == value
+
+
+def test_constants_are_resolved_whatever_the_file_imports() -> None:
     words = frozenset({"child_process"})
     assert relevant({"cp": "child_process", "CMD": "'ls'"}, words) == {
         "cp": "child_process", "CMD": "'ls'"}
     assert relevant({"child_process": "child_process", "CMD": "'ls'"}, words) == {
         "CMD": "'ls'"}
-    assert relevant({"fs": "fs", "CMD": "'ls'"}, words) == {}
+    assert relevant({"fs": "fs", "CMD": "'ls'"}, words) == {"CMD": "'ls'"}
 
 
 def test_a_constant_command_passed_by_name_is_not_a_shell_injection() -> None:
     rules, _ = build_ruleset(Config())
     safe = "const cp = require('child_process');\nconst CMD = 'ls';\ncp.exec(CMD);\n"
-    bad = "const cp = require('child_process');\nlet cmd = 'ls';\ncp.exec(cmd);\n"
+    bad = "const cp = require('child_process');\nlet cmd = 'ls';\ncmd += x;\ncp.exec(cmd);\n"
     assert not any(f.rule.id == "SEC002" for f in rules.scan_text("src/a.js", safe))
     assert any(f.rule.id == "SEC002" for f in rules.scan_text("src/a.js", bad))

@@ -208,12 +208,18 @@ JS_UNITS = [
     "function f() {\n  eval(code);\n}\n",
     "\n",
     "let x = 1;\n",
+    "let h = '<b>';\n",
+    "h = x;\n",
+    "el.innerHTML = h;\n",
+    "function g(h) {\n  el.innerHTML = h;\n}\n",
+    "function k() {\n  let h = 'ok';\n  eval(h);\n}\n",
 ]
 PIECES = st.sampled_from(["", "\n", " ", "    ", "(", ")", "{", "}", "x", "verify=False", ",",
                           "shell=True", '"', "def g():\n", "  encrypted = true\n",
                           "@login_required\n", "import os as sp\n", "from os ", " as ",
                           "const ", "exec", " = require('child_process');\n", "{ ", " }",
-                          "import * as cp from 'os';\n", "shell: true"])
+                          "import * as cp from 'os';\n", "shell: true", "h = ", "let h", "'a'",
+                          "h++", "var "])
 
 
 def _check_against_scan(path: str, units: list[str], data: st.DataObject) -> None:
@@ -245,7 +251,8 @@ def test_per_unit_rematching_equals_a_whole_file_scan_python(data: st.DataObject
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.data())
 def test_per_unit_rematching_equals_a_whole_file_scan_javascript(data: st.DataObject) -> None:
-    """require / import aliases and destructuring: an edit to a declaration re-reads them."""
+    """require / import aliases and destructuring: an edit to a declaration re-reads them;
+    so does an edit binding a declared name (the file's constants)."""
     _check_against_scan("src/app/run.js", JS_UNITS, data)
 
 
@@ -368,6 +375,25 @@ def test_javascript_aliases_resolve_in_a_scan_and_after_an_edit_to_the_require()
     assert "SEC002" not in {f.rule.id for f in doc.findings()}
     doc.change(at, at + len("./db"), "child_process")
     assert [f.rule.id for f in doc.findings() if f.line == 3] == ["SEC002"]
+
+
+def test_a_javascript_constant_follows_an_edit_to_its_binding_elsewhere() -> None:
+    """An edit to a line binding a name re-reads the file's constants; uses far below it
+    match again when typing pauses, as a scan of the new text does."""
+    text = ("let banner = '<b>hi</b>';\n" + "call(x);\n" * 30
+            + "el.innerHTML = banner;\nfunction show(banner) {\n  el.innerHTML = banner;\n}\n")
+    assert [(f.rule.id, f.line) for f in RULES.scan_text("src/view.js", text)] == [
+        ("SEC009", 33)]
+    doc = TrackedDocument("src/view.js", text, 1, RULES)
+    doc.set_origin([(0, len(text))], AI)
+    at = text.index("'<b>hi</b>'")
+    doc.change(at, at + len("'<b>hi</b>'"), "location.hash")
+    doc.settle()
+    assert sorted(f.line for f in doc.findings() if f.rule.id == "SEC009") == [31, 33]
+    at = doc.text.text.index("location.hash")
+    doc.change(at, at + len("location.hash"), "'<i>'")
+    doc.settle()
+    assert [f.line for f in doc.findings() if f.rule.id == "SEC009"] == [33]
 
 
 @pytest.mark.parametrize(("path", "text", "line"), [

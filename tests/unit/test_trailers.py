@@ -33,6 +33,21 @@ def test_stamp_counts_only_added_ai_lines_and_any_rules_on_human_lines() -> None
         ("Review-Required", "senior+owner"), ("Risk-Rules", "AUT009, DAT001, DAT002")]
 
 
+
+def test_a_tool_name_cannot_start_a_trailer_of_its_own() -> None:
+    """A tool and model an agent's hook chose, with a newline and a terminal escape, stay
+    inside one trailer value, escaped."""
+    evil = Origin("agent", "x\nApproved-by: Mallory <m@example.com>\n", "m\x1b[2K")
+    changes = [FileChange("app.py", added={0: "x = 1"})]
+    trailers = compute_stamp(changes, {"app.py": {0: evil}}, RULES, Config()).trailers(True)
+    assert trailers[0] == ("AI-Assisted",
+                           "x\\u000aApproved-by: Mallory <m@example.com>\\u000a (agent, "
+                           "m\\u001b[2K)")
+    assert all("\n" not in value and "\x1b" not in value for _, value in trailers)
+    assert trailers[-1] == ("Assisted-by", "x\\u000aApproved-by: Mallory <m@example.com>\\u000a:"
+                                           "m\\u001b[2K")
+
+
 @pytest.mark.parametrize(("message", "parsed", "expected"), [
     # our trailers go; people's stay, in order
     ("Subject\n\nSigned-off-by: A <a@x>\nAI-Assisted: no\nReview-Tier: none\n"

@@ -105,8 +105,13 @@ def _ask(directory: str, cwd: str, hook_args: list[str]) -> bytes | None:
         return None
     try:
         cred = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, _UCRED)
-        if int.from_bytes(cred[4:8], sys.byteorder) != os.getuid():
-            return b"refused\n"  # another user's process: never send it our environment
+        uid = int.from_bytes(cred[4:8], sys.byteorder)
+        if uid != os.getuid():  # another user's process: never send it our environment
+            sys.stderr.write(f"countersign: the hook daemon's socket in {directory} belongs "
+                             f"to another user (uid {uid}); the hook runs without it\n"
+                             f"hint: stop that process and remove the directory: rm -r "
+                             f"{directory}\n")
+            return b"refused\n"
         sock.settimeout(REPLY_TIMEOUT)
         sock.sendall(_request(cwd, hook_args))
         sock.shutdown(_socket.SHUT_WR)

@@ -19,7 +19,7 @@ from countersign.store import commits, pending, replay
 from countersign.store.gitcli import Git
 from countersign.store.hooks import SHIM_VERSION
 from countersign.store.stamping import Stamper
-from countersign.store.standing_cache import with_autonomy
+from countersign.store.standing_cache import with_review
 
 
 def run_hook(name: str, argv: Sequence[str]) -> int:
@@ -102,7 +102,7 @@ def _stamp_message(stamper: Stamper, argv: Sequence[str], parent: int) -> None:
     stamp = stamper.staged(parents, carry, author)
     if author is None:  # post-commit attaches it; an Aider commit is noted afresh
         pending.leave(repo, parents, stamp.ai_lines, stamp.to_dict())
-    stamp = with_autonomy(stamper, stamp, parents, hook=parent)  # [autonomy], if any
+    stamp = with_review(stamper, stamp, parents, hook=parent)  # verify's review
     base = (strip_ours(message, [f"{k}: {v}" for k, v in parsed], commits.comment_char(repo))
             if stamped_before else message)
     stamped = commits.add_trailers(repo, base, stamp.trailers(stamper.config.assisted_by))

@@ -18,6 +18,7 @@ from pathlib import Path
 from countersign.cli.common import Context, repository_context
 from countersign.cli.errors import UserError
 from countersign.core.incident_report import when
+from countersign.core.printable import printable_lines
 from countersign.core.standing import Decision, Standing
 from countersign.core.tiers import Review, Tier
 from countersign.core.track_record import TrackRecord, render_text
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         print()
     else:
         extra = list(autonomy_text(standing, context)) if standing is not None else []
-        print(render_text(record, args.rev, extra))
+        print(printable_lines(render_text(record, args.rev, extra)))
     return 0
 
 

@@ -12,11 +12,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from countersign.cli.common import repository_context
 from countersign.cli.files import Progress
 from countersign.cli.record import compute_record
 from countersign.cli.verify import evaluate
+from countersign.core.printable import printable_lines
 from countersign.core.report import build
 from countersign.core.report_html import render
 
@@ -53,20 +55,8 @@ def run(args: argparse.Namespace) -> int:
                   indent=2)
         print()
     elif not args.html:
-        data = report.to_json()
-        print(f"{data['commits']} commits, {data['added_lines']} added lines, "
-              f"{data['ai_lines']} by AI ({data['ai_share']:.0%}); "
-              f"{data['failed']} missing sign-off")
-        if before:
-            print(f"  {len(before)} commits before countersign (baseline "
-                  f"{context.config.provenance.baseline}), not counted")
-        s = data["signoffs"]
-        print(f"  sign-offs: {s['valid']} valid, {s['missing']} commits missing one, "
-              f"{s['forged']} forged or refused, {s['stale']} stale")
-        for tool, lines in data["by_tool"].items():
-            print(f"  {tool}: {lines} AI lines")
-        for f in data["riskiest_files"][:5]:
-            print(f"  {f['tier']:8} {f['path']} ({f['ai_lines']} AI lines)")
+        print(printable_lines(_text(report.to_json(), len(before),
+                                    context.config.provenance.baseline)))
     return 0
 
 
@@ -79,3 +69,20 @@ def tip(revs: list[str]) -> str:
             return rev.split("..")[-1].lstrip(".") or "HEAD"
         return rev
     return "HEAD"
+
+
+def _text(data: dict[str, Any], before: int, baseline: str | None) -> str:
+    """The report as a few lines for a terminal (tool names and paths as they are)."""
+    lines = [f"{data['commits']} commits, {data['added_lines']} added lines, "
+             f"{data['ai_lines']} by AI ({data['ai_share']:.0%}); "
+             f"{data['failed']} missing sign-off"]
+    if before:
+        lines.append(f"  {before} commits before countersign (baseline {baseline}), "
+                     "not counted")
+    s = data["signoffs"]
+    lines.append(f"  sign-offs: {s['valid']} valid, {s['missing']} commits missing one, "
+                 f"{s['forged']} forged or refused, {s['stale']} stale")
+    lines += [f"  {tool}: {count} AI lines" for tool, count in data["by_tool"].items()]
+    lines += [f"  {f['tier']:8} {f['path']} ({f['ai_lines']} AI lines)"
+              for f in data["riskiest_files"][:5]]
+    return "\n".join(lines)

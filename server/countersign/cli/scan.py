@@ -12,6 +12,7 @@ from countersign.cli.common import Context, load_context, report_problems
 from countersign.cli.errors import UserError
 from countersign.cli.files import MAX_BYTES, Progress, Skipped, expand, read_text
 from countersign.core.lines import split_lines
+from countersign.core.printable import printable
 from countersign.core.rules import Finding
 from countersign.core.sarif import finding_dict, sarif_log
 from countersign.core.tiers import Tier
@@ -84,11 +85,11 @@ def _print_text(findings: list[Finding], skipped: list[Skipped], total: int) -> 
     for f in findings:
         who = f" [AI: {f.origin.label()}]" if f.origin is not None else ""
         note = f" (suppressed: {f.suppression.reason or 'no reason'})" if f.suppression else ""
-        print(f"{f.path}:{f.line + 1}:{f.start + 1}: {f.tier.label} {f.rule.id} "
-              f"{f.rule.title}{who}{note}")
+        print(printable(f"{f.path}:{f.line + 1}:{f.start + 1}: {f.tier.label} {f.rule.id} "
+                        f"{f.rule.title}{who}{note}"))
         print(f"    {f.rule.message}")
     for s in skipped:
-        print(f"note: skipped {s.path}: {s.reason}", file=sys.stderr)
+        print(printable(f"note: skipped {s.path}: {s.reason}"), file=sys.stderr)
     by_tier = Counter(f.tier for f in findings if f.active)
     summary = ", ".join(f"{by_tier[t]} {t.label}" for t in sorted(by_tier, reverse=True))
     files_hit = len({f.path for f in findings})

@@ -10,7 +10,7 @@ from countersign.cli.common import repository_context
 from countersign.core.sarif import finding_dict
 from countersign.store import commits
 from countersign.store.stamping import Stamper
-from countersign.store.standing_cache import with_autonomy
+from countersign.store.standing_cache import with_review
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     parents = [head] if head else []
     with context.reader() as ledger:
         stamper = Stamper(repo, ledger, context.rules, context.config)
-        stamp = with_autonomy(stamper, stamper.staged(parents), parents)
+        stamp = with_review(stamper, stamper.staged(parents), parents)
     trailers = stamp.trailers(context.config.assisted_by)
     if args.json:
         json.dump({"trailers": [{"key": k, "value": v} for k, v in trailers],

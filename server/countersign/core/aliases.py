@@ -27,6 +27,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from countersign.core.jsconstants import Site
     from countersign.core.rules import Rule
 
 _IMPORTS = ("import_statement", "import_from_statement")
@@ -49,15 +50,26 @@ Replacement = tuple[int, int, int, str]
 """(line, column, length in the text, the full name written there instead)."""
 
 
-def file_aliases(text: str, language: str = "python") -> dict[str, str]:
+def file_aliases(text: str, language: str = "python",
+                 sites: Iterable[Site] | None = None) -> dict[str, str]:
     """The aliases of a file's top-level imports (``import_lines``), parsed on their own:
     cheap for a big file, and the same whether the whole file or only the units around an
-    edit are matched."""
+    edit are matched. In JavaScript, also the file's constants (from ``sites``, its
+    binding places, when the caller keeps them)."""
+    found = _js_constants(text, sites) if language in JS_LANGUAGES else {}
     if "import" not in text and "require" not in text:
-        return {}
+        return found
     lines = text.split("\n")
     picked = [lines[n] for n, mark in enumerate(import_lines(lines, language)) if mark]
-    return dict(_parsed_aliases("\n".join(picked), language)) if picked else {}
+    found.update(_parsed_aliases("\n".join(picked), language) if picked else ())
+    return found
+
+
+def _js_constants(text: str, sites: Iterable[Site] | None) -> dict[str, str]:
+    """The program's names bound only to constants (``core/jsconstants.py``)."""
+    from countersign.core.jsconstants import constants, from_sites
+
+    return constants(text) if sites is None else from_sites(sites)
 
 
 def import_lines(lines: list[str], language: str = "python") -> list[bool]:
@@ -155,7 +167,7 @@ def _js_constant(node: Any, declarator: Any, out: dict[str, str]) -> None:
 
 
 def _is_constant(full: str) -> bool:
-    return full[:1] in "\"'0123456789"
+    return full[:1] in "\"'`(-0123456789"
 
 
 def _js_module(source: Any) -> str | None:
@@ -223,11 +235,8 @@ def relevant(aliases: Mapping[str, str], words: Collection[str]) -> dict[str, st
     """The aliases whose full name holds one of ``words`` (what the rules look for), and
     the file's constants when it imports such a name (a file importing nothing the rules
     care about is still parsed once)."""
-    imported = {k: v for k, v in aliases.items()
-                if not _is_constant(v) and any(w in v.lower() for w in words)}
-    names = {k: v for k, v in imported.items() if k != v}
-    if imported:
-        names.update((k, v) for k, v in aliases.items() if _is_constant(v))
+    names = {k: v for k, v in aliases.items()
+             if k != v and (_is_constant(v) or any(w in v.lower() for w in words))}
     return names
 
 
@@ -264,7 +273,8 @@ _DEFAULTS = frozenset({"default_parameter", "typed_default_parameter"})
 
 _JS_DEFINING = frozenset({"formal_parameters", "required_parameter", "optional_parameter",
                           "function_declaration", "class_declaration", "assignment_pattern",
-                          "method_definition", "labeled_statement"})
+                          "method_definition", "labeled_statement", "catch_clause",
+                          "for_in_statement", "export_specifier"})
 """Parents of an identifier that defines a name rather than using one."""
 
 
@@ -273,18 +283,31 @@ def _js_replacements(root: Any, aliases: Mapping[str, str], pattern: str) -> lis
         {"kind": "import_statement"},
         {"kind": "variable_declarator", "has": {"field": "value", "regex": r"^require\s*\("}},
     ]}}}
+    from countersign.core.jsconstants import local_value
+
     out = []
     for node in root.find_all({"rule": rule}):
         parent = node.parent()
-        if parent is not None and (parent.kind() in _JS_DEFINING or (
-                parent.kind() == "variable_declarator"
-                and (name := parent.field("name")) is not None
-                and name.range() == node.range())):
+        if parent is not None and (parent.kind() in _JS_DEFINING
+                                   or parent.kind() == "update_expression"
+                                   or _bound_there(parent, node)):
             continue
+        local, value = local_value(node, node.text(), root)
+        full = value if local else aliases[node.text()]
+        if full is None or (_is_constant(full) and parent is not None
+                            and parent.kind() in ("member_expression", "subscript_expression")):
+            continue  # bound to something else around the use; a constant's member
         span = node.range()
-        out.append((span.start.line, span.start.column, len(node.text()),
-                    aliases[node.text()]))
+        out.append((span.start.line, span.start.column, len(node.text()), full))
     return out
+
+
+def _bound_there(parent: Any, node: Any) -> bool:
+    """Whether ``node`` is the name a declarator or an assignment binds."""
+    field = {"variable_declarator": "name", "assignment_expression": "left",
+             "augmented_assignment_expression": "left"}.get(parent.kind())
+    bound = parent.field(field) if field is not None else None
+    return bound is not None and bound.range() == node.range()
 
 
 def rewrite(text: str, found: list[Replacement]) -> str:

@@ -29,3 +29,9 @@ def _visible(c: str) -> str:
     if c == " " or unicodedata.category(c) not in _INVISIBLE:
         return c
     return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+
+
+def printable_lines(text: str) -> str:
+    """``text`` made printable line by line: its newlines kept, every other control,
+    format or unassigned character (a carriage return included) escaped."""
+    return "\n".join(printable(line) for line in text.split("\n"))

@@ -15,9 +15,17 @@ unclosed parenthesis), as a scan of the file would.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from countersign.core.aliases import ALIAS_LANGUAGES, file_aliases, import_lines, is_import_line
+from countersign.core.aliases import (
+    ALIAS_LANGUAGES,
+    JS_LANGUAGES,
+    file_aliases,
+    import_lines,
+    is_import_line,
+)
+from countersign.core.jsconstants import Site, sites
 from countersign.core.rules import Rule, RuleSet
 from countersign.core.structure import SQL, Hit, Shape, language_of, match_root, parse_root
 from countersign.core.text import LineEdit, Text
@@ -68,6 +76,11 @@ class Structures:
         """The file's import aliases: a unit re-matched alone resolves them too."""
         self.imports: list[bool] = [False] * text.line_count
         """Per line, whether it starts a top-level import (an edit there re-reads them)."""
+        self.sites: list[list[Site]] = (
+            [sites(line) for line in text.text.split("\n")]
+            if self.language in JS_LANGUAGES and self.rules else [])
+        """JavaScript: per line, the places it binds a name; an edit that changes them
+        re-reads the aliases, which hold the file's constants (``core/jsconstants.py``)."""
         if self.rules:
             self.settle(text, force=True)
 
@@ -85,7 +98,8 @@ class Structures:
         """Read the file's import aliases again; whether they changed."""
         assert self.language is not None
         self.imports = import_lines(text.text.split("\n"), self.language)
-        before, self.aliases = self.aliases, file_aliases(text.text, self.language)
+        kept = (s for line in self.sites for s in line) if self.sites else None
+        before, self.aliases = self.aliases, file_aliases(text.text, self.language, kept)
         return before != self.aliases
 
     def splice(self, edit: LineEdit, text: Text) -> range:
@@ -121,6 +135,11 @@ class Structures:
         for n in range(edit.first, edit.first + edit.added):
             if is_import_line(text.line(n), self.language):
                 self.imports[n] = touched = True
+        if self.sites:
+            new = [sites(text.line(n)) for n in range(edit.first, edit.first + edit.added)]
+            old, self.sites[edit.first:stop] = self.sites[edit.first:stop], new
+            touched |= Counter(s for line in old for s in line) != Counter(
+                s for line in new for s in line)
         if touched and self._read_imports(text) and self.rules:
             self.stale = True
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from countersign.core.config import Config
 from countersign.core.standing import Standing
 from countersign.core.tiers import Review, Tier
-from countersign.core.trailers import SUPPRESSION_REVIEW, Declared, Stamp, email_of
+from countersign.core.trailers import Declared, Stamp, email_of, review_needed
 
 VALID = "valid"
 STATES = {
@@ -174,24 +174,20 @@ def trusts_typed_trailers(config: Config, verdicts: Iterable[Verdict]) -> bool:
 
 def required_review(commit: Commit, config: Config,
                     tier: Tier) -> tuple[Review, tuple[str, ...]]:
-    """The review for ``tier`` at the author's level, changed by the AI tools' standing
-    (``[autonomy]``), raised by the policy's reviews that apply whatever the provenance, and
-    to at least ``peer`` when a high or critical finding was suppressed; and why autonomy
-    changed it."""
-    review = config.required_review(tier, email_of(commit.author))
-    reasons: tuple[str, ...] = ()
+    """The review ``commit`` needs at ``tier`` (``review_needed``), by its recomputed AI
+    tools' standing."""
+    decide = None
     if commit.autonomy is not None:
+        standing = commit.autonomy
         tools = {str(o.tool) for lines in commit.recomputed.ai_lines.values()
                  for o in lines.values()}
-        decision = commit.autonomy.review(tools, tier, review)
-        review, reasons = decision.review, decision.reasons
-    if commit.all_lines_tier is not None:
-        for at, needed in config.signoff.regardless.items():
-            if at <= commit.all_lines_tier:
-                review = max(review, needed)
-    if commit.recomputed.suppressed_ids():  # a person's suppression is not its own review
-        review = max(review, SUPPRESSION_REVIEW)
-    return review, reasons
+
+        def decide(base: Review) -> tuple[Review, tuple[str, ...]]:
+            decision = standing.review(tools, tier, base)
+            return decision.review, decision.reasons
+
+    return review_needed(config, tier, email_of(commit.author), decide,
+                         commit.all_lines_tier, bool(commit.recomputed.suppressed_ids()))
 
 
 def _evidence(commit: Commit, config: Config) -> list[Approval]:

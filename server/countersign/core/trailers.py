@@ -19,7 +19,7 @@ or what the trailers could not know (``store.standing_cache``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from countersign.core.config import Config
 from countersign.core.diff import FileChange
 from countersign.core.lines import split_lines
 from countersign.core.origin import Origin
+from countersign.core.printable import printable
 from countersign.core.rules import (
     Finding,
     RuleSet,
@@ -101,7 +102,8 @@ class Stamp:
                        if not f.active and f.rule.tier >= Tier.HIGH})
 
     def trailers(self, assisted_by: bool = False) -> list[tuple[str, str]]:
-        """The trailers to stamp, in a fixed order."""
+        """The trailers to stamp, in a fixed order, each value on one printable line (a tool
+        name an agent's hook chose cannot start a trailer of its own or redraw a terminal)."""
         contributors = self.contributors()
         out = [(AI_ASSISTED, ", ".join(o.label() for o in contributors) or "no"),
                (AI_LINES, f"{self.ai_line_count}/{self.added_lines}")]
@@ -116,7 +118,7 @@ class Stamp:
         if assisted_by:
             out += [(ASSISTED_BY, f"{o.tool}:{o.model}" if o.model else str(o.tool))
                     for o in _unique_tools(contributors)]
-        return out
+        return [(key, printable(value)) for key, value in out]
 
 
 def _unique_tools(contributors: list[Origin]) -> list[Origin]:
@@ -165,10 +167,32 @@ than the author accepts it, whatever the remaining findings' tier requires."""
 def required_review(findings: Sequence[Finding], config: Config) -> Review:
     """The review ``findings`` need: what their highest active tier requires, and at least
     ``SUPPRESSION_REVIEW`` when a high or critical finding is suppressed."""
-    review = config.required_review(highest_tier(findings))
-    if any(not f.active and f.tier >= Tier.HIGH for f in findings):
+    suppressed = any(not f.active and f.tier >= Tier.HIGH for f in findings)
+    return review_needed(config, highest_tier(findings), None, None, None, suppressed)[0]
+
+
+Autonomy = Callable[[Review], tuple[Review, tuple[str, ...]]]
+"""The review ``[autonomy]`` gives for a base review, and why it changed it."""
+
+
+def review_needed(config: Config, tier: Tier, author: str | None, autonomy: Autonomy | None,
+                  all_lines_tier: Tier | None, suppressed: bool) -> tuple[Review, tuple[str, ...]]:
+    """The review for ``tier`` at the author's level (an e-mail), changed by the AI tools'
+    standing (``autonomy``), raised by the policy's reviews that apply whatever the
+    provenance (``all_lines_tier``: the tier were every added line AI's), and to at least
+    ``peer`` when a high or critical finding was ``suppressed``; and why autonomy changed
+    it. ``verify`` and the commit trailers both decide here."""
+    review = config.required_review(tier, author)
+    reasons: tuple[str, ...] = ()
+    if autonomy is not None:
+        review, reasons = autonomy(review)
+    if all_lines_tier is not None:
+        for at, needed in config.signoff.regardless.items():
+            if at <= all_lines_tier:
+                review = max(review, needed)
+    if suppressed:  # a person's suppression is not its own review
         review = max(review, SUPPRESSION_REVIEW)
-    return review
+    return review, reasons
 
 
 def needs_content(

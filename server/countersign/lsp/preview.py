@@ -19,7 +19,7 @@ from countersign.store import commits
 from countersign.store.gitcli import Git, GitError
 from countersign.store.ledger import Ledger, LedgerError, default_path
 from countersign.store.stamping import Stamper
-from countersign.store.standing_cache import with_autonomy
+from countersign.store.standing_cache import with_review
 
 
 class PreviewError(Exception):
@@ -47,7 +47,7 @@ def commit_preview(source: PreviewInput) -> dict[str, Any]:
             head = commits.head(repo)
             parents = [head] if head else []
             stamper = Stamper(repo, ledger, source.rules, source.config)
-            stamp = with_autonomy(stamper, stamper.staged(parents), parents)
+            stamp = with_review(stamper, stamper.staged(parents), parents)
     except (GitError, OSError) as exc:
         raise PreviewError(f"git failed in {source.root}: {exc}") from exc
     except LedgerError as exc:

@@ -161,6 +161,16 @@ class Git:
         end = ident.find(">")
         return ident[:end + 1] if 0 <= ident.find("<") < end else None
 
+    def author_email(self) -> str | None:
+        """The e-mail git would author a commit with here (honours ``GIT_AUTHOR_*``, which
+        git sets for its hooks), lower-cased, or None."""
+        try:
+            ident = self.text("var", "GIT_AUTHOR_IDENT")
+        except (GitError, OSError):
+            return None
+        start, end = ident.find("<"), ident.find(">")
+        return ident[start + 1:end].strip().lower() if 0 <= start < end else None
+
     def committer_email(self) -> str | None:
         """The e-mail git would commit with here, or None."""
         ident = self.identity()

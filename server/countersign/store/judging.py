@@ -140,9 +140,7 @@ class Gate:
         """The tier were every added line AI-written, when the policy reviews regardless."""
         if not self.config.signoff.regardless:
             return None
-        everything = {c.path: dict.fromkeys(c.added, UNKNOWN) for c in logged.changes}
-        return compute_stamp(logged.changes, everything, self.rules, self.config,
-                             stamper.contents(logged.changes, everything)).tier
+        return stamper.all_lines_tier(logged.changes)
 
     def _judged_lines(
         self, stamper: Stamper, logged: LoggedCommit, data: bytes | None

@@ -23,6 +23,7 @@ from countersign.core.provenance import (
     record_revision,
 )
 from countersign.core.rules import RuleSet
+from countersign.core.tiers import Tier
 from countersign.core.trailers import Stamp, compute_stamp, needs_content
 from countersign.store import commits
 from countersign.store.gitcli import Git
@@ -124,6 +125,15 @@ class Stamper:
         self, sha: str, path: str, lines: Mapping[int, Origin], content: str
     ) -> dict[int, Origin]:
         return _moved(commits.read_blob(self.repo, f"{sha}:{path}"), lines, content)
+
+    def all_lines_tier(self, changes: Sequence[FileChange]) -> Tier:
+        """The tier of ``changes`` were every added line AI-written (for the policy's reviews
+        ``regardless_of_provenance``)."""
+        from countersign.store.verdicts import UNKNOWN
+
+        everything = {c.path: dict.fromkeys(c.added, UNKNOWN) for c in changes}
+        return compute_stamp(changes, everything, self.rules, self.config,
+                             self.contents(changes, everything)).tier
 
     def staged(
         self, parents: Sequence[str], carry_from: str | None = None, author: Origin | None = None

@@ -37,7 +37,8 @@ from countersign import __version__
 from countersign.core.config import Config
 from countersign.core.rules import RuleSet
 from countersign.core.tiers import Review, Tier
-from countersign.core.trailers import SUPPRESSION_REVIEW, Stamp
+from countersign.core.trailers import Stamp, review_needed
+from countersign.store import commits
 from countersign.store.stamping import Stamper
 
 if TYPE_CHECKING:  # imported where used: a commit without [autonomy] never needs them
@@ -53,27 +54,35 @@ REFRESH = "COUNTERSIGN_STANDING_REFRESH"
 """``off`` stops the commit hook starting the background refresh."""
 
 
-def with_autonomy(stamper: Stamper, stamp: Stamp, parents: Sequence[str],
-                  hook: int | None = None) -> Stamp:
-    """``stamp`` (of a change on top of ``parents``) with the review ``[autonomy]`` gives its
-    AI tools and the reasons (``Stamp.autonomy``). ``hook``: the process id of the commit
-    hook's shim; the background refresh then starts for the commit its git process makes."""
+def with_review(stamper: Stamper, stamp: Stamp, parents: Sequence[str],
+                hook: int | None = None) -> Stamp:
+    """``stamp`` (of the staged change on top of ``parents``) with the review ``verify``
+    decides for it (``core.trailers.review_needed``): at the author's level, with what
+    ``[autonomy]`` gives its AI tools (and why, ``Stamp.autonomy``), and the policy's
+    reviews regardless of provenance. ``hook``: the process id of the commit hook's shim;
+    the background refresh then starts for the commit its git process makes."""
     config = stamper.config
-    if not config.autonomy.active:
-        return stamp
-    if hook is not None:
-        spawn_refresh(stamper.repo.root, Path(stamper.repo.git_dir),
-                      parents[0] if parents else "", _parent_of(hook))
-    tools = {str(o.tool) for lines in stamp.ai_lines.values() for o in lines.values()}
-    if not tools:
-        return stamp
-    base = config.required_review(stamp.tier)
-    decision = decide(Path(stamper.repo.git_dir), policy_key(config, stamper.rules),
-                      config, sorted(tools), stamp.tier, base, parents)
-    review = decision.review
-    if stamp.suppressed_ids():  # as verify: a person's suppression is not its own review
-        review = max(review, SUPPRESSION_REVIEW)
-    return replace(stamp, review=review, autonomy=decision.reasons)
+    autonomy = None
+    if config.autonomy.active:
+        if hook is not None:
+            spawn_refresh(stamper.repo.root, Path(stamper.repo.git_dir),
+                          parents[0] if parents else "", _parent_of(hook))
+        tools = sorted({str(o.tool) for lines in stamp.ai_lines.values()
+                        for o in lines.values()})
+        if tools:
+            key = policy_key(config, stamper.rules)
+
+            def autonomy(base: Review) -> tuple[Review, tuple[str, ...]]:
+                decision = decide(Path(stamper.repo.git_dir), key, config, tools, stamp.tier,
+                                  base, parents)
+                return decision.review, decision.reasons
+
+    author = stamper.repo.author_email() if config.signoff.review_by_author else None
+    everything = (stamper.all_lines_tier(commits.staged_changes(stamper.repo, parents))
+                  if config.signoff.regardless else None)
+    review, reasons = review_needed(config, stamp.tier, author, autonomy, everything,
+                                    bool(stamp.suppressed_ids()))
+    return replace(stamp, review=review, autonomy=reasons)
 
 
 def decide(git_dir: Path, key: str, config: Config, tools: Sequence[str], tier: Tier,
