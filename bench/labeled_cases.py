@@ -9,14 +9,15 @@ of their checks map to which countersign rules (and which are out of scope).
 Sources and how they are labeled are in ``labeled_iac.py`` (Terraform, CloudFormation,
 GitHub Actions) and ``labeled_code.py`` (Python, SQL migrations).
 
-**Tuning and held-out sets.** The held-out set is the seventh round's fresh sources
-(SonarSource/sonar-iac, Checkmarx/kics, eslint/eslint, microsoft/eslint-plugin-sdl,
-Takishima/flake8-secure-coding-standard, github/codeql, 3YOURMIND/django-migration-linter;
-``labeled_round7*.py``): every group (source check) of them, listed in
-``labeled_heldout.txt`` by ``propose`` before countersign ran on any of its cases. Every
-case of an earlier source is tuning: the earlier rounds' held-out sets (the sixth round's
-sonar-python, SonarJS and pylint included) have been measured and their misses looked at.
-The list is frozen: a group that a later change of the generator adds is not held out.
+**Tuning and held-out sets.** The held-out set is the eighth round's fresh sources: parts of
+github/codeql's and Checkmarx/kics's test suites that no earlier round read and
+ankane/strong_migrations's tests (``labeled_round8.py``, ``labeled_round8_kics.py``,
+``labeled_round8_sql.py``; their groups are named ``codeql8:...``, ``kics8:...``, ``strong-
+migrations:...``): every group of them, listed in ``labeled_heldout.txt`` by ``propose`` before
+countersign ran on any of its cases. Every other case is tuning: the earlier rounds' held-out
+sets (the seventh round's sonar-iac, kics, CodeQL, ESLint, SDL, flake8-scs and django-migration-
+linter groups included) have been measured and their misses looked at. The list is frozen: a
+group that a later change of the generator adds is not held out.
 
 Run: .venv/bin/python bench/labeled_cases.py --mirror /work/.mirror --out build/labeled
      [--bandit /path/to/bandit]  (labels bandit's examples by running bandit; without it they
@@ -35,12 +36,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FRESH = frozenset({"SonarSource/sonar-iac", "Checkmarx/kics", "eslint/eslint",
-                   "microsoft/eslint-plugin-sdl", "Takishima/flake8-secure-coding-standard",
-                   "github/codeql", "3YOURMIND/django-migration-linter"})
-"""The seventh round's sources: their groups in ``labeled_heldout.txt`` are the held-out set;
-every case of an earlier source (the earlier held-out sets, the sixth round's included) has
-been looked at: tuning."""
+FRESH = ("codeql8:", "kics8:", "strong-migrations:")
+"""The eighth round's sources, by group prefix (github/codeql and Checkmarx/kics gave the
+seventh round too, from other files; ankane/strong_migrations is new): their groups in
+``labeled_heldout.txt`` are the held-out set; every other case has been looked at: tuning."""
+
+
+def fresh(case: Case) -> bool:
+    """Whether a case comes from the eighth round's sources."""
+    return case.group.startswith(FRESH)
 
 
 @dataclass(eq=False)
@@ -102,13 +106,13 @@ def split(cases: Iterable[Case]) -> dict[Case, str]:
     """``"tuning"`` or ``"heldout"`` for each case (see the module's docstring)."""
     held = {tuple(line.split("\t")) for line in HELDOUT.read_text().splitlines()
             if line and not line.startswith("#")}
-    return {c: "heldout" if c.repo.name in FRESH and (c.area, c.group) in held
+    return {c: "heldout" if fresh(c) and (c.area, c.group) in held
             else "tuning" for c in cases}
 
 
 def propose(cases: Iterable[Case]) -> set[tuple[str, str]]:
     """The (area, group) pairs the splitting rule holds out: every group of a fresh source."""
-    return {(c.area, c.group) for c in cases if c.repo.name in FRESH}
+    return {(c.area, c.group) for c in cases if fresh(c)}
 
 
 Source = Callable[[Path, argparse.Namespace], Iterator[Case]]
@@ -122,10 +126,11 @@ def sources() -> dict[str, Source]:
     import labeled_round5
     import labeled_round6
     import labeled_round7
+    import labeled_round8
 
     return {**labeled_iac.SOURCES, **labeled_code.SOURCES, **labeled_fresh.SOURCES,
             **labeled_round4.SOURCES, **labeled_round5.SOURCES, **labeled_round6.SOURCES,
-            **labeled_round7.sources()}
+            **labeled_round7.sources(), **labeled_round8.sources()}
 
 
 def main() -> int:
@@ -136,8 +141,8 @@ def main() -> int:
     parser.add_argument("--bandit", help="bandit executable, to label bandit's examples")
     parser.add_argument("--snapshots", type=Path, default=Path("/work/snapshots"),
                         help="files read one by one from repositories too large to fetch "
-                             "(SNAPSHOTS/kics/<path>, SNAPSHOTS/codeql/<path>, each with a "
-                             "MANIFEST.tsv)")
+                             "(SNAPSHOTS/{kics,codeql,kics8,codeql8}/<path>, each "
+                             "with a MANIFEST.tsv)")
     parser.add_argument("--propose", action="store_true",
                         help="print the held-out groups the splitting rule would choose now")
     args = parser.parse_args()
