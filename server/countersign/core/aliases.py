@@ -106,14 +106,14 @@ def _depth(line: str) -> int:
 
 def is_import_line(line: str, language: str = "python") -> bool:
     """Whether a line starts a top-level import (in JavaScript, an ``import`` or a
-    declaration that calls ``require``): an edit that writes one re-reads the
+    declaration that calls ``require`` or ``promisify``): an edit that writes one re-reads the
     aliases. (A multi-line declaration's ``require`` is on its last line, and an edit to
     any line of one already read is caught by ``import_lines``.)"""
     if language == "python":
         return line.startswith(("import ", "from "))
     start = line.lstrip(" \t")
     return start.startswith("import ") or _JS_CONSTANT.match(line) is not None or (
-        _JS_BINDS.search(line) is not None
+        ("require" in line or "promisify" in line)
         and (_JS_START.match(line) is not None or start.startswith("}")))
 
 
