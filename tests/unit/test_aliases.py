@@ -169,3 +169,29 @@ def test_a_constant_command_passed_by_name_is_not_a_shell_injection() -> None:
     bad = "const cp = require('child_process');\nlet cmd = 'ls';\ncmd += x;\ncp.exec(cmd);\n"
     assert not any(f.rule.id == "SEC002" for f in rules.scan_text("src/a.js", safe))
     assert any(f.rule.id == "SEC002" for f in rules.scan_text("src/a.js", bad))
+
+
+@pytest.mark.parametrize(("code", "bound"), [
+    ("const util = require('util');\nconst cp = require('child_process');\n"
+     "const run = util.promisify(cp.exec);\n", "util.promisify(child_process.exec)"),
+    ("const { promisify } = require('node:util');\nconst { exec } = require('child_process');\n"
+     "const run = promisify(exec);\n", "util.promisify(child_process.exec)"),
+    ("const run = require('util').promisify(require('child_process').execSync);\n",
+     "util.promisify(child_process.execSync)"),
+    ("const run = promisify(local);\n", None),
+    ("const CMD = 'ls';\nconst run = promisify(CMD);\n", None),
+])
+def test_a_promisified_member_binds_its_wrapper(code: str, bound: str | None) -> None:
+    assert file_aliases(code, "javascript").get("run") == bound
+    assert import_lines(code.split("\n"), "javascript")[code.count("\n") - 1]
+    assert is_import_line("const run = promisify(exec);", "javascript")
+
+
+def test_a_promisified_exec_is_a_shell_command_through_its_name() -> None:
+    rules, _ = build_ruleset(Config())
+    head = "const { promisify } = require('util');\nconst cp = require('child_process');\n"
+    bad = head + "const run = promisify(cp.exec);\nasync function f(c) { await run(c); }\n"
+    safe = head + "const run = promisify(cp.execFile);\nasync function f(c) { await run(c); }\n"
+    assert [(f.rule.id, f.line) for f in rules.scan_text("src/a.js", bad)
+            if f.rule.id == "SEC002"] == [("SEC002", 3)]
+    assert not any(f.rule.id == "SEC002" for f in rules.scan_text("src/a.js", safe))

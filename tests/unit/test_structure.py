@@ -411,3 +411,24 @@ def test_aliases_read_the_whole_text_before_the_first_token(path: str, text: str
     doc = TrackedDocument(path, text, 1, RULES)
     doc.set_origin([(0, len(text))], AI)
     assert _key(doc.findings()) == _key(RULES.scan_text(path, text, doc.ai_lines()))
+
+
+def test_a_promisified_exec_follows_an_edit_to_its_wrapper_elsewhere() -> None:
+    """The wrapper's name is a file-level alias: an edit to its declaration re-reads it,
+    and an edit next to a use far below agrees with a scan."""
+    text = ("const cp = require('child_process');\nconst util = require('util');\n"
+            "const run = util.promisify(cp.exec);\n" + "call(x);\n" * 30
+            + "async function f(c) {\n  await run(c);\n}\n")
+    assert [(f.rule.id, f.line) for f in RULES.scan_text("src/run.js", text)] == [
+        ("SEC002", 34)]
+    doc = TrackedDocument("src/run.js", text, 1, RULES)
+    doc.set_origin([(0, len(text))], AI)
+    at = text.index("await run(c)")
+    doc.change(at, at, " ")
+    assert [(f.rule.id, f.line) for f in doc.findings()] == [("SEC002", 34)]
+    at = doc.text.text.index("cp.exec")
+    doc.change(at, at + len("cp.exec"), "cp.execFile")
+    doc.settle()
+    assert "SEC002" not in {f.rule.id for f in doc.findings()}
+    assert _key(doc.findings()) == _key(RULES.scan_text("src/run.js", doc.text.text,
+                                                        doc.ai_lines()))

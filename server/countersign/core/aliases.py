@@ -16,6 +16,9 @@ JavaScript and TypeScript bind names with ``import`` and ``require``: ``import *
 'child_process'`` and ``const cp = require('child_process')`` (cp: child_process), ``const {
 exec: run } = require('node:child_process')`` and ``import { exec as run } from
 'child_process'`` (run: child_process.exec), ``const run = require('child_process').exec``.
+A declaration wrapping such a name in ``util.promisify`` binds the wrapper: ``const run =
+promisify(cp.exec)`` (run: ``util.promisify(child_process.exec)``), so ``run(cmd)`` reads as
+the call it makes.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ _JS_START = re.compile(r"[ \t]*(import\s|(const|let|var)\s)")
 """A line that may start an import: JavaScript's scopes are not its indentation, and a
 ``require`` inside a function binds the same module, so indented ones count too."""
 _JS_MODULE = re.compile(r"[A-Za-z_$][\w$]*")
+_JS_BINDS = re.compile(r"import|require|promisify")
+"""Words of a JavaScript declaration that may bind an alias (``promisify``: a wrapper)."""
+_JS_PROMISIFY = re.compile(
+    r"""([A-Za-z_$][\w$]*\.|require\(\s*["'](node:)?util["']\s*\)\.)?promisify""")
 _JS_CONSTANT = re.compile(
     r"""const[ \t]+[A-Za-z_$][\w$]*[ \t]*=[ \t]*("[^"\\\n]*"|'[^'\\\n]*'|\d+)[ \t]*;?[ \t]*$""")
 """A top-level (unindented) one-line ``const`` bound to one string or number: its uses are
@@ -85,7 +92,7 @@ def import_lines(lines: list[str], language: str = "python") -> list[bool]:
             while (depth > 0 or lines[i].endswith("\\")) and i + 1 < len(lines):
                 i += 1
                 depth += _depth(lines[i])
-            if language == "python" or any("import" in lines[n] or "require" in lines[n]
+            if language == "python" or any(_JS_BINDS.search(lines[n])
                                            for n in range(first, i + 1)) \
                     or (first == i and _JS_CONSTANT.match(lines[i])):
                 marks[first:i + 1] = [True] * (i + 1 - first)
@@ -99,14 +106,15 @@ def _depth(line: str) -> int:
 
 def is_import_line(line: str, language: str = "python") -> bool:
     """Whether a line starts a top-level import (in JavaScript, an ``import`` or a
-    declaration that calls ``require``): an edit that writes one re-reads the
+    declaration that calls ``require`` or ``promisify``): an edit that writes one re-reads the
     aliases. (A multi-line declaration's ``require`` is on its last line, and an edit to
     any line of one already read is caught by ``import_lines``.)"""
     if language == "python":
         return line.startswith(("import ", "from "))
     start = line.lstrip(" \t")
     return start.startswith("import ") or _JS_CONSTANT.match(line) is not None or (
-        "require" in line and (_JS_START.match(line) is not None or start.startswith("}")))
+        ("require" in line or "promisify" in line)
+        and (_JS_START.match(line) is not None or start.startswith("}")))
 
 
 @functools.lru_cache(maxsize=64)
@@ -152,6 +160,7 @@ def js_import_aliases(root: Any) -> dict[str, str]:
             for declarator in node.children():
                 if declarator.kind() == "variable_declarator":
                     _js_require(declarator, out)
+                    _js_promisified(declarator, out)
                     _js_constant(node, declarator, out)
     return out
 
@@ -164,6 +173,44 @@ def _js_constant(node: Any, declarator: Any, out: dict[str, str]) -> None:
             and name is not None and name.kind() == "identifier" and value is not None \
             and value.kind() in ("string", "number"):
         out[name.text()] = value.text()
+
+
+def _js_promisified(declarator: Any, out: dict[str, str]) -> None:
+    """``const run = promisify(x)`` where ``x`` names a module's member: run ->
+    ``util.promisify(<x in full>)`` (any name of promisify is taken as util's)."""
+    name, value = declarator.field("name"), declarator.field("value")
+    if name is None or name.kind() != "identifier" or value is None \
+            or value.kind() != "call_expression":
+        return
+    callee, args = value.field("function"), value.field("arguments")
+    if callee is None or args is None or not _JS_PROMISIFY.fullmatch(callee.text()):
+        return
+    wrapped = [c for c in args.children() if c.is_named()]
+    if len(wrapped) != 1 or wrapped[0].kind() not in ("identifier", "member_expression"):
+        return
+    full = _js_full(wrapped[0], out)
+    if full is not None:
+        out[name.text()] = f"util.promisify({full})"
+
+
+def _js_full(node: Any, out: dict[str, str]) -> str | None:
+    """A name or member chain written out through the aliases read so far (``cp.exec``:
+    ``child_process.exec``), or ``require('m').x`` as ``m.x``; None if neither."""
+    member = ""
+    while node.kind() == "member_expression":
+        prop = node.field("property")
+        if prop is None:
+            return None
+        member = f".{prop.text()}{member}"
+        node = node.field("object")
+    if node.kind() == "identifier":
+        head = out.get(node.text())
+        return None if head is None or _is_constant(head) else head + member
+    if node.kind() == "call_expression" and (callee := node.field("function")) is not None \
+            and callee.text() == "require" and (args := node.field("arguments")) is not None:
+        module = _js_module(args.child(1))
+        return None if module is None else module + member
+    return None
 
 
 def _is_constant(full: str) -> bool:
