@@ -19,9 +19,9 @@ type): ``datatype:serial``, or where its ``kind`` is a word: ``drop:column`` (an
 action dropping a column, not an index or a constraint). An explicit ``NULL`` column
 constraint, which sqlglot reads as a ``notnullcolumnconstraint`` that allows null, is
 known only as ``notnullcolumnconstraint:null``. A ``columndef`` whose default a later
-``ALTER COLUMN ... DROP DEFAULT`` of the same text removes has no
-``defaultcolumnconstraint`` (``ADD COLUMN c int DEFAULT 1 NOT NULL`` then ``DROP DEFAULT``:
-the column ends without one). ``skip_new_tables`` leaves out statements on a table that a
+``ALTER COLUMN ... DROP DEFAULT`` of the same text removes (and no ``SET DEFAULT`` after
+it gives back) has no ``defaultcolumnconstraint`` (``ADD COLUMN c int DEFAULT 1 NOT NULL``
+then ``DROP DEFAULT``: the column ends without one). ``skip_new_tables`` leaves out statements on a table that a
 ``CREATE TABLE`` (without ``IF NOT EXISTS``) earlier in the same text made: it has no rows
 yet, so dropping, renaming or adding a NOT NULL column there loses nothing.
 ``skip_rebuilds`` leaves out the drop and the renames of a table rebuilt in the same text,
@@ -284,13 +284,18 @@ def _rebuild_steps(trees: list[Any]) -> set[int]:
 
 
 def _defaults_dropped(trees: list[Any]) -> set[tuple[str | None, str]]:
-    """``(table, column)`` of each ``ALTER COLUMN ... DROP DEFAULT`` in the text."""
+    """``(table, column)`` of each column whose last default change in the text is an
+    ``ALTER COLUMN ... DROP DEFAULT`` (a ``SET DEFAULT`` after it gives one back)."""
     out: set[tuple[str | None, str]] = set()
     for tree in trees:
         for action in tree.args.get("actions") or [] if tree.key == "alter" else []:
-            if action.key == "altercolumn" and action.args.get("drop") \
-                    and action.args.get("allow_null") is None:
-                out.add((_table(tree), action.name.lower()))
+            if action.key != "altercolumn":
+                continue
+            column = (_table(tree), action.name.lower())
+            if action.args.get("drop") and action.args.get("allow_null") is None:
+                out.add(column)
+            elif action.args.get("default") is not None:
+                out.discard(column)
     return out
 
 
