@@ -21,7 +21,9 @@ constraint, which sqlglot reads as a ``notnullcolumnconstraint`` that allows nul
 known only as ``notnullcolumnconstraint:null``. A ``columndef`` whose default a later
 ``ALTER COLUMN ... DROP DEFAULT`` of the same text removes (and no ``SET DEFAULT`` after
 it gives back) has no ``defaultcolumnconstraint`` (``ADD COLUMN c int DEFAULT 1 NOT NULL``
-then ``DROP DEFAULT``: the column ends without one). ``skip_new_tables`` leaves out statements on a table that a
+then ``DROP DEFAULT``: the column ends without one).
+
+``skip_new_tables`` leaves out statements on a table that a
 ``CREATE TABLE`` (without ``IF NOT EXISTS``) earlier in the same text made: it has no rows
 yet, so dropping, renaming or adding a NOT NULL column there loses nothing.
 ``skip_rebuilds`` leaves out the drop and the renames of a table rebuilt in the same text,
@@ -299,6 +301,22 @@ def _defaults_dropped(trees: list[Any]) -> set[tuple[str | None, str]]:
     return out
 
 
+def linked(trees: Iterable[Any]) -> bool:
+    """Whether a statement's verdict may hang on statements elsewhere in the file, besides
+    the tables created above it: a step of a table rebuild (a table dropped or renamed, rows
+    copied) or a column default set, dropped or given (a part of a file re-matched alone
+    must then be re-matched with the whole file)."""
+    from sqlglot import exp
+
+    def defaults(tree: Any) -> bool:
+        return tree.key == "alter" and any(
+            isinstance(a, exp.AlterColumn) or a.find(exp.DefaultColumnConstraint)
+            for a in tree.args.get("actions") or [])
+
+    return any(t.key in ("drop", "insert") or _renamed(t) is not None or defaults(t)
+               for t in trees)
+
+
 def match_sql(text: str, rules: Iterable[Rule]) -> list[Hit]:
     """Every statement (or ALTER action) of ``text`` that a SQL rule matches."""
     return match_sql_units(text, rules)[0]
@@ -306,10 +324,11 @@ def match_sql(text: str, rules: Iterable[Rule]) -> list[Hit]:
 
 def match_sql_units(
     text: str, rules: Iterable[Rule], above: Collection[str] = ()
-) -> tuple[list[Hit], list[int], list[tuple[int, str]]]:
-    """The matches, the first line of every statement read (the units of the file), and
-    the tables the text creates (first line, ``schema.name``); ``above``: tables created
-    before the text (it is part of a file)."""
+) -> tuple[list[Hit], list[int], list[tuple[int, str]], bool]:
+    """The matches, the first line of every statement read (the units of the file), the
+    tables the text creates (first line, ``schema.name``), and whether a match may hang on
+    statements outside the text (``linked``); ``above``: tables created before the text
+    (it is part of a file)."""
     rules = list(rules)
     matchers = [(rule, json.loads(rule.sql)) for rule in rules if rule.sql is not None]
     lines = split_lines(text)
@@ -337,7 +356,7 @@ def match_sql_units(
     unread = [n for n in _code_lines(text) if n < len(read) and not read[n]] if matchers else []
     units += unread
     hits += _regex_fallback(lines, unread, rules)
-    return sorted(hits, key=lambda hit: hit[0]), sorted(units), made
+    return sorted(hits, key=lambda hit: hit[0]), sorted(units), made, linked(trees)
 
 
 def _code_lines(text: str) -> list[int]:
