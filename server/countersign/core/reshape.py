@@ -66,7 +66,8 @@ class Structures:
         self.lines_with_shapes = 0
         self.regions = 0
         self.reads_above = self.language == SQL and any(
-            r.sql is not None and json.loads(r.sql).get("skip_new_tables") for r in self.rules)
+            r.sql is not None and (json.loads(r.sql).get("skip_new_tables")
+                                   or json.loads(r.sql).get("skip_rebuilds")) for r in self.rules)
         """A SQL rule's match depends on the tables created above the statement."""
         self.made: list[tuple[str, ...]] = [()] * text.line_count
         """Per line, the tables a statement starting there creates (``reads_above``)."""
@@ -191,7 +192,9 @@ class Structures:
         from countersign.core.sqlmatch import match_sql_units
 
         above = {table for tables in self.made[:lo] for table in tables}
-        hits, units, made = match_sql_units(chunk, self.rules, above)
+        hits, units, made, linked = match_sql_units(chunk, self.rules, above)
+        if linked and (lo > 0 or hi < len(self.made) - 1):
+            self.stale = True  # a table rebuild or a default change: judged with the file
         before = self.made[lo:hi + 1]
         self.made[lo:hi + 1] = [()] * (hi + 1 - lo)
         for line, table in made:

@@ -12,11 +12,27 @@ statement is and what it must or must not contain, in sqlglot's expression names
     sql.has = ["notnullcolumnconstraint"]      # expressions that must occur inside
     sql.not_has = ["defaultcolumnconstraint", "datatype:serial"]  # ... that must not
     sql.skip_new_tables = true     # not on a table this file created above it
+    sql.skip_rebuilds = true       # not on the steps of a table rebuilt from a copy
 
 A name may be ``key:value`` where the expression's ``this`` is an enumeration (a data
-type): ``datatype:serial``. ``skip_new_tables`` leaves out statements on a table that a
+type): ``datatype:serial``, or where its ``kind`` is a word: ``drop:column`` (an ALTER
+action dropping a column, not an index or a constraint). An explicit ``NULL`` column
+constraint, which sqlglot reads as a ``notnullcolumnconstraint`` that allows null, is
+known only as ``notnullcolumnconstraint:null``. A ``columndef`` whose default a later
+``ALTER COLUMN ... DROP DEFAULT`` of the same text removes (and no ``SET DEFAULT`` after
+it gives back) has no ``defaultcolumnconstraint`` (``ADD COLUMN c int DEFAULT 1 NOT NULL``
+then ``DROP DEFAULT``: the column ends without one).
+
+``skip_new_tables`` leaves out statements on a table that a
 ``CREATE TABLE`` (without ``IF NOT EXISTS``) earlier in the same text made: it has no rows
 yet, so dropping, renaming or adding a NOT NULL column there loses nothing.
+``skip_rebuilds`` leaves out the drop and the renames of a table rebuilt in the same text,
+the way SQLite (and Django, Alembic's batch mode on it) emulates an ALTER: its rows are
+copied by ``INSERT INTO new SELECT ... FROM old`` into a table this text creates, the old
+table is dropped and the copy ends with the old name (``RENAME t TO t__old; CREATE TABLE t;
+INSERT INTO t SELECT ... FROM t__old; DROP TABLE t__old``, or ``CREATE TABLE new__t; INSERT
+INTO new__t SELECT ... FROM t; DROP TABLE t; RENAME new__t TO t``). Nothing is lost and no
+name changes; a drop without the copy, or a copy left under another name, still matches.
 
 The text is cut into statements at the tokenizer's semicolons and each is parsed on its
 own, so one statement sqlglot cannot read (a dialect extension, a psql ``\\connect``) costs
@@ -39,7 +55,9 @@ from countersign.core.structure import Hit, Shape, StructureError
 if TYPE_CHECKING:
     from countersign.core.rules import Rule
 
-KEYS = ("statement", "kind", "missing", "action", "has", "not_has", "skip_new_tables")
+KEYS = ("statement", "kind", "missing", "action", "has", "not_has", "skip_new_tables",
+        "skip_rebuilds")
+_FLAGS = ("skip_new_tables", "skip_rebuilds")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(:[a-z0-9_]+)?$")
 _META = re.compile(r"^[ \t]*\\.*$", re.MULTILINE)
 _STATEMENT_WORDS = {"ALTER", "CREATE", "DELETE", "DROP", "GRANT", "INSERT", "MERGE", "RENAME",
@@ -52,13 +70,13 @@ def check_sql(value: Any, key: str = "sql") -> dict[str, Any]:
     """The SQL matcher of a rule, normalised; ``StructureError`` names a wrong key."""
     if not isinstance(value, dict):
         raise StructureError(key, "expected a table with statement (and kind, missing, "
-                                  "action, has, not_has, skip_new_tables)")
+                                  "action, has, not_has, skip_new_tables, skip_rebuilds)")
     out: dict[str, Any] = {}
     for name, item in value.items():
         where = f"{key}.{name}"
         if name not in KEYS:
             raise StructureError(where, f"unknown key (allowed: {', '.join(KEYS)})")
-        if name == "skip_new_tables":
+        if name in _FLAGS:
             if not isinstance(item, bool):
                 raise StructureError(where, "expected true or false")
             out[name] = item
@@ -158,8 +176,9 @@ def _parse(sql: str) -> Any:
     return None
 
 
-def _targets(statement: Any, m: dict[str, Any], created: set[str]) -> Iterable[Any]:
-    if statement.key not in m["statement"]:
+def _targets(statement: Any, m: dict[str, Any], created: set[str],
+             rebuilt: bool = False) -> Iterable[Any]:
+    if statement.key not in m["statement"] or (rebuilt and m.get("skip_rebuilds")):
         return []
     if m.get("skip_new_tables") and _table(statement) in created:
         return []
@@ -168,19 +187,30 @@ def _targets(statement: Any, m: dict[str, Any], created: set[str]) -> Iterable[A
         return []
     targets = [statement]
     if "action" in m:
-        targets = [a for a in statement.args.get("actions") or [] if a.key in m["action"]]
+        targets = [a for a in statement.args.get("actions") or []
+                   if any(label in m["action"] for label in _labels(a))]
     return [t for t in targets if not any(t.args.get(arg) for arg in m.get("missing", []))]
 
 
-def _fits(node: Any, m: dict[str, Any]) -> bool:
+def _fits(node: Any, m: dict[str, Any], undefaulted: Collection[tuple[str | None, str]] = (),
+          table: str | None = None) -> bool:
     inside = {label for n in node.walk() for label in _labels(n)}
+    if node.key == "columndef" and (table, node.name.lower()) in undefaulted:
+        inside.discard("defaultcolumnconstraint")
     return all(k in inside for k in m.get("has", [])) and \
         not any(k in inside for k in m.get("not_has", []))
 
 
 def _labels(node: Any) -> tuple[str, ...]:
     """The names a matcher knows ``node`` by: its key, and ``key:value`` when its ``this``
-    is an enumeration (``datatype:serial``; a type the dialect does not know by its name)."""
+    is an enumeration (``datatype:serial``; a type the dialect does not know by its name) or
+    its ``kind`` a word (``drop:column``); an explicit ``NULL`` constraint only by
+    ``notnullcolumnconstraint:null``."""
+    if node.key == "notnullcolumnconstraint" and node.args.get("allow_null"):
+        return ("notnullcolumnconstraint:null",)
+    kind = node.args.get("kind")
+    if isinstance(kind, str):
+        return (node.key, f"{node.key}:{kind.lower().replace(' ', '_')}")
     if not isinstance(node.this, enum.Enum):
         return (node.key,)
     value = node.this.name
@@ -205,6 +235,88 @@ def _creates(statement: Any) -> str | None:
     return _table(statement)
 
 
+def _name(table: Any) -> str:
+    return f"{table.db}.{table.name}".lower()
+
+
+def _renamed(statement: Any) -> tuple[str, str] | None:
+    """``(old, new)`` of an ``ALTER TABLE old RENAME TO new``."""
+    actions = statement.args.get("actions") or [] if statement.key == "alter" else []
+    if len(actions) != 1 or actions[0].key != "alterrename" or statement.this is None:
+        return None
+    return _name(statement.this), _name(actions[0].this)
+
+
+def _copied(statement: Any) -> tuple[str, str] | None:
+    """``(into, from)`` of an ``INSERT INTO into ... SELECT ... FROM from`` of one table."""
+    from sqlglot import exp
+
+    if statement.key != "insert" or not isinstance(statement.expression, exp.Select):
+        return None
+    into = statement.this.this if isinstance(statement.this, exp.Schema) else statement.this
+    sources = {_name(t) for t in statement.expression.find_all(exp.Table)}
+    if not isinstance(into, exp.Table) or len(sources) != 1:
+        return None
+    return _name(into), sources.pop()
+
+
+def _rebuild_steps(trees: list[Any]) -> set[int]:
+    """Indices of the drop and renames of each table rebuilt from a copy of itself (see the
+    module's docstring): the copy goes into a table the text creates, and ends with the
+    name the old table had."""
+    made = {(i, _creates(t)) for i, t in enumerate(trees)}
+    drops = {(i, _table(t)) for i, t in enumerate(trees)
+             if t.key == "drop" and str(t.args.get("kind") or "").upper() == "TABLE"}
+    renames = [(i, pair) for i, t in enumerate(trees) if (pair := _renamed(t)) is not None]
+    steps: set[int] = set()
+    for c, (into, source) in ((i, pair) for i, t in enumerate(trees)
+                              if (pair := _copied(t)) is not None):
+        if not any(i < c and name == into for i, name in made):
+            continue
+        dropped = [i for i, name in drops if i > c and name == source]
+        if not dropped:
+            continue
+        # RENAME t TO t__old; CREATE TABLE t; INSERT INTO t ... FROM t__old; DROP t__old
+        before = [i for i, (old, new) in renames if i < c and (old, new) == (into, source)]
+        # CREATE TABLE new__t; INSERT INTO new__t ... FROM t; DROP t; RENAME new__t TO t
+        after = [i for i, (old, new) in renames if i > dropped[0] and (old, new) == (into, source)]
+        if before or after:
+            steps.update(dropped[:1], before[-1:], after[:1])
+    return steps
+
+
+def _defaults_dropped(trees: list[Any]) -> set[tuple[str | None, str]]:
+    """``(table, column)`` of each column whose last default change in the text is an
+    ``ALTER COLUMN ... DROP DEFAULT`` (a ``SET DEFAULT`` after it gives one back)."""
+    out: set[tuple[str | None, str]] = set()
+    for tree in trees:
+        for action in tree.args.get("actions") or [] if tree.key == "alter" else []:
+            if action.key != "altercolumn":
+                continue
+            column = (_table(tree), action.name.lower())
+            if action.args.get("drop") and action.args.get("allow_null") is None:
+                out.add(column)
+            elif action.args.get("default") is not None:
+                out.discard(column)
+    return out
+
+
+def linked(trees: Iterable[Any]) -> bool:
+    """Whether a statement's verdict may hang on statements elsewhere in the file, besides
+    the tables created above it: a step of a table rebuild (a table dropped or renamed, rows
+    copied) or a column default set, dropped or given (a part of a file re-matched alone
+    must then be re-matched with the whole file)."""
+    from sqlglot import exp
+
+    def defaults(tree: Any) -> bool:
+        return tree.key == "alter" and any(
+            isinstance(a, exp.AlterColumn) or a.find(exp.DefaultColumnConstraint)
+            for a in tree.args.get("actions") or [])
+
+    return any(t.key in ("drop", "insert") or _renamed(t) is not None or defaults(t)
+               for t in trees)
+
+
 def match_sql(text: str, rules: Iterable[Rule]) -> list[Hit]:
     """Every statement (or ALTER action) of ``text`` that a SQL rule matches."""
     return match_sql_units(text, rules)[0]
@@ -212,10 +324,11 @@ def match_sql(text: str, rules: Iterable[Rule]) -> list[Hit]:
 
 def match_sql_units(
     text: str, rules: Iterable[Rule], above: Collection[str] = ()
-) -> tuple[list[Hit], list[int], list[tuple[int, str]]]:
-    """The matches, the first line of every statement read (the units of the file), and
-    the tables the text creates (first line, ``schema.name``); ``above``: tables created
-    before the text (it is part of a file)."""
+) -> tuple[list[Hit], list[int], list[tuple[int, str]], bool]:
+    """The matches, the first line of every statement read (the units of the file), the
+    tables the text creates (first line, ``schema.name``), and whether a match may hang on
+    statements outside the text (``linked``); ``above``: tables created before the text
+    (it is part of a file)."""
     rules = list(rules)
     matchers = [(rule, json.loads(rule.sql)) for rule in rules if rule.sql is not None]
     lines = split_lines(text)
@@ -224,13 +337,17 @@ def match_sql_units(
     read = bytearray(len(lines))
     created: set[str] = set(above)
     made: list[tuple[int, str]] = []
-    for first, last, statement in statements(text) if matchers else ():
+    parsed = list(statements(text)) if matchers else []
+    trees = [statement for _, _, statement in parsed]
+    rebuilt, undefaulted = _rebuild_steps(trees), _defaults_dropped(trees)
+    for index, (first, last, statement) in enumerate(parsed):
         units.append(first)
         read[first:last + 1] = b"\1" * (last + 1 - first)
         line = lines[first]
         start = len(line) - len(line.lstrip())
         for rule, matcher in matchers:
-            if any(_fits(node, matcher) for node in _targets(statement, matcher, created)):
+            if any(_fits(node, matcher, undefaulted, _table(statement))
+                   for node in _targets(statement, matcher, created, index in rebuilt)):
                 hits.append((first, Shape(rule, start, len(line), last - first)))
         new = _creates(statement)
         if new is not None:
@@ -239,7 +356,7 @@ def match_sql_units(
     unread = [n for n in _code_lines(text) if n < len(read) and not read[n]] if matchers else []
     units += unread
     hits += _regex_fallback(lines, unread, rules)
-    return sorted(hits, key=lambda hit: hit[0]), sorted(units), made
+    return sorted(hits, key=lambda hit: hit[0]), sorted(units), made, linked(trees)
 
 
 def _code_lines(text: str) -> list[int]:
