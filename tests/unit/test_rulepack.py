@@ -68,6 +68,21 @@ def test_good_pack_loads_and_examples_pass(tmp_path: Path) -> None:
     assert [f for r in rules for f in check_examples(r)] == []
 
 
+
+def test_a_matching_process_keeps_no_examples_but_still_checks_them(tmp_path: Path) -> None:
+    """The language server loads rules with ``examples=False``: the same rules, matching
+    the same, without the examples' memory; a malformed example is still an error."""
+    path = write(tmp_path, "demo.toml", GOOD)
+    full, _ = load_pack(path)
+    lean, errors = load_pack(path, examples=False)
+    assert errors == [] and [(r.fire, r.ok) for r in lean] == [((), ())] * 3
+    assert [(r.id, r.regex, r.include) for r in lean] == [(r.id, r.regex, r.include)
+                                                          for r in full]
+    broken = write(tmp_path, "broken.toml", GOOD.replace(
+        'examples.ok = ["terraform plan"', 'examples.ok = [42, "terraform plan"'))
+    _, errors = load_pack(broken, examples=False)
+    assert [(e.rule_id, e.key) for e in errors] == [("TST001", "examples.ok")]
+
 def test_example_check_fails_when_an_example_is_wrong(tmp_path: Path) -> None:
     rules, _ = load_pack(write(tmp_path, "demo.toml", GOOD.replace(
         'examples.ok = ["terraform plan"', 'examples.ok = ["terraform destroy now"')))

@@ -287,15 +287,17 @@ def combine(repo: Config, policy: Config | None) -> tuple[Config, list[str]]:
 
 
 def build_ruleset(
-    config: Config, policy: Config | None = None, cache: Path | None = None
+    config: Config, policy: Config | None = None, cache: Path | None = None, *,
+    examples: bool = True,
 ) -> tuple[RuleSet, list[RuleError]]:
-    """The enabled rules with tier changes applied (``cache``: see ``load_pack``).
+    """The enabled rules with tier changes applied (``cache``, ``examples``: see
+    ``load_pack``).
 
     Under a policy a repository tier change may only raise a rule's tier above what the
     policy (or the built-in pack) gives it.
     """
-    builtin, errors = load_builtin(cache)
-    extra, extra_errors = load_packs(config.packs, cache)
+    builtin, errors = load_builtin(cache, examples=examples)
+    extra, extra_errors = load_packs(config.packs, cache, examples=examples)
     known = {r.id for r in builtin}
     rules = builtin + [r for r in extra if r.id not in known]
     errors += extra_errors + [RuleError(r.source, r.line, "rule id already used by a built-in "
@@ -334,9 +336,10 @@ class Loaded:
     """Repository settings the policy refused."""
 
 
-def load_project(root: Path, policy: Path | None = None, cache: Path | None = None) -> Loaded:
+def load_project(root: Path, policy: Path | None = None, cache: Path | None = None, *,
+                 examples: bool = True) -> Loaded:
     """The configuration in force at ``root``: the repository's, combined with the policy,
-    and the enabled rules (``cache``: see ``load_pack``).
+    and the enabled rules (``cache``, ``examples``: see ``load_pack``).
 
     A repository config or rule pack with problems still applies its good parts; a policy is
     never partly applied: a missing or invalid one raises ``PolicyError``.
@@ -354,5 +357,5 @@ def load_project(root: Path, policy: Path | None = None, cache: Path | None = No
         if policy_errors:
             raise PolicyError(policy, policy_errors)
     config, warnings = combine(repo_config, policy_config)
-    rules, rule_errors = build_ruleset(config, policy_config, cache)
+    rules, rule_errors = build_ruleset(config, policy_config, cache, examples=examples)
     return Loaded(config, rules, errors + rule_errors, warnings)

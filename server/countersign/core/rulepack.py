@@ -105,14 +105,15 @@ def builtin_rules_dir() -> Path:
 
 
 def load_packs(
-    paths: Iterable[Path], cache: Path | None = None
+    paths: Iterable[Path], cache: Path | None = None, *, examples: bool = True
 ) -> tuple[list[Rule], list[RuleError]]:
-    """Load every pack; rule ids must be unique across all of them."""
+    """Load every pack; rule ids must be unique across all of them (``examples``: see
+    ``load_pack``)."""
     rules: list[Rule] = []
     errors: list[RuleError] = []
     seen: dict[str, Rule] = {}
     for path in paths:
-        pack_rules, pack_errors = load_pack(path, cache)
+        pack_rules, pack_errors = load_pack(path, cache, examples=examples)
         errors.extend(pack_errors)
         for rule in pack_rules:
             if rule.id in seen:
@@ -125,12 +126,17 @@ def load_packs(
     return rules, errors
 
 
-def load_builtin(cache: Path | None = None) -> tuple[list[Rule], list[RuleError]]:
-    return load_packs(sorted(builtin_rules_dir().glob("*.toml")), cache)
+def load_builtin(cache: Path | None = None, *,
+                 examples: bool = True) -> tuple[list[Rule], list[RuleError]]:
+    return load_packs(sorted(builtin_rules_dir().glob("*.toml")), cache, examples=examples)
 
 
-def load_pack(path: Path, cache: Path | None = None) -> tuple[list[Rule], list[RuleError]]:
+def load_pack(path: Path, cache: Path | None = None, *,
+              examples: bool = True) -> tuple[list[Rule], list[RuleError]]:
     """Load one pack file; a TOML error rejects the file, a rule error only that rule.
+
+    ``examples=False``: the rules' examples are checked but not kept (a long-running
+    process that only matches, such as the language server, saves their memory).
 
     With ``cache`` (a directory), the parsed TOML is kept there as JSON named by the hash
     of the file's text, so the next process skips the TOML parser (the commit hook's
@@ -158,7 +164,8 @@ def load_pack(path: Path, cache: Path | None = None) -> tuple[list[Rule], list[R
     rules = []
     for index, raw in enumerate(raw_rules):
         try:
-            rules.append(_parse_rule(raw, name, source.rule_line(index), not checked))
+            rules.append(_parse_rule(raw, name, source.rule_line(index), not checked,
+                                     examples))
         except _Invalid as exc:
             line = source.key_line(index, exc.key) if exc.key else source.rule_line(index)
             rule_id = raw.get("id") if isinstance(raw, dict) else None
@@ -218,7 +225,8 @@ def _table(raw: dict[str, Any], key: str, allowed: set[str]) -> dict[str, Any]:
     return {f"{key}.{k}": v for k, v in value.items()}
 
 
-def _parse_rule(raw: Any, source: str, line: int, check: bool = True) -> Rule:
+def _parse_rule(raw: Any, source: str, line: int, check: bool = True,
+                examples: bool = True) -> Rule:
     if not isinstance(raw, dict):
         raise _Invalid(None, "each [[rules]] entry must be a table")
     unknown = set(raw) - _RULE_KEYS
@@ -254,13 +262,14 @@ def _parse_rule(raw: Any, source: str, line: int, check: bool = True) -> Rule:
                                 "paths.include for a path baseline")
     if not_regex is not None and regex is None:
         raise _Invalid("not_regex", "not_regex needs a regex to qualify")
+    fire, ok = _examples(flat, "examples.fire"), _examples(flat, "examples.ok")
     return Rule(
         id=rule_id, tier=tier, category=category, applies_to=applies_to,
         title=_get(raw, "title", str, required=True),
         message=_get(raw, "message", str, required=True),
         regex=regex, not_regex=not_regex, cwe=_strings(raw, "cwe"),
         include=include, exclude=_strings(flat, "paths.exclude"),
-        fire=_examples(flat, "examples.fire"), ok=_examples(flat, "examples.ok"),
+        fire=fire if examples else (), ok=ok if examples else (),
         example_path=_get(flat, "examples.path", str), source=source, line=line,
         language=language, structure=structure, sql=sql, region=region,
     )

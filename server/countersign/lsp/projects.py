@@ -98,10 +98,10 @@ class Project:
             self._checked_in_child = True
             check_in_child(self.workspace.root, self.policy, cache)
         try:
-            loaded = load_project(self.workspace.root, self.policy, cache)
+            loaded = load_project(self.workspace.root, self.policy, cache, examples=False)
             policy_errors = []
         except PolicyError as exc:
-            loaded = load_project(self.workspace.root, None, cache)
+            loaded = load_project(self.workspace.root, None, cache, examples=False)
             policy_errors = exc.problems
         self.config, self.rules, self.warnings = loaded.config, loaded.rules, loaded.warnings
         self.errors = policy_errors + loaded.errors
