@@ -9,14 +9,13 @@ of their checks map to which countersign rules (and which are out of scope).
 Sources and how they are labeled are in ``labeled_iac.py`` (Terraform, CloudFormation,
 GitHub Actions) and ``labeled_code.py`` (Python, SQL migrations).
 
-**Tuning and held-out sets.** The held-out set is the ninth round's fresh sources: Checkmarx/
-kics resource-policy queries no earlier round read, typescript-eslint's ``no-implied-eval``
-suite, eslint-plugin-xss's ``no-mixed-html`` and eslint-plugin-security-node's suites
-(``labeled_round9.py``; their groups are named ``kics9:...``, ``tseslint9:...``, ``eslint-plugin-
-xss9:...``, ``security-node9:...``): every group of them, listed in ``labeled_heldout.txt`` by
-``propose`` before countersign ran on any of its cases. Every other case is tuning: the earlier
-rounds' held-out sets (the eighth round's codeql8, kics8 and strong-migrations groups included)
-have been measured and their misses looked at. The list is frozen: a group that a later change
+**Tuning and held-out sets.** The held-out set is the tenth round's fresh sources: github/
+codeql JavaScript query tests and Checkmarx/kics queries no earlier round read
+(``labeled_round10.py``; their groups are named ``codeql10:...``, ``kics10:...``): every group
+of them, listed in ``labeled_heldout.txt`` by ``propose`` before countersign ran on any of its
+cases. Every other case is tuning: the earlier rounds' held-out sets (the ninth round's kics9,
+tseslint9, eslint-plugin-xss9 and security-node9 groups included) have been measured and their
+misses looked at. The list is frozen: a group that a later change
 of the generator adds is not held out.
 
 Run: .venv/bin/python bench/labeled_cases.py --mirror /work/.mirror --out build/labeled
@@ -36,15 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FRESH = ("kics9:", "tseslint9:", "eslint-plugin-xss9:", "security-node9:")
-"""The ninth round's sources, by group prefix (Checkmarx/kics gave earlier rounds too, from
-other queries; typescript-eslint, eslint-plugin-xss and eslint-plugin-security-node are new):
-their groups in ``labeled_heldout.txt`` are the held-out set; every other case has been looked
-at: tuning."""
+FRESH = ("codeql10:", "kics10:")
+"""The tenth round's sources, by group prefix (github/codeql and Checkmarx/kics gave earlier
+rounds too, from other files; ``labeled_round10.py``): their groups in ``labeled_heldout.txt``
+are the held-out set; every other case has been looked at: tuning."""
 
 
 def fresh(case: Case) -> bool:
-    """Whether a case comes from the ninth round's sources."""
+    """Whether a case comes from the tenth round's sources."""
     return case.group.startswith(FRESH)
 
 
@@ -129,10 +127,12 @@ def sources() -> dict[str, Source]:
     import labeled_round7
     import labeled_round8
     import labeled_round9
+    import labeled_round10
 
     return {**labeled_iac.SOURCES, **labeled_code.SOURCES, **labeled_fresh.SOURCES,
             **labeled_round4.SOURCES, **labeled_round5.SOURCES, **labeled_round6.SOURCES,
-            **labeled_round7.sources(), **labeled_round8.sources(), **labeled_round9.SOURCES}
+            **labeled_round7.sources(), **labeled_round8.sources(), **labeled_round9.SOURCES,
+            **labeled_round10.SOURCES}
 
 
 def main() -> int:
@@ -143,8 +143,8 @@ def main() -> int:
     parser.add_argument("--bandit", help="bandit executable, to label bandit's examples")
     parser.add_argument("--snapshots", type=Path, default=Path("/work/snapshots"),
                         help="files read one by one from repositories too large to fetch "
-                             "(SNAPSHOTS/{kics,codeql,kics8,codeql8,kics9,tseslint9}/<path>, each "
-                             "with a MANIFEST.tsv)")
+                             "(SNAPSHOTS/{kics,codeql,kics8,codeql8,kics9,tseslint9,codeql10,"
+                             "kics10}/<path>, each with a MANIFEST.tsv)")
     parser.add_argument("--propose", action="store_true",
                         help="print the held-out groups the splitting rule would choose now")
     args = parser.parse_args()
