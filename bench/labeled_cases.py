@@ -9,14 +9,13 @@ of their checks map to which countersign rules (and which are out of scope).
 Sources and how they are labeled are in ``labeled_iac.py`` (Terraform, CloudFormation,
 GitHub Actions) and ``labeled_code.py`` (Python, SQL migrations).
 
-**Tuning and held-out sets.** The held-out set is the tenth round's fresh sources: github/
-codeql JavaScript query tests and Checkmarx/kics queries no earlier round read
-(``labeled_round10.py``; their groups are named ``codeql10:...``, ``kics10:...``): every group
+**Tuning and held-out sets.** The held-out set is the eleventh round's fresh sources:
+RuleTester suites of eslint-plugin-sdl and eslint-plugin-react no earlier round labeled
+(``labeled_round11.py``; their groups are named ``sdl11:...``, ``react11:...``): every group
 of them, listed in ``labeled_heldout.txt`` by ``propose`` before countersign ran on any of its
-cases. Every other case is tuning: the earlier rounds' held-out sets (the ninth round's kics9,
-tseslint9, eslint-plugin-xss9 and security-node9 groups included) have been measured and their
-misses looked at. The list is frozen: a group that a later change
-of the generator adds is not held out.
+cases. Every other case is tuning: the earlier rounds' held-out sets (the tenth round's
+codeql10 and kics10 groups included) have been measured and their misses looked at. The list
+is frozen: a group that a later change of the generator adds is not held out.
 
 Run: .venv/bin/python bench/labeled_cases.py --mirror /work/.mirror --out build/labeled
      [--bandit /path/to/bandit]  (labels bandit's examples by running bandit; without it they
@@ -35,14 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FRESH = ("codeql10:", "kics10:")
-"""The tenth round's sources, by group prefix (github/codeql and Checkmarx/kics gave earlier
-rounds too, from other files; ``labeled_round10.py``): their groups in ``labeled_heldout.txt``
-are the held-out set; every other case has been looked at: tuning."""
+FRESH = ("sdl11:", "react11:")
+"""The eleventh round's sources, by group prefix (eslint-plugin-sdl gave the seventh round
+other test files; ``labeled_round11.py``): their groups in ``labeled_heldout.txt`` are the
+held-out set; every other case has been looked at: tuning."""
 
 
 def fresh(case: Case) -> bool:
-    """Whether a case comes from the tenth round's sources."""
+    """Whether a case comes from the eleventh round's sources."""
     return case.group.startswith(FRESH)
 
 
@@ -128,11 +127,12 @@ def sources() -> dict[str, Source]:
     import labeled_round8
     import labeled_round9
     import labeled_round10
+    import labeled_round11
 
     return {**labeled_iac.SOURCES, **labeled_code.SOURCES, **labeled_fresh.SOURCES,
             **labeled_round4.SOURCES, **labeled_round5.SOURCES, **labeled_round6.SOURCES,
             **labeled_round7.sources(), **labeled_round8.sources(), **labeled_round9.SOURCES,
-            **labeled_round10.SOURCES}
+            **labeled_round10.SOURCES, **labeled_round11.SOURCES}
 
 
 def main() -> int:
