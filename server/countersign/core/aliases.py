@@ -18,7 +18,8 @@ exec: run } = require('node:child_process')`` and ``import { exec as run } from
 'child_process'`` (run: child_process.exec), ``const run = require('child_process').exec``.
 A declaration wrapping such a name in ``util.promisify`` binds the wrapper: ``const run =
 promisify(cp.exec)`` (run: ``util.promisify(child_process.exec)``), so ``run(cmd)`` reads as
-the call it makes.
+the call it makes; one wrapping a whole module in bluebird's ``promisifyAll`` or thenify-all's
+``thenifyAll`` binds the module (``const p = promisifyAll(cp)``: p is child_process).
 """
 
 from __future__ import annotations
