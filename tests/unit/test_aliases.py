@@ -180,6 +180,11 @@ def test_a_constant_command_passed_by_name_is_not_a_shell_injection() -> None:
      "util.promisify(child_process.execSync)"),
     ("const run = promisify(local);\n", None),
     ("const CMD = 'ls';\nconst run = promisify(CMD);\n", None),
+    ("const run = require('bluebird').promisifyAll(require('child_process'));\n",
+     "child_process"),
+    ("const cp = require('child_process');\nconst run = thenifyAll(cp);\n", "child_process"),
+    ("const cp = require('child_process');\nconst run = promisifyAll(cp.exec);\n", None),
+    ("const run = promisifyAll(local);\n", None),
 ])
 def test_a_promisified_member_binds_its_wrapper(code: str, bound: str | None) -> None:
     assert file_aliases(code, "javascript").get("run") == bound
@@ -195,3 +200,12 @@ def test_a_promisified_exec_is_a_shell_command_through_its_name() -> None:
     assert [(f.rule.id, f.line) for f in rules.scan_text("src/a.js", bad)
             if f.rule.id == "SEC002"] == [("SEC002", 3)]
     assert not any(f.rule.id == "SEC002" for f in rules.scan_text("src/a.js", safe))
+
+
+def test_a_promisified_module_is_the_module_and_a_bare_exec_is_not() -> None:
+    rules, _ = build_ruleset(Config())
+    bound = "const pcp = promisifyAll(require('child_process'));\npcp.exec(code);\n"
+    bare = "pcp.exec(code);\n"
+    assert [(f.rule.id, f.line) for f in rules.scan_text("src/a.js", bound)
+            if f.rule.id == "SEC002"] == [("SEC002", 1)]
+    assert not any(f.rule.id == "SEC002" for f in rules.scan_text("src/a.js", bare))

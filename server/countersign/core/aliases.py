@@ -18,7 +18,8 @@ exec: run } = require('node:child_process')`` and ``import { exec as run } from
 'child_process'`` (run: child_process.exec), ``const run = require('child_process').exec``.
 A declaration wrapping such a name in ``util.promisify`` binds the wrapper: ``const run =
 promisify(cp.exec)`` (run: ``util.promisify(child_process.exec)``), so ``run(cmd)`` reads as
-the call it makes.
+the call it makes; one wrapping a whole module in bluebird's ``promisifyAll`` or thenify-all's
+``thenifyAll`` binds the module (``const p = promisifyAll(cp)``: p is child_process).
 """
 
 from __future__ import annotations
@@ -41,10 +42,15 @@ _JS_START = re.compile(r"[ \t]*(import\s|(const|let|var)\s)")
 """A line that may start an import: JavaScript's scopes are not its indentation, and a
 ``require`` inside a function binds the same module, so indented ones count too."""
 _JS_MODULE = re.compile(r"[A-Za-z_$][\w$]*")
-_JS_BINDS = re.compile(r"import|require|promisify")
-"""Words of a JavaScript declaration that may bind an alias (``promisify``: a wrapper)."""
+_JS_BINDS = re.compile(r"import|require|promisify|thenify")
+"""Words of a JavaScript declaration that may bind an alias (``promisify``,
+``thenifyAll``: a wrapper)."""
 _JS_PROMISIFY = re.compile(
     r"""([A-Za-z_$][\w$]*\.|require\(\s*["'](node:)?util["']\s*\)\.)?promisify""")
+_JS_PROMISIFY_ALL = re.compile(
+    r"""([A-Za-z_$][\w$]*\.|require\(\s*["'][\w-]+["']\s*\)\.)?(promisifyAll|thenifyAll)""")
+"""Bluebird's ``promisifyAll`` and thenify-all's ``thenifyAll``: they return the module with
+the same members (promise-returning), so the result is read as the module itself."""
 _JS_CONSTANT = re.compile(
     r"""const[ \t]+[A-Za-z_$][\w$]*[ \t]*=[ \t]*("[^"\\\n]*"|'[^'\\\n]*'|\d+)[ \t]*;?[ \t]*$""")
 """A top-level (unindented) one-line ``const`` bound to one string or number: its uses are
@@ -113,7 +119,7 @@ def is_import_line(line: str, language: str = "python") -> bool:
         return line.startswith(("import ", "from "))
     start = line.lstrip(" \t")
     return start.startswith("import ") or _JS_CONSTANT.match(line) is not None or (
-        ("require" in line or "promisify" in line)
+        ("require" in line or "promisify" in line or "thenify" in line)
         and (_JS_START.match(line) is not None or start.startswith("}")))
 
 
@@ -177,19 +183,30 @@ def _js_constant(node: Any, declarator: Any, out: dict[str, str]) -> None:
 
 def _js_promisified(declarator: Any, out: dict[str, str]) -> None:
     """``const run = promisify(x)`` where ``x`` names a module's member: run ->
-    ``util.promisify(<x in full>)`` (any name of promisify is taken as util's)."""
+    ``util.promisify(<x in full>)`` (any name of promisify is taken as util's);
+    ``const pcp = promisifyAll(cp)`` (or ``thenifyAll``, or of ``require('m')``) where
+    ``cp`` names a whole module: pcp -> that module."""
     name, value = declarator.field("name"), declarator.field("value")
     if name is None or name.kind() != "identifier" or value is None \
             or value.kind() != "call_expression":
         return
     callee, args = value.field("function"), value.field("arguments")
-    if callee is None or args is None or not _JS_PROMISIFY.fullmatch(callee.text()):
+    if callee is None or args is None:
+        return
+    whole = _JS_PROMISIFY_ALL.fullmatch(callee.text()) is not None
+    if not whole and not _JS_PROMISIFY.fullmatch(callee.text()):
         return
     wrapped = [c for c in args.children() if c.is_named()]
-    if len(wrapped) != 1 or wrapped[0].kind() not in ("identifier", "member_expression"):
+    if len(wrapped) != 1 or wrapped[0].kind() not in (
+            "identifier", "member_expression", "call_expression"):
         return
     full = _js_full(wrapped[0], out)
-    if full is not None:
+    if full is None:
+        return
+    if whole:
+        if "." not in full:  # a whole module: its members keep their names
+            out[name.text()] = full
+    elif wrapped[0].kind() != "call_expression":
         out[name.text()] = f"util.promisify({full})"
 
 
