@@ -54,8 +54,9 @@ from pathlib import Path
 from labeled_cases import Case, Repo
 from labeled_iac import IAM
 from labeled_round7_code import _dynamic_sink
-from labeled_round7_kics import Snapshot, _blocks, _kind
+from labeled_round7_kics import Snapshot
 from labeled_round8 import JS_HTML, JS_SHELL, SANITIZED, _consistent, _js_statements, _keep
+from labeled_round8_kics import query_blocks
 from labeled_round9 import _action, _either, _judge, _named
 
 CODEQL10 = Repo("github/codeql", "MIT")
@@ -190,19 +191,10 @@ def kics10(_: Path, args: argparse.Namespace) -> Iterator[Case]:
     seen: set[str] = set()
     for query, (rules, keep) in QUERIES.items():
         group = f"kics10:{query.removeprefix('assets/queries/')}"
-        bad = [(path, code) for path, lines in _named(snapshot, query).items()
-               for first, last, code in _blocks(path, snapshot.show(path))
-               if any(first <= n <= last for n in lines)]
-        kinds = {_kind(code) for _, code in bad}
-        good = [(path, code) for path in snapshot.files(f"{query}/test")
-                if Path(path).name.startswith("negative") and not path.endswith(".json")
-                for _, _, code in _blocks(path, snapshot.show(path)) if _kind(code) in kinds]
-        for label, items in (("bad", bad), ("good", good)):
-            for path, code in items:
-                if code not in seen and keep(label, code):
-                    seen.add(code)
-                    yield Case(IAM, rules, "infra/main.tf", code, label, KICS10,
-                               f"{path}@{snapshot.commits[path]}", group)
+        for label, path, code in query_blocks(snapshot, query, _named(snapshot, query), keep,
+                                              seen):
+            yield Case(IAM, rules, "infra/main.tf", code, label, KICS10,
+                       f"{path}@{snapshot.commits[path]}", group)
     for query, (rules, keep) in FILE_QUERIES.items():
         group = f"kics10:{query.removeprefix('assets/queries/')}"
         files = [("bad", path) for path in _named(snapshot, query)] + [

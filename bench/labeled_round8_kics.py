@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from labeled_cases import Case, Repo
@@ -99,19 +99,30 @@ def kics8(_: Path, args: argparse.Namespace) -> Iterator[Case]:
     seen: set[str] = set()
     for query, (area, rules, keep) in QUERIES.items():
         group = f"kics8:{query.removeprefix('assets/queries/')}"
-        bad = [(path, code) for path, lines in _named_lines(snapshot, query).items()
-               for first, last, code in _blocks(path, snapshot.show(path))
-               if any(first <= n <= last for n in lines)]
-        kinds = {_kind(code) for _, code in bad}
-        good = [(path, code) for path in snapshot.files(f"{query}/test")
-                if Path(path).name.startswith("negative") and not path.endswith(".json")
-                for _, _, code in _blocks(path, snapshot.show(path)) if _kind(code) in kinds]
-        for label, items in (("bad", bad), ("good", good)):
-            for path, code in items:
-                if code not in seen and keep(label, code):
-                    seen.add(code)
-                    yield Case(area, rules, "infra/main.tf", code, label, KICS8,
-                               f"{path}@{snapshot.commits[path]}", group)
+        for label, path, code in query_blocks(snapshot, query, _named_lines(snapshot, query),
+                                              keep, seen):
+            yield Case(area, rules, "infra/main.tf", code, label, KICS8,
+                       f"{path}@{snapshot.commits[path]}", group)
+
+
+def query_blocks(snapshot: Snapshot, query: str, named: Mapping[str, set[int]], keep: Keep,
+                 seen: set[str]) -> Iterator[tuple[str, str, str]]:
+    """(label, file, block) of one kics query (the eighth to tenth rounds): each block of a
+    positive file holding a line its expected results name (``named``) is bad, each block
+    of a negative file (not JSON) of a kind a bad block has is good; a block met before in
+    the round (``seen``) or refused by ``keep`` is left out."""
+    bad = [(path, code) for path, lines in named.items()
+           for first, last, code in _blocks(path, snapshot.show(path))
+           if any(first <= n <= last for n in lines)]
+    kinds = {_kind(code) for _, code in bad}
+    good = [(path, code) for path in snapshot.files(f"{query}/test")
+            if Path(path).name.startswith("negative") and not path.endswith(".json")
+            for _, _, code in _blocks(path, snapshot.show(path)) if _kind(code) in kinds]
+    for label, items in (("bad", bad), ("good", good)):
+        for path, code in items:
+            if code not in seen and keep(label, code):
+                seen.add(code)
+                yield label, path, code
 
 
 SOURCES = {"kics8": kics8}

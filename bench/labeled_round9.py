@@ -59,8 +59,9 @@ from labeled_round7_code import (
     _dynamic_sink,
     _rule_tester_items,
 )
-from labeled_round7_kics import Snapshot, _blocks, _kind
+from labeled_round7_kics import Snapshot
 from labeled_round8 import SANITIZED
+from labeled_round8_kics import query_blocks
 
 KICS9 = Repo("Checkmarx/kics", "Apache-2.0")
 TSESLINT9 = Repo("typescript-eslint/typescript-eslint", "MIT")
@@ -125,21 +126,11 @@ def kics9(_: Path, args: argparse.Namespace) -> Iterator[Case]:
     seen: set[str] = set()
     for query, (rules, keep) in QUERIES.items():
         group = f"kics9:{query.removeprefix('assets/queries/')}"
-        bad = [(path, code) for path, lines in _named(snapshot, query).items()
-               for first, last, code in _blocks(path, snapshot.show(path))
-               if any(first <= n <= last for n in lines)]
-        kinds = {_kind(code) for _, code in bad}
-        good = [(path, code) for path in snapshot.files(f"{query}/test")
-                if Path(path).name.startswith("negative") and not path.endswith(".json")
-                for _, _, code in _blocks(path, snapshot.show(path)) if _kind(code) in kinds]
-        for label, items in (("bad", bad), ("good", good)):
-            for path, code in items:
-                if code not in seen and keep(label, code):
-                    seen.add(code)
-                    where = "infra/main.tf" if path.endswith(".tf") else \
-                        "cloudformation/template.yaml"
-                    yield Case(IAM, rules, where, code, label, KICS9,
-                               f"{path}@{snapshot.commits[path]}", group)
+        for label, path, code in query_blocks(snapshot, query, _named(snapshot, query), keep,
+                                              seen):
+            where = "infra/main.tf" if path.endswith(".tf") else "cloudformation/template.yaml"
+            yield Case(IAM, rules, where, code, label, KICS9,
+                       f"{path}@{snapshot.commits[path]}", group)
 
 
 def _named(snapshot: Snapshot, query: str) -> dict[str, set[int]]:
