@@ -66,8 +66,8 @@ class Structures:
         self.lines_with_shapes = 0
         self.regions = 0
         self.reads_above = self.language == SQL and any(
-            r.sql is not None and (json.loads(r.sql).get("skip_new_tables")
-                                   or json.loads(r.sql).get("skip_rebuilds")) for r in self.rules)
+            r.sql is not None and any(json.loads(r.sql).get(flag) for flag in
+                                      ("skip_new_tables", "skip_rebuilds")) for r in self.rules)
         """A SQL rule's match depends on the tables created above the statement."""
         self.made: list[tuple[str, ...]] = [()] * text.line_count
         """Per line, the tables a statement starting there creates (``reads_above``)."""

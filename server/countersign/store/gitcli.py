@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 
 class GitError(Exception):
@@ -152,24 +153,16 @@ class Git:
                        "--exclude-standard", "-z", "--", under)
         return sorted({n for n in out.decode("utf-8", "surrogateescape").split("\0") if n})
 
-    def identity(self) -> str | None:
-        """``Name <email>`` git would commit as here (honours ``GIT_COMMITTER_*``), or None."""
+    def identity(self, role: Literal["COMMITTER", "AUTHOR"] = "COMMITTER") -> str | None:
+        """``Name <email>`` git would commit as here (``role`` ``AUTHOR``: author a commit
+        as; honours ``GIT_COMMITTER_*`` / ``GIT_AUTHOR_*``, which git sets for its hooks),
+        or None."""
         try:
-            ident = self.text("var", "GIT_COMMITTER_IDENT")
+            ident = self.text("var", f"GIT_{role}_IDENT")
         except (GitError, OSError):
             return None
         end = ident.find(">")
         return ident[:end + 1] if 0 <= ident.find("<") < end else None
-
-    def author_email(self) -> str | None:
-        """The e-mail git would author a commit with here (honours ``GIT_AUTHOR_*``, which
-        git sets for its hooks), lower-cased, or None."""
-        try:
-            ident = self.text("var", "GIT_AUTHOR_IDENT")
-        except (GitError, OSError):
-            return None
-        start, end = ident.find("<"), ident.find(">")
-        return ident[start + 1:end].strip().lower() if 0 <= start < end else None
 
     def committer_email(self) -> str | None:
         """The e-mail git would commit with here, or None."""

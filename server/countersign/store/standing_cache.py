@@ -37,7 +37,7 @@ from countersign import __version__
 from countersign.core.config import Config
 from countersign.core.rules import RuleSet
 from countersign.core.tiers import Review, Tier
-from countersign.core.trailers import Stamp, review_needed
+from countersign.core.trailers import Stamp, email_of, review_needed
 from countersign.store import commits
 from countersign.store.stamping import Stamper
 
@@ -77,7 +77,8 @@ def with_review(stamper: Stamper, stamp: Stamp, parents: Sequence[str],
                                   base, parents)
                 return decision.review, decision.reasons
 
-    author = stamper.repo.author_email() if config.signoff.review_by_author else None
+    ident = stamper.repo.identity("AUTHOR") if config.signoff.review_by_author else None
+    author = email_of(ident) if ident is not None else None
     everything = (stamper.all_lines_tier(commits.staged_changes(stamper.repo, parents))
                   if config.signoff.regardless else None)
     review, reasons = review_needed(config, stamp.tier, author, autonomy, everything,
